@@ -1,0 +1,1 @@
+"""The local stack: emulator launcher, dev server, demo data. Never deployed."""

@@ -1,0 +1,1 @@
+"""api entry points (see functions/manifest.py)."""

@@ -1,0 +1,26 @@
+"""Health and the API description."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from shared.web.endpoint import Context, endpoint
+
+OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi.json"
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+
+
+@endpoint("health", auth=None, response=Health, summary="Liveness: answers without touching Firestore")
+def health(ctx: Context, _: None) -> dict:
+    return {"status": "ok", "service": "mintbook"}
+
+
+@endpoint("openapi", auth=None, summary="The OpenAPI document of every HTTP function")
+def openapi(ctx: Context, _: None) -> dict:
+    return json.loads(OPENAPI_FILE.read_text())

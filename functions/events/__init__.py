@@ -1,0 +1,1 @@
+"""events entry points (see functions/manifest.py)."""

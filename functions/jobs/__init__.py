@@ -1,0 +1,1 @@
+"""jobs entry points (see functions/manifest.py)."""

@@ -1,0 +1,28 @@
+"""Deploy entry point: every Cloud Function by name, resolved lazily on first access.
+
+Cold starts import only this module and the one target asked for (PEP 562 module __getattr__), so
+heavy libraries stay out of functions that do not use them.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from importlib import import_module
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from manifest import BY_NAME  # noqa: E402  (needs the path above when loaded by file path)
+
+
+def __getattr__(name: str):
+    function = BY_NAME.get(name)
+    if function is None:
+        raise AttributeError(name)
+    module_name, attribute = function.target.split(":")
+    entry = getattr(import_module(module_name), attribute)
+    globals()[name] = entry
+    return entry
+
+
+def __dir__() -> list[str]:
+    return sorted(BY_NAME)

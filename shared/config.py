@@ -1,0 +1,50 @@
+"""Process settings, read once from the environment.
+
+Locally every value has a working default; in production deploy passes them (secrets through
+Secret Manager references). Nothing here performs I/O.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    project: str = "demo-mintbook"
+    platform_asset: str = "CHIP"
+    welcome_bonus: int = 10_000            # 100.00 CHIP
+    transfer_fee_bps: int = 10             # 0.1 %
+    max_body_bytes: int = 64 * 1024
+    cors_origins: tuple[str, ...] = ("http://localhost:3000",)
+    bootstrap_admins: tuple[str, ...] = ()  # uids made superadmin on first sign-in
+    emulated_auth: bool = False
+    tasks_url: str | None = None           # local task dispatch (dev server); None = Cloud Tasks
+    region: str = "us-central1"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def using_emulator(self) -> bool:
+        return bool(os.environ.get("FIRESTORE_EMULATOR_HOST"))
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    env = os.environ.get
+    return Settings(
+        project=env("GOOGLE_CLOUD_PROJECT") or env("GCLOUD_PROJECT") or "demo-mintbook",
+        platform_asset=env("MINTBOOK_PLATFORM_ASSET", "CHIP"),
+        welcome_bonus=int(env("MINTBOOK_WELCOME_BONUS", "10000")),
+        transfer_fee_bps=int(env("MINTBOOK_TRANSFER_FEE_BPS", "10")),
+        max_body_bytes=int(env("MINTBOOK_MAX_BODY_BYTES", str(64 * 1024))),
+        cors_origins=_csv(env("MINTBOOK_CORS_ORIGINS", "http://localhost:3000")),
+        bootstrap_admins=_csv(env("MINTBOOK_BOOTSTRAP_ADMINS", "")),
+        emulated_auth=bool(env("FIREBASE_AUTH_EMULATOR_HOST")),
+        tasks_url=env("MINTBOOK_TASKS_URL"),
+        region=env("FUNCTION_REGION", "us-central1"),
+    )

@@ -1,0 +1,97 @@
+"""Reconciliation: prove the ledger still adds up, from one consistent read of everything.
+
+Checks, each returning `Drift` values rather than raising, so one run reports every problem:
+- zero_sum: per asset, balances sum to zero with issuance, and pending debits equal pending credits.
+- journal: each account's four counters equal the sum of its journal entries.
+- holds: each account's pending counters equal the remaining amounts of its open holds.
+- overdraft: no user spendable account has available < 0.
+- range: no counter reaches 2**53.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from .accounts import Account, AccountKind, Counters
+from .ledger import Hold
+from .money import MAX_AMOUNT
+
+FIELDS = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
+
+
+@dataclass(frozen=True)
+class Drift:
+    check: str
+    subject: str          # an account id or an asset code
+    field: str
+    expected: int
+    actual: int
+
+    @property
+    def difference(self) -> int:
+        return self.actual - self.expected
+
+
+def zero_sum(accounts: Iterable[Account]) -> list[Drift]:
+    totals: dict[str, Counters] = defaultdict(Counters)
+    for account in accounts:
+        totals[account.asset] = totals[account.asset] + account.counters
+    out = []
+    for asset, total in sorted(totals.items()):
+        if total.balance != 0:
+            out.append(Drift("zero_sum", asset, "balance", 0, total.balance))
+        if total.debits_pending != total.credits_pending:
+            out.append(Drift("zero_sum", asset, "pending", total.credits_pending,
+                             total.debits_pending))
+    return out
+
+
+def against_journal(accounts: Iterable[Account], journal: Mapping[str, Counters]) -> list[Drift]:
+    out = []
+    seen = set()
+    for account in accounts:
+        seen.add(account.id)
+        expected = journal.get(account.id, Counters())
+        for name in FIELDS:
+            if getattr(account.counters, name) != getattr(expected, name):
+                out.append(Drift("journal", account.id, name, getattr(expected, name),
+                                 getattr(account.counters, name)))
+    for account_id in sorted(set(journal) - seen):
+        if not journal[account_id].is_zero:
+            out.append(Drift("journal", account_id, "missing_account", 0, 1))
+    return out
+
+
+def against_holds(accounts: Iterable[Account], holds: Iterable[Hold]) -> list[Drift]:
+    debits: dict[str, int] = defaultdict(int)
+    credits: dict[str, int] = defaultdict(int)
+    for hold in holds:
+        debits[hold.debit_account_id] += hold.remaining
+        credits[hold.credit_account_id] += hold.remaining
+    out = []
+    for account in accounts:
+        c = account.counters
+        if c.debits_pending != debits.get(account.id, 0):
+            out.append(Drift("holds", account.id, "debits_pending", debits.get(account.id, 0),
+                             c.debits_pending))
+        if c.credits_pending != credits.get(account.id, 0):
+            out.append(Drift("holds", account.id, "credits_pending", credits.get(account.id, 0),
+                             c.credits_pending))
+    return out
+
+
+def limits(accounts: Iterable[Account]) -> list[Drift]:
+    out = []
+    for account in accounts:
+        if account.kind is AccountKind.USER and account.available < 0:
+            out.append(Drift("overdraft", account.id, "available", 0, account.available))
+        for name in FIELDS:
+            if abs(getattr(account.counters, name)) > MAX_AMOUNT:
+                out.append(Drift("range", account.id, name, MAX_AMOUNT, getattr(account.counters, name)))
+    return out
+
+
+def reconcile(accounts: list[Account], journal: Mapping[str, Counters],
+              holds: list[Hold]) -> list[Drift]:
+    return zero_sum(accounts) + against_journal(accounts, journal) + against_holds(accounts, holds) + limits(accounts)

@@ -1,0 +1,121 @@
+"""Users: first sign-in (user document, open accounts, welcome bonus), profiles, roles, status.
+
+Guarantees:
+- The first authenticated call creates the user document and pays the welcome bonus exactly
+  once: the bonus transfer id is derived from the uid, and both commit in one transaction.
+- Role and status changes are checked by domain/users.check_can_manage, pass the version they
+  read when given one, and write an audit entry in the same transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from google.cloud import firestore
+
+from shared.config import settings
+from shared.domain.accounts import SystemAccount, receivable_account_id, system_account_id, user_account_id
+from shared.domain.errors import NotFound, VersionConflict
+from shared.domain.idempotency import Operation, derive_id
+from shared.domain.ledger import LedgerBatch, Transfer, TransferType
+from shared.domain.users import Role, Status, User, check_can_manage
+from shared.store import ledger as ledger_store
+from shared.store.client import collection
+from shared.store.idempotency import run_idempotent
+from shared.store.transactions import run_transaction
+from shared.store.users import USERS, get_user, record_audit, user_doc, user_from, user_path
+from shared.web.auth import uid_from_bearer
+
+
+def authenticate(authorization: str | None) -> User:
+    """The caller's user, created on their first authenticated call."""
+    uid = uid_from_bearer(authorization)
+    return get_user(uid) or ensure_user(uid)
+
+
+def welcome_transfer_id(uid: str) -> str:
+    return derive_id("welcome", uid)
+
+
+def ensure_user(uid: str) -> User:
+    asset = settings().platform_asset
+    spendable, receivable = user_account_id(uid, asset), receivable_account_id(uid, asset)
+    bonus_id = welcome_transfer_id(uid)
+    role = Role.SUPERADMIN if uid in settings().bootstrap_admins else Role.USER
+
+    def work(txn: firestore.Transaction) -> User:
+        read = ledger_store.read(txn, [spendable, receivable], transfer_ids=[bonus_id],
+                                 other_paths=[user_path(uid)])
+        existing = read.others[user_path(uid)]
+        if existing is not None:
+            return user_from(existing)
+        user = User(uid=uid, role=role, display_name="")
+        batch = LedgerBatch(read.accounts)
+        batch.open(spendable)
+        batch.open(receivable)
+        bonus = settings().welcome_bonus
+        if bonus > 0 and bonus_id not in read.transfers:
+            batch.transfer(Transfer(id=bonus_id, asset=asset, amount=bonus,
+                                    debit_account_id=system_account_id(SystemAccount.ISSUANCE, asset),
+                                    credit_account_id=spendable, type=TransferType.BONUS,
+                                    reference="welcome"))
+        ledger_store.write(txn, batch.result)
+        txn.create(collection(USERS).document(uid),
+                   {**user_doc(user), "created_at": firestore.SERVER_TIMESTAMP})
+        return user
+
+    return run_transaction(work)
+
+
+def require_user(uid: str) -> User:
+    user = get_user(uid)
+    if user is None:
+        raise NotFound(f"no user {uid!r}", field="uid", code="unknown_user")
+    return user
+
+
+def update_profile(op: Operation, uid: str, changes: dict, expected_version: int | None) -> dict:
+    ref = collection(USERS).document(uid)
+
+    def work(txn: firestore.Transaction) -> dict:
+        user = user_from(ref.get(transaction=txn).to_dict())
+        if expected_version is not None and expected_version != user.version:
+            raise VersionConflict("the profile changed since you read it", field="version",
+                                  details={"version": user.version})
+        updated = replace(user, **changes, version=user.version + 1)
+        txn.set(ref, user_doc(updated), merge=True)
+        return profile_view(updated)
+
+    return run_idempotent(op, work)
+
+
+def change_user(op: Operation, actor: User, uid: str, *, role: Role | None = None,
+                status: Status | None = None, reason: str,
+                expected_version: int | None = None) -> dict:
+    """Set a user's role or status; audited, version-checked, idempotent."""
+    ref = collection(USERS).document(uid)
+
+    def work(txn: firestore.Transaction) -> dict:
+        snap = ref.get(transaction=txn)
+        if not snap.exists:
+            raise NotFound(f"no user {uid!r}", field="uid", code="unknown_user")
+        target = user_from(snap.to_dict())
+        if expected_version is not None and expected_version != target.version:
+            raise VersionConflict("the user changed since you read it", field="version",
+                                  details={"version": target.version})
+        check_can_manage(actor, target, role)
+        updated = replace(target, role=role or target.role, status=status or target.status,
+                          version=target.version + 1)
+        txn.set(ref, user_doc(updated), merge=True)
+        action = "set_role" if role else "set_status"
+        record_audit(txn, actor=actor.uid, action=action, target=uid, reason=reason,
+                     before={"role": target.role.value, "status": target.status.value},
+                     after={"role": updated.role.value, "status": updated.status.value})
+        return profile_view(updated)
+
+    return run_idempotent(op, work)
+
+
+def profile_view(user: User) -> dict:
+    return {"uid": user.uid, "display_name": user.display_name, "bio": user.bio,
+            "avatar_url": user.avatar_url, "role": user.role.value, "status": user.status.value,
+            "version": user.version}

@@ -1,0 +1,1 @@
+"""Everything Firestore: the client, transactions with retry, documents <-> domain values."""

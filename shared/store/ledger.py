@@ -1,0 +1,145 @@
+"""Ledger documents: accounts, holds, transfers and journal entries <-> domain values.
+
+Guarantees:
+- `read` fetches every document a batch needs in one round trip (get_all) inside the transaction.
+- `write` writes exactly what a LedgerBatch returned: read accounts are overwritten with their new
+  counters (and a `version` one higher); blind system accounts get increments only, so no user
+  transaction ever reads or locks them; every transfer is created (a duplicate id fails the commit)
+  and every journal entry is created with the commit's server timestamp.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from google.cloud import firestore
+
+from shared.domain.accounts import Account, AccountKind, Counters, empty_account
+from shared.domain.ledger import BatchResult, Hold, HoldStatus, JournalEntry, Transfer, TransferType
+
+from .client import collection, db
+
+ACCOUNTS, HOLDS, TRANSFERS, JOURNAL = "accounts", "holds", "transfers", "journal"
+COUNTERS = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
+
+
+@dataclass
+class LedgerRead:
+    accounts: dict[str, Account]
+    holds: dict[str, Hold]
+    transfers: dict[str, Transfer]
+    others: dict[str, dict | None]  # any extra documents by path (None when missing)
+
+
+def read(txn: firestore.Transaction | None, account_ids: Iterable[str] = (),
+         hold_ids: Iterable[str] = (), transfer_ids: Iterable[str] = (),
+         other_paths: Iterable[str] = ()) -> LedgerRead:
+    """One get_all for everything; missing accounts read as empty, missing holds are absent."""
+    refs = ([collection(ACCOUNTS).document(i) for i in dict.fromkeys(account_ids)]
+            + [collection(HOLDS).document(i) for i in dict.fromkeys(hold_ids)]
+            + [collection(TRANSFERS).document(i) for i in dict.fromkeys(transfer_ids)]
+            + [db().document(p) for p in dict.fromkeys(other_paths)])
+    found = {snap.reference.path: snap for snap in db().get_all(refs, transaction=txn)}
+    out = LedgerRead({}, {}, {}, {})
+    for ref in refs:
+        snap = found.get(ref.path)
+        data = snap.to_dict() if snap is not None and snap.exists else None
+        kind, doc_id = ref.parent.id, ref.id
+        if kind == ACCOUNTS and ref.path.count("/") == 1:
+            out.accounts[doc_id] = account_from(doc_id, data)
+        elif kind == HOLDS and ref.path.count("/") == 1:
+            if data is not None:
+                out.holds[doc_id] = hold_from(data)
+        elif kind == TRANSFERS and ref.path.count("/") == 1:
+            if data is not None:
+                out.transfers[doc_id] = transfer_from(data)
+        else:
+            out.others[ref.path] = data
+    return out
+
+
+def account_from(account_id: str, data: dict | None) -> Account:
+    if data is None:
+        return empty_account(account_id)
+    counters = Counters(*(int(data.get(name, 0)) for name in COUNTERS))
+    return Account(id=account_id, owner=data["owner"], asset=data["asset"],
+                   kind=AccountKind(data["kind"]), counters=counters,
+                   version=int(data.get("version", 0)))
+
+
+def account_doc(account: Account) -> dict:
+    c = account.counters
+    return {"owner": account.owner, "asset": account.asset, "kind": account.kind.value,
+            **{name: getattr(c, name) for name in COUNTERS},
+            "balance": account.balance, "available": account.available,
+            "version": account.version, "updated_at": firestore.SERVER_TIMESTAMP}
+
+
+def blind_doc(account_id: str, delta: Counters) -> dict:
+    """Increments for an account this transaction never read (see module guarantees)."""
+    shape = empty_account(account_id)
+    inc = firestore.Increment
+    return {"owner": shape.owner, "asset": shape.asset, "kind": shape.kind.value,
+            **{name: inc(getattr(delta, name)) for name in COUNTERS},
+            "balance": inc(delta.balance), "available": inc(delta.balance - delta.debits_pending),
+            "version": inc(1), "updated_at": firestore.SERVER_TIMESTAMP}
+
+
+def hold_from(data: dict) -> Hold:
+    return Hold(id=data["id"], debit_account_id=data["debit_account_id"],
+                credit_account_id=data["credit_account_id"], asset=data["asset"],
+                amount=int(data["amount"]), posted=int(data.get("posted", 0)),
+                status=HoldStatus(data["status"]), type=TransferType(data["type"]),
+                reference=data.get("reference", ""), version=int(data.get("version", 0)))
+
+
+def hold_doc(hold: Hold) -> dict:
+    return {"id": hold.id, "debit_account_id": hold.debit_account_id,
+            "credit_account_id": hold.credit_account_id, "asset": hold.asset,
+            "owner": empty_account(hold.debit_account_id).owner, "amount": hold.amount,
+            "posted": hold.posted, "remaining": hold.remaining, "status": hold.status.value,
+            "type": hold.type.value, "reference": hold.reference, "version": hold.version,
+            "updated_at": firestore.SERVER_TIMESTAMP}
+
+
+def transfer_from(data: dict) -> Transfer:
+    return Transfer(id=data["id"], debit_account_id=data["debit_account_id"],
+                    credit_account_id=data["credit_account_id"], asset=data["asset"],
+                    amount=int(data["amount"]), type=TransferType(data["type"]),
+                    reference=data.get("reference", ""), memo=data.get("memo", ""),
+                    pending=bool(data.get("pending", False)), hold_id=data.get("hold_id"))
+
+
+def transfer_doc(t: Transfer) -> dict:
+    return {"id": t.id, "debit_account_id": t.debit_account_id,
+            "credit_account_id": t.credit_account_id, "asset": t.asset, "amount": t.amount,
+            "type": t.type.value, "reference": t.reference, "memo": t.memo, "pending": t.pending,
+            "hold_id": t.hold_id, "created_at": firestore.SERVER_TIMESTAMP,
+            "owners": sorted({empty_account(t.debit_account_id).owner,
+                              empty_account(t.credit_account_id).owner})}
+
+
+def journal_doc(e: JournalEntry, memo: str = "") -> dict:
+    return {"transfer_id": e.transfer_id, "account_id": e.account_id, "owner": e.owner,
+            "asset": e.asset, "type": e.type.value, "reference": e.reference, "memo": memo,
+            "amount": e.amount, **{name: getattr(e.delta, name) for name in COUNTERS},
+            "balance_before": e.balance_before, "balance_after": e.balance_after,
+            "available_before": e.available_before, "available_after": e.available_after,
+            "created_at": firestore.SERVER_TIMESTAMP}
+
+
+def write(txn: firestore.Transaction, result: BatchResult) -> None:
+    for account in result.accounts.values():
+        txn.set(collection(ACCOUNTS).document(account.id), account_doc(account))
+    for account_id, delta in result.blind.items():
+        txn.set(collection(ACCOUNTS).document(account_id), blind_doc(account_id, delta), merge=True)
+    for hold in result.holds.values():
+        data = hold_doc(hold)
+        if hold.version == 0:
+            data["created_at"] = firestore.SERVER_TIMESTAMP
+        txn.set(collection(HOLDS).document(hold.id), data, merge=True)
+    memos = {t.id: t.memo for t in result.transfers}
+    for t in result.transfers:
+        txn.create(collection(TRANSFERS).document(t.id), transfer_doc(t))
+    for entry in result.journal:
+        txn.create(collection(JOURNAL).document(entry.id), journal_doc(entry, memos.get(entry.transfer_id, "")))

@@ -1,0 +1,64 @@
+"""Run work in one Firestore transaction, retried with jittered backoff, or not at all.
+
+Guarantees:
+- `work(txn)` is the whole effect: it may run several times (contention), so it performs no side
+  effects besides reads and buffered writes on `txn`.
+- Contention (ABORTED, the emulator's lock timeout, deadlines) is retried until `deadline_s`;
+  after that `Unavailable` (HTTP 503 with a retry hint) is raised and nothing was written.
+- Domain errors raised by `work` propagate at once: they are answers, not contention.
+
+Race timeline this guards against (two spends on one account):
+  A reads acct (locks) ... B reads acct (waits on A's lock)
+  A commits            ... B's read resumes with A's write, or aborts after the lock timeout
+  B retries after a jittered pause, reads the new balance, and decides again.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import time
+from typing import Callable, TypeVar
+
+from google.api_core import exceptions as gexc
+from google.cloud import firestore
+
+from shared.domain.errors import Unavailable
+
+from .client import db
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# AlreadyExists counts as contention: work only creates documents it read as absent, so a create
+# that collides means another transaction won the race; the retry re-reads and sees it.
+CONTENTION = (gexc.Aborted, gexc.DeadlineExceeded, gexc.ServiceUnavailable, gexc.InternalServerError,
+              gexc.TooManyRequests, gexc.ResourceExhausted, gexc.AlreadyExists)
+
+
+def _is_contention(exc: BaseException) -> bool:
+    if isinstance(exc, CONTENTION):
+        return True
+    # The client wraps a commit that kept aborting in a ValueError whose cause is Aborted.
+    return isinstance(exc, ValueError) and isinstance(exc.__cause__, CONTENTION)
+
+
+def run_transaction(work: Callable[[firestore.Transaction], T], *, deadline_s: float = 10.0,
+                    read_only: bool = False) -> T:
+    """Commit `work` once, retrying contention with full-jitter backoff until the deadline."""
+    started = time.monotonic()
+    pause = 0.02
+    attempt = 0
+    while True:
+        attempt += 1
+        txn = db().transaction(max_attempts=3, read_only=read_only)
+        try:
+            return firestore.transactional(work)(txn)
+        except Exception as exc:
+            if not _is_contention(exc):
+                raise
+            elapsed = time.monotonic() - started
+            if elapsed + pause > deadline_s:
+                log.warning("transaction gave up", extra={"attempts": attempt, "error": repr(exc)})
+                raise Unavailable("the ledger is busy; retry shortly", retry_after_s=1) from exc
+            time.sleep(random.uniform(0, pause))
+            pause = min(pause * 2, 0.5)

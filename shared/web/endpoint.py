@@ -1,0 +1,182 @@
+"""Thin HTTP functions: `@endpoint` turns `fn(ctx, request_model) -> data` into a Cloud Function.
+
+Every endpoint, in this order: answers CORS preflight; refuses a wrong method (405) or an
+oversized body (413); authenticates and loads the caller's user document (creating it on first
+call) and checks the role; requires an Idempotency-Key on mutating calls; parses the JSON body or
+query string with the endpoint's pydantic model; calls `fn`; validates the answer against the
+response model; wraps it in the envelope. Expected failures answer their 4xx/503; anything else
+is logged with its traceback and answers a bare 500. Parsing happens before any state is touched,
+so bad input changes nothing.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from flask import Request, Response
+from pydantic import BaseModel, ValidationError
+
+from shared.config import settings
+from shared.domain.errors import (InvalidInput, MethodNotAllowed, MintbookError, PayloadTooLarge,
+                                  Unavailable)
+from shared.domain.idempotency import Operation, require_key
+from shared.domain.users import Role, User
+
+from . import logs
+from .envelope import add_cors, respond
+from .errors import describe, describe_validation, status_for
+
+log = logging.getLogger("mintbook.http")
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    method: str
+    summary: str
+    auth: Role | None
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    errors: tuple[str, ...]
+
+    @property
+    def mutating(self) -> bool:
+        return self.method != "GET"
+
+
+@dataclass(frozen=True)
+class Context:
+    spec: Spec
+    request: Request
+    request_id: str
+    user: User | None
+    idempotency_key: str | None
+
+    @property
+    def uid(self) -> str:
+        assert self.user is not None, "endpoint declared auth=None but needs a user"
+        return self.user.uid
+
+    def operation(self, payload: Any) -> Operation:
+        """The idempotent operation of this call: (caller, endpoint, key) plus a fingerprint."""
+        caller = self.user.uid if self.user else "anonymous"
+        return Operation.of(caller, self.spec.name, self.idempotency_key or "", payload)
+
+
+def endpoint(name: str, *, method: str = "GET", auth: Role | None = Role.USER,
+             body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
+             response: type[BaseModel] | None = None, summary: str = "", status: int = 200,
+             errors: tuple[str, ...] = ()) -> Callable:
+    spec = Spec(name, method, summary, auth, body, query, response, status, errors)
+
+    def wrap(fn: Callable[[Context, Any], Any]) -> Callable[[Request], Response]:
+        def handler(request: Request) -> Response:
+            return _handle(spec, fn, request)
+
+        handler.spec = spec  # type: ignore[attr-defined]
+        handler.__name__ = name
+        handler.__doc__ = fn.__doc__
+        return handler
+
+    return wrap
+
+
+def _handle(spec: Spec, fn: Callable, request: Request) -> Response:
+    logs.configure()
+    rid = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+    token = logs.request_id.set(rid)
+    started = time.perf_counter()
+    try:
+        response = _answer(spec, fn, request, rid)
+    finally:
+        logs.request_id.reset(token)
+    response.headers["X-Request-Id"] = rid
+    log.info("%s %s -> %s", request.method, spec.name, response.status_code,
+             extra={"function": spec.name, "status": response.status_code, "request_id": rid,
+                    "latency_ms": round((time.perf_counter() - started) * 1000, 1)})
+    return add_cors(request, response, spec.method)
+
+
+def _answer(spec: Spec, fn: Callable, request: Request, rid: str) -> Response:
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    try:
+        ctx, data = _prepare(spec, request, rid)
+        result = fn(ctx, data)
+        payload = _render(spec, result)
+        return respond(spec.status, data=payload)
+    except MintbookError as err:
+        headers = {"Retry-After": str(err.retry_after_s)} if isinstance(err, Unavailable) else {}
+        return respond(status_for(err), errors=[describe(err)], headers=headers)
+    except _BadInput as bad:
+        return respond(400, errors=bad.errors)
+    except Exception:
+        log.exception("unhandled error in %s", spec.name)
+        return respond(500, errors=[{"code": "internal", "field": None,
+                                     "message": f"internal error; request id {rid}"}])
+
+
+class _BadInput(Exception):
+    def __init__(self, errors: list[dict]) -> None:
+        super().__init__("bad input")
+        self.errors = errors
+
+
+def _prepare(spec: Spec, request: Request, rid: str) -> tuple[Context, Any]:
+    if request.method != spec.method:
+        raise MethodNotAllowed(f"{spec.name} accepts {spec.method}", field="method")
+    limit = settings().max_body_bytes
+    if (request.content_length or 0) > limit:
+        raise PayloadTooLarge(f"bodies are limited to {limit} bytes", field="body")
+    user = None
+    if spec.auth is not None:
+        from shared.services.users import authenticate
+
+        user = authenticate(request.headers.get("Authorization"))
+        user.require_role(spec.auth)
+    key = request.headers.get("Idempotency-Key")
+    if spec.mutating:
+        require_key(key)
+    data = _parse(spec, request, limit)
+    return Context(spec, request, rid, user, key), data
+
+
+def _parse(spec: Spec, request: Request, limit: int) -> Any:
+    try:
+        if spec.body is not None:
+            # JSON-mode validation: strict about numbers, yet enums and URLs arrive as strings.
+            return spec.body.model_validate_json(json.dumps(_json_object(request, limit)))
+        if spec.query is not None:
+            return spec.query.model_validate(request.args.to_dict(flat=True))
+    except ValidationError as err:
+        raise _BadInput(describe_validation(err, "body" if spec.body else "query")) from None
+    return None
+
+
+def _json_object(request: Request, limit: int) -> dict:
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"bodies are limited to {limit} bytes", field="body")
+    if not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise InvalidInput("the body is not valid JSON", field="body", code="invalid_json") from None
+    if not isinstance(value, dict):
+        raise InvalidInput("the body must be a JSON object", field="body", code="invalid_json")
+    return value
+
+
+def _render(spec: Spec, result: Any) -> Any:
+    if spec.response is None or result is None:
+        return result
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json")
+    return spec.response.model_validate(result).model_dump(mode="json")

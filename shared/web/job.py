@@ -1,0 +1,45 @@
+"""Scheduled jobs and task handlers as HTTP functions.
+
+They are deployed private (only Cloud Scheduler's or Cloud Tasks' service account may invoke
+them), so they do no user auth; they answer in the envelope and a failure answers 500 so the
+scheduler or queue retries.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Callable
+
+from flask import Request, Response
+
+from shared.domain.errors import MintbookError
+
+from . import logs
+from .envelope import respond
+from .errors import describe, status_for
+
+log = logging.getLogger("mintbook.jobs")
+
+
+def job(name: str) -> Callable:
+    def wrap(fn: Callable[[Request], object]) -> Callable[[Request], Response]:
+        def handler(request: Request) -> Response:
+            logs.configure()
+            token = logs.request_id.set(request.headers.get("X-CloudTasks-TaskName") or uuid.uuid4().hex)
+            try:
+                result = fn(request)
+                log.info("job %s done", name, extra={"function": name, "result": result})
+                return respond(200, data=result)
+            except MintbookError as err:
+                log.warning("job %s refused", name, extra={"function": name, "code": err.code})
+                return respond(status_for(err), errors=[describe(err)])
+            except Exception:
+                log.exception("job %s failed", name)
+                return respond(500, errors=[{"code": "internal", "field": None, "message": "job failed"}])
+            finally:
+                logs.request_id.reset(token)
+
+        handler.__name__ = name
+        return handler
+
+    return wrap
