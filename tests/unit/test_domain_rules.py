@@ -1,0 +1,75 @@
+"""Accounts, users, reconciliation and idempotency rules."""
+from __future__ import annotations
+
+import ast
+import pathlib
+
+import pytest
+
+from shared.domain.accounts import Account, AccountKind, Counters, parse_account_id
+from shared.domain.errors import Forbidden
+from shared.domain.idempotency import Operation
+from shared.domain.reconciliation import Drift, reconcile
+from shared.domain.users import Role, User, check_can_manage
+
+DOMAIN = pathlib.Path(__file__).resolve().parents[2] / "shared" / "domain"
+ALLOWED_THIRD_PARTY = {"nacl", "base58"}
+
+
+def test_domain_imports_nothing_outward():
+    import sys
+    for path in DOMAIN.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            for name in names:
+                top = name.split(".")[0]
+                assert top in sys.stdlib_module_names or top in ALLOWED_THIRD_PARTY or top == "__future__", \
+                    f"{path.name} imports {name}"
+
+
+def test_account_ids_round_trip():
+    assert parse_account_id("ann:CHIP") == ("ann", "CHIP", AccountKind.USER)
+    assert parse_account_id("ann:CHIP:receivable") == ("ann", "CHIP", AccountKind.RECEIVABLE)
+    assert parse_account_id("sys.fees:CHIP") == ("sys.fees", "CHIP", AccountKind.SYSTEM)
+
+
+def test_keys_of_different_users_never_collide():
+    a = Operation.of("ann", "create_transfer", "k1", {"amount": 1})
+    b = Operation.of("ben", "create_transfer", "k1", {"amount": 1})
+    assert a.id != b.id and a.fingerprint == b.fingerprint
+
+
+def test_reconciliation_names_the_drifting_account_and_the_difference():
+    ann = Account("ann:CHIP", "ann", "CHIP", AccountKind.USER, Counters(credits_posted=150))
+    issuance = Account("sys.issuance:CHIP", "sys.issuance", "CHIP", AccountKind.SYSTEM,
+                       Counters(debits_posted=100))
+    journal = {"ann:CHIP": Counters(credits_posted=100), "sys.issuance:CHIP": Counters(debits_posted=100)}
+    drift = reconcile([ann, issuance], journal, [])
+    assert Drift("zero_sum", "CHIP", "balance", 0, 50) in drift
+    assert Drift("journal", "ann:CHIP", "credits_posted", 100, 150) in drift
+
+
+@pytest.mark.parametrize("actor,target,role,allowed", [
+    (Role.ADMIN, Role.USER, Role.MODERATOR, True),
+    (Role.ADMIN, Role.USER, Role.ADMIN, False),
+    (Role.ADMIN, Role.ADMIN, Role.USER, False),
+    (Role.SUPERADMIN, Role.USER, Role.ADMIN, True),
+    (Role.MODERATOR, Role.MODERATOR, None, False),
+])
+def test_only_higher_ranks_manage_lower_ones(actor, target, role, allowed):
+    a, t = User("a", role=actor), User("t", role=target)
+    if allowed:
+        check_can_manage(a, t, role)
+    else:
+        with pytest.raises(Forbidden):
+            check_can_manage(a, t, role)
+
+
+def test_nobody_changes_their_own_role():
+    boss = User("boss", role=Role.SUPERADMIN)
+    with pytest.raises(Forbidden):
+        check_can_manage(boss, boss, Role.USER)
