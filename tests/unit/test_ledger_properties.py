@@ -17,7 +17,7 @@ from shared.domain.reconciliation import against_holds, against_journal, zero_su
 
 from .ledger_sim import SimLedger, escrow, fees, issuance
 
-USERS = ["ann", "ben", "cat"]
+USERS = ["ann", "ben"]
 ASSETS = ["CHIP", "GOLD"]
 amounts = st.integers(min_value=1, max_value=5_000)
 ops = st.lists(st.one_of(
@@ -29,8 +29,14 @@ ops = st.lists(st.one_of(
     st.tuples(st.just("void"), st.integers(0, 20)),
     st.tuples(st.just("burn"), st.sampled_from(USERS), st.sampled_from(ASSETS), amounts),
 ), max_size=40)
-SETTINGS = settings(max_examples=150, deadline=None, database=None,
+SETTINGS = settings(max_examples=300, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
+
+
+def settings_for(batch_cls: type):
+    """Real ledgers get fresh random examples each run; the broken ones get a fixed sequence so
+    that showing their failure is deterministic."""
+    return settings(SETTINGS, derandomize=batch_cls is not LedgerBatch)
 
 
 def run(sim: SimLedger, program: list[tuple]) -> SimLedger:
@@ -82,7 +88,7 @@ def _apply(sim: SimLedger, n: int, op: tuple) -> None:
 
 
 def check_zero_sum(batch_cls: type) -> None:
-    @SETTINGS
+    @settings_for(batch_cls)
     @given(ops)
     def prop(program):
         sim = run(SimLedger(batch_cls), program)
@@ -91,7 +97,7 @@ def check_zero_sum(batch_cls: type) -> None:
 
 
 def check_never_overdrawn(batch_cls: type) -> None:
-    @SETTINGS
+    @settings_for(batch_cls)
     @given(ops)
     def prop(program):
         sim = run(SimLedger(batch_cls), program)
@@ -102,7 +108,7 @@ def check_never_overdrawn(batch_cls: type) -> None:
 
 
 def check_journal_and_holds_match(batch_cls: type) -> None:
-    @SETTINGS
+    @settings_for(batch_cls)
     @given(ops)
     def prop(program):
         sim = run(SimLedger(batch_cls), program)
