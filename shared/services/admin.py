@@ -9,7 +9,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.domain.accounts import SystemAccount, system_account_id
 from shared.store.assets import list_assets
 from shared.store.client import collection
-from shared.store.ledger import ACCOUNTS, TRANSFERS
+from shared.store.ledger import ACCOUNTS, TRANSFERS, account_from
 from shared.store.pages import page
 from shared.store.users import AUDIT_LOG
 
@@ -22,7 +22,7 @@ def ledger_stats(now: datetime | None = None) -> dict:
     supply = []
     for asset in list_assets():
         issuance = collection(ACCOUNTS).document(system_account_id(SystemAccount.ISSUANCE, asset.code)).get()
-        minted = -int(issuance.to_dict().get("balance", 0)) if issuance.exists else 0
+        minted = -account_from(issuance.id, issuance.to_dict()).balance if issuance.exists else 0
         supply.append({"asset": asset.code, "supply": minted, "cap": asset.supply_cap})
     accounts = _count(collection(ACCOUNTS))
     days = []

@@ -21,8 +21,9 @@ from shared.domain.money import fee_for, require_amount
 from shared.domain.users import User
 from shared.store import ledger as ledger_store
 from shared.store.assets import get_asset
-from shared.store.idempotency import run_idempotent
-from shared.store.users import record_audit, user_from, user_path
+from shared.store.idempotency import record, run_idempotent
+from shared.store.transactions import run_transaction
+from shared.store.users import get_user, record_audit, user_path
 
 from .accounts import reads_for
 
@@ -33,27 +34,33 @@ def send(op: Operation, sender: User, recipient: str, asset_code: str, amount: i
     require_amount(amount)
     if recipient == sender.uid:
         raise InvalidInput("you cannot transfer to yourself", field="to", code="cannot_transfer_to_self")
+    # Status and existence are read just before the transaction, not in it: the sender's own
+    # document was read moments ago by authentication, and a user is never deleted.
+    sender.require_active()
+    if get_user(recipient) is None:
+        raise NotFound(f"no user {recipient!r}", field="to", code="unknown_user")
     fee = fee_for(amount, settings().transfer_fee_bps)
     source, target = user_account_id(sender.uid, asset.code), user_account_id(recipient, asset.code)
     fees = system_account_id(SystemAccount.FEES, asset.code)
 
     def work(txn: firestore.Transaction) -> dict:
-        read = ledger_store.read(txn, reads_for(source, target, credited=[target]),
-                                 other_paths=[user_path(sender.uid), user_path(recipient)])
-        if read.others[user_path(recipient)] is None:
-            raise NotFound(f"no user {recipient!r}", field="to", code="unknown_user")
-        user_from(read.others[user_path(sender.uid)]).require_active()
+        read = ledger_store.read(txn, reads_for(source, target, credited=[target]), operation=op)
+        if read.replay is not None:
+            return read.replay
         batch = LedgerBatch(read.accounts)
         batch.transfer(Transfer(id=op.id, debit_account_id=source, credit_account_id=target,
                                 asset=asset.code, amount=amount, type=TransferType.TRANSFER,
                                 reference=recipient, memo=memo))
-        batch.transfer(Transfer(id=f"{op.id}.fee", debit_account_id=source, credit_account_id=fees,
-                                asset=asset.code, amount=fee, type=TransferType.FEE, reference=op.id))
+        if fee:  # a deployment may set the rate to zero
+            batch.transfer(Transfer(id=f"{op.id}.fee", debit_account_id=source,
+                                    credit_account_id=fees, asset=asset.code, amount=fee,
+                                    type=TransferType.FEE, reference=op.id))
         ledger_store.write(txn, batch.result)
-        return {"transfer_id": op.id, "asset": asset.code, "amount": amount, "fee": fee,
-                "to": recipient, "available_after": batch.account(source).available}
+        return record(txn, op, {"transfer_id": op.id, "asset": asset.code, "amount": amount,
+                                "fee": fee, "to": recipient,
+                                "available_after": batch.account(source).available})
 
-    return run_idempotent(op, work)
+    return run_transaction(work)
 
 
 def adjust(op: Operation, admin: User, uid: str, asset_code: str, amount: int, reason: str) -> dict:

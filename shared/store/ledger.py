@@ -17,7 +17,10 @@ from google.cloud import firestore
 from shared.domain.accounts import Account, AccountKind, Counters, empty_account
 from shared.domain.ledger import BatchResult, Hold, HoldStatus, JournalEntry, Transfer, TransferType
 
+from shared.domain.idempotency import Operation
+
 from .client import collection, db
+from .idempotency import record_ref, replayed
 
 ACCOUNTS, HOLDS, TRANSFERS, JOURNAL = "accounts", "holds", "transfers", "journal"
 COUNTERS = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
@@ -29,12 +32,19 @@ class LedgerRead:
     holds: dict[str, Hold]
     transfers: dict[str, Transfer]
     others: dict[str, dict | None]  # any extra documents by path (None when missing)
+    replay: dict | None = None      # the stored answer when `operation` already committed
 
 
 def read(txn: firestore.Transaction | None, account_ids: Iterable[str] = (),
          hold_ids: Iterable[str] = (), transfer_ids: Iterable[str] = (),
-         other_paths: Iterable[str] = ()) -> LedgerRead:
-    """One get_all for everything; missing accounts read as empty, missing holds are absent."""
+         other_paths: Iterable[str] = (), operation: Operation | None = None) -> LedgerRead:
+    """One get_all for everything; missing accounts read as empty, missing holds are absent.
+
+    With `operation`, its idempotency record is read in the same round trip: `replay` is then
+    the first answer (or IdempotencyConflict is raised) and the caller records its own answer.
+    """
+    if operation is not None:
+        other_paths = [record_ref(operation).path, *other_paths]
     refs = ([collection(ACCOUNTS).document(i) for i in dict.fromkeys(account_ids)]
             + [collection(HOLDS).document(i) for i in dict.fromkeys(hold_ids)]
             + [collection(TRANSFERS).document(i) for i in dict.fromkeys(transfer_ids)]
@@ -52,9 +62,11 @@ def read(txn: firestore.Transaction | None, account_ids: Iterable[str] = (),
                 out.holds[doc_id] = hold_from(data)
         elif kind == TRANSFERS and ref.path.count("/") == 1:
             if data is not None:
-                out.transfers[doc_id] = transfer_from(data)
+                out.transfers[doc_id] = transfer_from(doc_id, data)
         else:
             out.others[ref.path] = data
+    if operation is not None:
+        out.replay = replayed(operation, out.others[record_ref(operation).path])
     return out
 
 
@@ -68,11 +80,12 @@ def account_from(account_id: str, data: dict | None) -> Account:
 
 
 def account_doc(account: Account) -> dict:
+    """Only the counters: balance and available are derived (credits_posted - debits_posted, and
+    that minus debits_pending), never stored, so no stored field can drift from them."""
     c = account.counters
     return {"owner": account.owner, "asset": account.asset, "kind": account.kind.value,
             **{name: getattr(c, name) for name in COUNTERS},
-            "balance": account.balance, "available": account.available,
-            "version": account.version, "updated_at": firestore.SERVER_TIMESTAMP}
+            "version": account.version}
 
 
 def blind_doc(account_id: str, delta: Counters) -> dict:
@@ -81,8 +94,7 @@ def blind_doc(account_id: str, delta: Counters) -> dict:
     inc = firestore.Increment
     return {"owner": shape.owner, "asset": shape.asset, "kind": shape.kind.value,
             **{name: inc(getattr(delta, name)) for name in COUNTERS},
-            "balance": inc(delta.balance), "available": inc(delta.balance - delta.debits_pending),
-            "version": inc(1), "updated_at": firestore.SERVER_TIMESTAMP}
+            "version": inc(1)}
 
 
 def hold_from(data: dict) -> Hold:
@@ -102,8 +114,8 @@ def hold_doc(hold: Hold) -> dict:
             "updated_at": firestore.SERVER_TIMESTAMP}
 
 
-def transfer_from(data: dict) -> Transfer:
-    return Transfer(id=data["id"], debit_account_id=data["debit_account_id"],
+def transfer_from(transfer_id: str, data: dict) -> Transfer:
+    return Transfer(id=transfer_id, debit_account_id=data["debit_account_id"],
                     credit_account_id=data["credit_account_id"], asset=data["asset"],
                     amount=int(data["amount"]), type=TransferType(data["type"]),
                     reference=data.get("reference", ""), memo=data.get("memo", ""),
@@ -111,21 +123,32 @@ def transfer_from(data: dict) -> Transfer:
 
 
 def transfer_doc(t: Transfer) -> dict:
-    return {"id": t.id, "debit_account_id": t.debit_account_id,
-            "credit_account_id": t.credit_account_id, "asset": t.asset, "amount": t.amount,
-            "type": t.type.value, "reference": t.reference, "memo": t.memo, "pending": t.pending,
-            "hold_id": t.hold_id, "created_at": firestore.SERVER_TIMESTAMP,
-            "owners": sorted({empty_account(t.debit_account_id).owner,
-                              empty_account(t.credit_account_id).owner})}
+    """The immutable transfer; optional fields are left out when empty (each field is indexed)."""
+    doc = {"debit_account_id": t.debit_account_id,
+           "credit_account_id": t.credit_account_id, "asset": t.asset, "amount": t.amount,
+           "type": t.type.value, "reference": t.reference, "created_at": firestore.SERVER_TIMESTAMP}
+    if t.memo:
+        doc["memo"] = t.memo
+    if t.pending:
+        doc["pending"] = True
+    if t.hold_id:
+        doc["hold_id"] = t.hold_id
+    return doc
 
 
 def journal_doc(e: JournalEntry, memo: str = "") -> dict:
-    return {"transfer_id": e.transfer_id, "account_id": e.account_id, "owner": e.owner,
-            "asset": e.asset, "type": e.type.value, "reference": e.reference, "memo": memo,
-            "amount": e.amount, **{name: getattr(e.delta, name) for name in COUNTERS},
-            "balance_before": e.balance_before, "balance_after": e.balance_after,
-            "available_before": e.available_before, "available_after": e.available_after,
-            "created_at": firestore.SERVER_TIMESTAMP}
+    """A journal entry; zero counters, unknown balances and empty memos are left out, since
+    every field costs index writes and readers default them (to 0, None and "")."""
+    doc = {"transfer_id": e.transfer_id, "account_id": e.account_id, "owner": e.owner,
+           "asset": e.asset, "type": e.type.value, "reference": e.reference, "amount": e.amount,
+           "created_at": firestore.SERVER_TIMESTAMP}
+    doc.update({name: getattr(e.delta, name) for name in COUNTERS if getattr(e.delta, name)})
+    if e.balance_before is not None:
+        doc.update(balance_before=e.balance_before, balance_after=e.balance_after,
+                   available_before=e.available_before, available_after=e.available_after)
+    if memo:
+        doc["memo"] = memo
+    return doc
 
 
 def write(txn: firestore.Transaction, result: BatchResult) -> None:

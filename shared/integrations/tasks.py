@@ -1,0 +1,103 @@
+"""Enqueue work for a task function: Cloud Tasks in production, the dev server locally.
+
+What a task gives, in production and locally alike:
+- At-least-once delivery: the handler may run more than once for one task (a retry after a
+  non-2xx answer or a lost response), so every handler must be idempotent.
+- No ordering: tasks run in any order, even two enqueued one after the other by one caller.
+- A named task is created at most once within about an hour: `enqueue` answers False when the
+  name was already used, which is how callers coalesce wake-ups (one name per book per window).
+- The handler gets an HTTP POST of the JSON payload with Cloud Tasks' X-CloudTasks-* headers;
+  in production it is authenticated by an OIDC token of MINTBOOK_TASKS_SERVICE_ACCOUNT.
+Enqueue after the transaction commits, never inside a transaction function: those may run several
+times (docs: ARCHITECTURE section 2). A raised exception means the task may or may not exist.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Any
+
+from shared.config import settings
+
+QUEUE = "mintbook"
+LOCAL_TIMEOUT_S = 10
+
+
+def enqueue(function: str, payload: dict, *, task_name: str | None = None,
+            delay_s: int = 0) -> bool:
+    """Queue a POST of `payload` to task function `function`; False if `task_name` is taken."""
+    tasks_url = settings().tasks_url
+    if tasks_url:
+        return _enqueue_local(tasks_url, function, payload, task_name, delay_s)
+    return _enqueue_cloud(function, payload, task_name, delay_s)
+
+
+def function_url(function: str) -> str:
+    s = settings()
+    return f"https://{s.region}-{s.project}.cloudfunctions.net/{function}"
+
+
+def _enqueue_local(tasks_url: str, function: str, payload: dict, task_name: str | None,
+                   delay_s: int) -> bool:
+    import requests
+
+    body = {"function": function, "payload": payload, "task_name": task_name,
+            "delay_s": delay_s}
+    response = requests.post(f"{tasks_url.rstrip('/')}/_tasks/enqueue", json=body,
+                             timeout=LOCAL_TIMEOUT_S)
+    if response.status_code == 409:
+        return False
+    response.raise_for_status()
+    return True
+
+
+def _enqueue_cloud(function: str, payload: dict, task_name: str | None, delay_s: int) -> bool:
+    from google.api_core.exceptions import AlreadyExists
+
+    client = _client()
+    s = settings()
+    task = _task(function, payload, delay_s)
+    if task_name:
+        task["name"] = client.task_path(s.project, s.region, QUEUE, task_name)
+    try:
+        client.create_task(parent=client.queue_path(s.project, s.region, QUEUE), task=task)
+    except AlreadyExists:
+        return False
+    return True
+
+
+def _task(function: str, payload: dict, delay_s: int) -> dict[str, Any]:
+    from google.cloud import tasks_v2
+    from google.protobuf import timestamp_pb2
+
+    url = function_url(function)
+    task: dict[str, Any] = {"http_request": {
+        "http_method": tasks_v2.HttpMethod.POST, "url": url,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(payload, separators=(",", ":")).encode(),
+        "oidc_token": {"service_account_email": _service_account(), "audience": url},
+    }}
+    if delay_s > 0:
+        at = timestamp_pb2.Timestamp()
+        at.FromDatetime(datetime.now(timezone.utc) + timedelta(seconds=delay_s))
+        task["schedule_time"] = at
+    return task
+
+
+def _service_account() -> str:
+    # Task functions are private: a task without an OIDC token would be refused at the door,
+    # and silently so. Refuse here instead, loudly.
+    account = os.environ.get("MINTBOOK_TASKS_SERVICE_ACCOUNT")
+    if not account:
+        raise RuntimeError("MINTBOOK_TASKS_SERVICE_ACCOUNT is not set: Cloud Tasks needs it to "
+                           "sign the OIDC token that private task functions require")
+    return account
+
+
+@lru_cache(maxsize=1)
+def _client() -> Any:
+    from google.cloud import tasks_v2
+
+    return tasks_v2.CloudTasksClient()
