@@ -7,10 +7,12 @@ Invariants kept by every method:
 - Each transfer moves one positive integer amount of one asset from a debit to a credit account,
   so per asset the sum of balances is unchanged (zero, counting issuance).
 - A user's spendable account never ends with available < 0: the check runs before any change.
-- Accounts that were not read ("blind" system accounts) may only be credited, or, for issuance,
-  debited; their change is returned as a counter delta to apply with increments.
+- Accounts that were not read ("blind") may only be credited (or, for issuance, debited); their
+  change is returned as a counter delta to apply with increments. That is how system accounts
+  and credited user accounts are written, so many payers never contend on one payee's document.
 - A credit to a user's spendable account first repays that user's receivable (money owed back),
-  in the same batch; the receivable must therefore be read along with the spendable account.
+  in the same batch; the receivable must therefore always be read, even when the spendable
+  account is credited blind. Receivables are never written blind.
 - Every counter change yields one journal entry; read accounts carry balance before and after.
 - A hold (pending transfer) may be posted in parts; posting with `final` or voiding releases the
   remainder, after which it accepts nothing more.
@@ -191,6 +193,26 @@ class LedgerBatch:
         self.result.transfers.append(t)
         return self._set_hold(replace(hold, posted=posted, status=status, version=hold.version + 1))
 
+    def claw_back(self, transfer_id: str, account_id: str, amount: int, to_account_id: str,
+                  reference: str = "") -> tuple[int, int]:
+        """Take `amount` back: what is available now, and the rest as a debt on the receivable.
+
+        Returns (taken, owed). The spendable account never goes negative; the receivable does.
+        """
+        account = self.account(account_id)
+        receivable_id = receivable_account_id(account.owner, account.asset)
+        taken = min(max(account.available, 0), amount)
+        if taken:
+            self.transfer(Transfer(id=transfer_id, debit_account_id=account_id,
+                                   credit_account_id=to_account_id, asset=account.asset,
+                                   amount=taken, type=TransferType.CLAWBACK, reference=reference))
+        if amount - taken:
+            self.transfer(Transfer(id=f"{transfer_id}.owed", debit_account_id=receivable_id,
+                                   credit_account_id=to_account_id, asset=account.asset,
+                                   amount=amount - taken, type=TransferType.CLAWBACK,
+                                   reference=reference))
+        return taken, amount - taken
+
     def void(self, transfer_id: str, hold_id: str) -> Hold:
         """Release what is left of a hold back to the debit account."""
         hold = self._open_hold(hold_id)
@@ -239,13 +261,18 @@ class LedgerBatch:
             return
         receivable_id = receivable_account_id(credited.owner, credited.asset)
         owed = -self.account(receivable_id).balance
-        repay = min(owed, t.amount, credited.available)
+        was_read = t.credit_account_id in self._accounts
+        repay = min(owed, t.amount, credited.available if was_read else t.amount)
         if repay > 0:
-            self.transfer(Transfer(id=f"{t.id}.repay", debit_account_id=credited.id,
-                                   credit_account_id=receivable_id, asset=t.asset, amount=repay,
-                                   type=TransferType.REPAYMENT, reference=t.id))
+            r = Transfer(id=f"{t.id}.repay", debit_account_id=credited.id,
+                         credit_account_id=receivable_id, asset=t.asset, amount=repay,
+                         type=TransferType.REPAYMENT, reference=t.id)
+            # Repaying out of the credit just received cannot overdraw, read or not.
+            self._change(r, credited.id, Counters(debits_posted=repay), covered=True)
+            self._change(r, receivable_id, Counters(credits_posted=repay))
+            self.result.transfers.append(r)
 
-    def _change(self, t: Transfer, account_id: str, delta: Counters) -> None:
+    def _change(self, t: Transfer, account_id: str, delta: Counters, *, covered: bool = False) -> None:
         if account_id in self._accounts:
             before = self._accounts[account_id]
             after = before.changed_by(delta)
@@ -258,7 +285,8 @@ class LedgerBatch:
             return
         blind = empty_account(account_id)
         debits = delta.debits_posted + delta.debits_pending
-        if blind.kind is not AccountKind.SYSTEM or (debits > 0 and not blind.may_go_negative_blindly):
+        may_debit = covered or blind.may_go_negative_blindly
+        if blind.kind is AccountKind.RECEIVABLE or (debits > 0 and not may_debit):
             raise KeyError(f"{account_id} must be read before it is debited")
         self.result.blind[account_id] = self.result.blind.get(account_id, Counters()) + delta
         self._journal(t, blind, delta, None)

@@ -5,7 +5,7 @@ values from one read time instead of adding duplicates.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
@@ -13,6 +13,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.domain.accounts import AccountKind
 from shared.store.client import collection, db
 from shared.store.ledger import ACCOUNTS, account_from
+from shared.store.transactions import run_transaction
 
 from .balances import SNAPSHOTS
 
@@ -20,14 +21,15 @@ BATCH = 400
 
 
 def snapshot_balances(now: datetime | None = None) -> dict:
-    now = now or datetime.now(timezone.utc)
-    read_time = now - timedelta(seconds=1)
-    day = now.date().isoformat()
+    day = (now or datetime.now(timezone.utc)).date().isoformat()
+    query = collection(ACCOUNTS).where(filter=FieldFilter("kind", "==", AccountKind.USER.value))
+    # One read-only transaction: every account as of one moment, without taking locks.
+    accounts = run_transaction(lambda txn: [account_from(s.id, s.to_dict())
+                                            for s in query.stream(transaction=txn)],
+                               read_only=True, deadline_s=60)
     written = 0
     batch = db().batch()
-    query = collection(ACCOUNTS).where(filter=FieldFilter("kind", "==", AccountKind.USER.value))
-    for snap in query.stream(read_time=read_time):
-        account = account_from(snap.id, snap.to_dict())
+    for account in accounts:
         batch.set(collection(SNAPSHOTS).document(f"{account.id}@{day}"), {
             "owner": account.owner, "asset": account.asset, "kind": account.kind.value,
             "account_id": account.id, "date": day, "balance": account.balance,

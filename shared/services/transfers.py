@@ -44,7 +44,7 @@ def send(op: Operation, sender: User, recipient: str, asset_code: str, amount: i
     fees = system_account_id(SystemAccount.FEES, asset.code)
 
     def work(txn: firestore.Transaction) -> dict:
-        read = ledger_store.read(txn, reads_for(source, target, credited=[target]), operation=op)
+        read = ledger_store.read(txn, reads_for(debited=[source], credited=[target]), operation=op)
         if read.replay is not None:
             return read.replay
         batch = LedgerBatch(read.accounts)
@@ -60,7 +60,7 @@ def send(op: Operation, sender: User, recipient: str, asset_code: str, amount: i
                                 "fee": fee, "to": recipient,
                                 "available_after": batch.account(source).available})
 
-    return run_transaction(work)
+    return run_transaction(work, serialize_on=[source])
 
 
 def adjust(op: Operation, admin: User, uid: str, asset_code: str, amount: int, reason: str) -> dict:
@@ -74,7 +74,7 @@ def adjust(op: Operation, admin: User, uid: str, asset_code: str, amount: int, r
 
     def work(txn: firestore.Transaction) -> dict:
         extra = [issuance] if capped else []  # read (and lock) issuance only to enforce a cap
-        read = ledger_store.read(txn, reads_for(account, credited=[account]) + extra,
+        read = ledger_store.read(txn, reads_for(debited=[account], credited=[account]) + extra,
                                  other_paths=[user_path(uid)])
         if read.others[user_path(uid)] is None:
             raise NotFound(f"no user {uid!r}", field="uid", code="unknown_user")
@@ -90,4 +90,4 @@ def adjust(op: Operation, admin: User, uid: str, asset_code: str, amount: int, r
         return {"transfer_id": op.id, "uid": uid, "asset": asset.code, "amount": amount,
                 "balance_after": batch.account(account).balance}
 
-    return run_idempotent(op, work)
+    return run_idempotent(op, work, serialize_on=[account])

@@ -63,7 +63,7 @@ def ensure_user(uid: str) -> User:
                    {**user_doc(user), "created_at": firestore.SERVER_TIMESTAMP})
         return user
 
-    return run_transaction(work)
+    return run_transaction(work, serialize_on=[spendable])
 
 
 def require_user(uid: str) -> User:

@@ -10,7 +10,7 @@ Hot paths fold the record's read into their one get_all (ledger.read(operation=.
 from __future__ import annotations
 
 import json
-from typing import Callable
+from typing import Callable, Iterable
 
 from google.cloud import firestore
 
@@ -46,11 +46,12 @@ def record(txn: firestore.Transaction, op: Operation, response: dict) -> dict:
     return response
 
 
-def run_idempotent(op: Operation, work: Callable[[firestore.Transaction], dict]) -> dict:
+def run_idempotent(op: Operation, work: Callable[[firestore.Transaction], dict],
+                   serialize_on: Iterable[str] = ()) -> dict:
     """Answer a replay from its record, else run `work` and record its answer atomically."""
     def attempt(txn: firestore.Transaction) -> dict:
         snap = record_ref(op).get(transaction=txn)
         previous = replayed(op, snap.to_dict() if snap.exists else None)
         return previous if previous is not None else record(txn, op, work(txn))
 
-    return run_transaction(attempt)
+    return run_transaction(attempt, serialize_on=serialize_on)

@@ -17,11 +17,12 @@ class SimLedger:
     holds: dict[str, Hold] = field(default_factory=dict)
     journal: list[JournalEntry] = field(default_factory=list)
 
-    def batch(self, users: list[str], asset: str) -> LedgerBatch:
-        reads = {}
-        for uid in users:
-            for account_id in (user_account_id(uid, asset), receivable_account_id(uid, asset)):
-                reads[account_id] = self.accounts.get(account_id) or empty_account(account_id)
+    def batch(self, users: list[str], asset: str, credited: tuple[str, ...] = ()) -> LedgerBatch:
+        """Read `users`' accounts in full; of `credited` users only the receivable, as the
+        services do (their spendable accounts are credited blind)."""
+        ids = [a for uid in users for a in (user_account_id(uid, asset), receivable_account_id(uid, asset))]
+        ids += [receivable_account_id(uid, asset) for uid in credited]
+        reads = {i: self.accounts.get(i) or empty_account(i) for i in ids}
         return self.batch_cls(reads, self.holds)
 
     def commit(self, batch: LedgerBatch) -> None:

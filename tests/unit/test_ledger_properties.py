@@ -28,6 +28,7 @@ ops = st.lists(st.one_of(
     st.tuples(st.just("post"), st.integers(0, 20), amounts, st.booleans()),
     st.tuples(st.just("void"), st.integers(0, 20)),
     st.tuples(st.just("burn"), st.sampled_from(USERS), st.sampled_from(ASSETS), amounts),
+    st.tuples(st.just("clawback"), st.sampled_from(USERS), st.sampled_from(ASSETS), amounts),
 ), max_size=40)
 SETTINGS = settings(max_examples=300, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -54,7 +55,7 @@ def _apply(sim: SimLedger, n: int, op: tuple) -> None:
     tid = f"t{n}"
     if kind == "mint":
         _, uid, asset, amount = op
-        b = sim.batch([uid], asset)
+        b = sim.batch([], asset, credited=(uid,))
         b.transfer(Transfer(tid, issuance(asset), user_account_id(uid, asset), asset, amount,
                             TransferType.PURCHASE))
     elif kind == "burn":
@@ -64,11 +65,15 @@ def _apply(sim: SimLedger, n: int, op: tuple) -> None:
                             TransferType.ADJUSTMENT))
     elif kind == "send":
         _, a, c, asset, amount = op
-        b = sim.batch([a, c], asset)
+        b = sim.batch([a], asset, credited=(c,))
         b.transfer(Transfer(tid, user_account_id(a, asset), user_account_id(c, asset), asset,
                             amount, TransferType.TRANSFER))
         b.transfer(Transfer(f"{tid}.fee", user_account_id(a, asset), fees(asset), asset,
                             fee_for(amount, 10), TransferType.FEE))
+    elif kind == "clawback":
+        _, uid, asset, amount = op
+        b = sim.batch([uid], asset)
+        b.claw_back(tid, user_account_id(uid, asset), amount, issuance(asset))
     elif kind == "hold":
         _, uid, asset, amount = op
         b = sim.batch([uid], asset)

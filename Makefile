@@ -1,0 +1,44 @@
+# Mintbook: `make dev` runs the local stack, `make test` the whole test suite, from a fresh clone.
+#
+# Each virtualenv is rebuilt only when its requirements file changes (a stamp file records the
+# last install). A second venv for tools with clashing pins (localstripe: .venv-stripe from
+# requirements-stripe.txt) is one more $(call venv,...) line.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help dev test bench clean
+
+help:
+	@echo "make dev     the emulator, the dev server and demo data (Ctrl-C stops all)"
+	@echo "make test    every test suite (unit, emulator, rules, e2e); PYTEST_ARGS=... to filter"
+	@echo "make bench   list the benchmark modules"
+	@echo "make clean   remove virtualenvs, caches and logs"
+
+# $(call venv,DIR,REQUIREMENTS): DIR/.installed is up to date once DIR holds REQUIREMENTS.
+define venv
+$(1)/.installed: $(2)
+	test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet --disable-pip-version-check -r $(2)
+	touch $$@
+endef
+
+$(eval $(call venv,$(VENV),requirements.txt))
+
+dev: $(VENV)/.installed
+	$(PY) -m dev.stack
+
+test: $(VENV)/.installed
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed
+	@echo "benchmark modules (run one with $(PY) -m bench.NAME):"
+	@ls bench/*.py 2>/dev/null | grep -v '/__init__.py$$' | sed 's|^bench/|  bench.|; s|\.py$$||' \
+		|| echo "  none yet"
+
+clean:
+	rm -rf $(VENV) .venv-* .pytest_cache .hypothesis .stack
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,106 @@
+"""Fixtures every suite shares. Nothing here starts a process unless a test asks for it, so
+tests/unit runs without java.
+
+- `emulator` (session): the Firestore emulator on a free port, loaded with firestore.rules; the
+  test process's environment points at it (FIRESTORE_EMULATOR_HOST and the rest that the dev
+  server gets), so services called in-process use it too.
+- `stack` (session): the emulator plus the dev server subprocess with every trigger registered,
+  started as `make dev` starts them; its output goes to dev-server.log in the session's tmp dir.
+- `server_url`, `api`: the dev server's address and a client (`api.call(...)`); both fail fast,
+  with the server's log, if the server has died.
+- `clean_db`: empties the database before the test.
+- `firestore_rest`: documents over the emulator's REST API, as the owner or as a user.
+Event triggers are on only for tests that use the stack: the rest share its emulator, and must
+not see event functions rewrite the documents they seed (whichever order the tests run in).
+A failed test that used the stack gets the tail of the dev server's log in its report.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import pytest
+
+from dev.emulator import FirestoreEmulator
+from tests.support.api import Api
+from tests.support.firestore_rest import FirestoreRest
+from tests.support.stack import DevServer, env_for, new_emulator
+
+DEV_SERVER = pytest.StashKey[DevServer]()
+
+
+def _forget_cached_settings() -> None:
+    # settings() reads the environment once per process; a unit test that ran earlier would
+    # have cached a configuration without the emulator.
+    from shared.config import settings
+
+    settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirestoreEmulator]:
+    instance = new_emulator(tmp_path_factory.mktemp("emulator"))
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in env_for(instance).items():
+            env.setenv(name, value)
+        _forget_cached_settings()
+        instance.start()
+        try:
+            yield instance
+        finally:
+            instance.stop()
+    _forget_cached_settings()
+
+
+@pytest.fixture(scope="session")
+def stack(emulator: FirestoreEmulator, request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
+    server = DevServer(emulator, tmp_path_factory.mktemp("dev-server") / "dev-server.log")
+    request.config.stash[DEV_SERVER] = server
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _triggers_only_with_the_stack(request: pytest.FixtureRequest) -> None:
+    server = request.config.stash.get(DEV_SERVER, None)
+    if server is not None and server.alive():
+        server.use_triggers("stack" in request.fixturenames)
+
+
+@pytest.fixture
+def server_url(stack: DevServer) -> str:
+    if not stack.alive():
+        pytest.fail(f"the dev server has died; its log ends:\n{stack.log_tail()}", pytrace=False)
+    return stack.url
+
+
+@pytest.fixture
+def api(server_url: str, emulator: FirestoreEmulator) -> Iterator[Api]:
+    client = Api(server_url, emulator.project)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def clean_db(emulator: FirestoreEmulator) -> None:
+    emulator.reset()
+
+
+@pytest.fixture
+def firestore_rest(emulator: FirestoreEmulator) -> Iterator[FirestoreRest]:
+    client = FirestoreRest(emulator.url, emulator.project)
+    yield client
+    client.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
+    outcome = yield
+    report = outcome.get_result()
+    server = item.config.stash.get(DEV_SERVER, None)
+    if report.failed and server is not None and "stack" in getattr(item, "fixturenames", ()):
+        state = "running" if server.alive() else "DEAD"
+        report.sections.append((f"dev server log, last lines ({state}; {server.log_path})",
+                                server.log_tail()))

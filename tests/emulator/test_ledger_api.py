@@ -1,0 +1,161 @@
+"""The ledger through the dev server, as a frontend sees it."""
+from __future__ import annotations
+
+import pytest
+
+from .helpers import balance, error, key, ok, reconcile, set_chips
+
+pytestmark = pytest.mark.usefixtures("ledger")
+
+
+def test_first_call_creates_the_user_and_pays_the_welcome_bonus_once(api):
+    me = ok(api.call("GET", "get_me", "ann"))
+    assert (me["uid"], me["role"], me["status"]) == ("ann", "user", "active")
+    ok(api.call("GET", "get_me", "ann"))
+    assert balance(api, "ann") == {"asset": "CHIP", "available": 10_000, "committed": 0,
+                                   "total": 10_000, "owed": 0}
+
+
+def test_transfer_moves_tokens_and_charges_the_sender_the_fee(api, admin_uid):
+    api.call("GET", "get_me", "ben")
+    sent = ok(api.call("POST", "create_transfer", "ann", idempotency_key=key(),
+                       json={"to": "ben", "asset": "CHIP", "amount": 1_500, "memo": "lunch"}))
+    assert (sent["amount"], sent["fee"], sent["available_after"]) == (1_500, 2, 8_498)
+    assert balance(api, "ben")["total"] == 11_500
+    history = ok(api.call("GET", "list_transactions", "ann", params={"type": "fee"}))["items"]
+    assert [(e["type"], e["amount"]) for e in history] == [("fee", -2)]
+    assert reconcile(api, admin_uid)["ok"]
+
+
+def test_replay_answers_the_first_result_and_moves_nothing_more(api):
+    api.call("GET", "get_me", "ben")
+    body = {"to": "ben", "asset": "CHIP", "amount": 100}
+    first = ok(api.call("POST", "create_transfer", "ann", json=body, idempotency_key="same"))
+    again = ok(api.call("POST", "create_transfer", "ann", json=body, idempotency_key="same"))
+    assert first == again
+    assert balance(api, "ben")["total"] == 10_100
+    error(api.call("POST", "create_transfer", "ann", json={**body, "amount": 101},
+                   idempotency_key="same"), 409, "idempotency_conflict")
+
+
+def test_the_same_key_from_two_users_is_two_transfers(api):
+    api.call("GET", "get_me", "cat")
+    body = {"to": "cat", "asset": "CHIP", "amount": 100}
+    ok(api.call("POST", "create_transfer", "ann", json=body, idempotency_key="shared"))
+    ok(api.call("POST", "create_transfer", "ben", json=body, idempotency_key="shared"))
+    assert balance(api, "cat")["total"] == 10_200
+
+
+@pytest.mark.parametrize("body,status,code", [
+    ({"to": "ben", "asset": "CHIP", "amount": 0}, 400, "invalid_input"),
+    ({"to": "ben", "asset": "CHIP", "amount": -5}, 400, "invalid_input"),
+    ({"to": "ben", "asset": "CHIP", "amount": 2**53}, 400, "invalid_input"),
+    ({"to": "ben", "asset": "CHIP", "amount": 10**30}, 400, "invalid_input"),
+    ({"to": "ben", "asset": "CHIP", "amount": "100"}, 400, "invalid_input"),
+    ({"to": "ben", "asset": "CHIP", "amount": 1.5}, 400, "invalid_input"),
+    ({"to": "ben", "asset": "CHIP"}, 400, "missing_field"),
+    ({"to": "ben", "asset": "CHIP", "amount": 5, "admin": True}, 400, "unknown_field"),
+    ({"to": "ben", "asset": "NOPE", "amount": 5}, 404, "unknown_asset"),
+    ({"to": "nobody", "asset": "CHIP", "amount": 5}, 404, "unknown_user"),
+    ({"to": "ann", "asset": "CHIP", "amount": 5}, 400, "cannot_transfer_to_self"),
+    ({"to": "ben", "asset": "CHIP", "amount": 1_000_000}, 422, "insufficient_funds"),
+])
+def test_bad_transfers_answer_4xx_and_change_nothing(api, admin_uid, body, status, code):
+    api.call("GET", "get_me", "ben")
+    api.call("GET", "get_me", "ann")
+    error(api.call("POST", "create_transfer", "ann", json=body, idempotency_key=key()), status, code)
+    assert balance(api, "ann")["total"] == 10_000 and balance(api, "ben")["total"] == 10_000
+    assert ok(api.call("GET", "list_transactions", "ann"))["items"][0]["type"] == "bonus"
+
+
+@pytest.mark.parametrize("raw,headers,status,code", [
+    (b"{not json", {}, 400, "invalid_json"),
+    (b"[1, 2]", {}, 400, "invalid_json"),
+    (b"[" * 100_000, {}, 413, "payload_too_large"),
+    (b'{"to": "ben"}', {"Idempotency-Key": ""}, 400, "idempotency_key_required"),
+])
+def test_malformed_bodies_are_refused(api, raw, headers, status, code):
+    sent = {"Authorization": f"Bearer {api.token('ann')}", "Content-Type": "application/json",
+            "Idempotency-Key": "k", **headers}
+    response = api.http.post(f"{api.base_url}/create_transfer", data=raw, headers=sent)
+    error(response, status, code)
+
+
+def test_calls_without_a_valid_token_are_unauthenticated(api):
+    error(api.call("GET", "get_balances"), 401, "missing_token")
+    error(api.call("GET", "get_balances", headers={"Authorization": "Bearer junk"}), 401,
+          "invalid_token")
+
+
+def test_wrong_method_is_405(api):
+    error(api.call("DELETE", "get_balances", "ann"), 405, "method_not_allowed")
+
+
+def test_history_pages_with_a_cursor(api):
+    api.call("GET", "get_me", "ben")
+    for n in range(3):
+        ok(api.call("POST", "create_transfer", "ann", idempotency_key=key(),
+                    json={"to": "ben", "asset": "CHIP", "amount": 10 + n}))
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = ok(api.call("GET", "list_transactions", "ann", params=params))
+        seen += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == 7 and len({e["id"] for e in seen}) == 7  # bonus + 3 x (transfer, fee)
+    error(api.call("GET", "list_transactions", "ann", params={"cursor": "bm9wZQ"}), 400,
+          "invalid_cursor")
+
+
+def test_suspended_users_cannot_move_tokens(api, admin_uid):
+    for uid in (admin_uid, "ann", "ben"):
+        api.call("GET", "get_me", uid)
+    ok(api.call("POST", "admin_set_status", admin_uid, idempotency_key=key(),
+                json={"uid": "ann", "status": "suspended", "reason": "chargeback review"}))
+    error(api.call("POST", "create_transfer", "ann", idempotency_key=key(),
+                   json={"to": "ben", "asset": "CHIP", "amount": 5}), 403, "account_frozen")
+    log = ok(api.call("GET", "admin_audit_log", admin_uid))["items"]
+    assert (log[0]["actor"], log[0]["action"], log[0]["target"], log[0]["reason"]) == \
+        (admin_uid, "set_status", "ann", "chargeback review")
+
+
+def test_admins_adjust_with_a_reason_and_never_overdraw(api, admin_uid):
+    api.call("GET", "get_me", admin_uid)
+    set_chips(api, admin_uid, "ann", 500)
+    error(api.call("POST", "admin_adjust", admin_uid, idempotency_key=key(),
+                   json={"uid": "ann", "asset": "CHIP", "amount": -501, "reason": "too much"}),
+          422, "insufficient_funds")
+    error(api.call("POST", "admin_adjust", admin_uid, idempotency_key=key(),
+                   json={"uid": "ann", "asset": "CHIP", "amount": 5}), 400, "missing_field")
+    error(api.call("POST", "admin_adjust", "ann", idempotency_key=key(),
+                   json={"uid": "ann", "asset": "CHIP", "amount": 5, "reason": "free money"}),
+          403, "role_required")
+    assert balance(api, "ann")["total"] == 500
+
+
+def test_admin_ledger_stats_show_supply(api, admin_uid):
+    api.call("GET", "get_me", admin_uid)
+    api.call("GET", "get_me", "ann")
+    stats = ok(api.call("GET", "admin_ledger_stats", admin_uid))
+    assert {"asset": "CHIP", "supply": 20_000, "cap": None} in stats["supply"]
+
+
+def test_roles_follow_rank(api, admin_uid):
+    api.call("GET", "get_me", admin_uid)
+    api.call("GET", "get_me", "ann")
+    made = ok(api.call("POST", "admin_set_role", admin_uid, idempotency_key=key(),
+                       json={"uid": "ann", "role": "admin", "reason": "new staff"}))
+    assert made["role"] == "admin"
+    error(api.call("POST", "admin_set_role", "ann", idempotency_key=key(),
+                   json={"uid": admin_uid, "role": "user", "reason": "coup"}), 403, "rank_too_low")
+
+
+def test_profile_update_checks_the_version_it_read(api):
+    me = ok(api.call("GET", "get_me", "ann"))
+    ok(api.call("PATCH", "update_me", "ann", idempotency_key=key(),
+                json={"display_name": "Ann", "version": me["version"]}))
+    error(api.call("PATCH", "update_me", "ann", idempotency_key=key(),
+                   json={"bio": "stale", "version": me["version"]}), 409, "version_conflict")
+    assert ok(api.call("GET", "get_me", "ann"))["display_name"] == "Ann"

@@ -1,0 +1,1 @@
+"""Helpers shared by the test suites: the local stack, an API client, Firestore over REST."""

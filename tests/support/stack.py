@@ -1,0 +1,79 @@
+"""The local stack for a test session, started the way `make dev` starts it (dev/stack.py).
+
+Guarantees:
+- Free ports only (never 8080/8085), so tests run beside a developer's `make dev`.
+- The emulator and the dev server each run in their own process group; `stop()` ends both
+  groups even when the session failed half-way, and it is safe to call twice.
+- The dev server's stdout and stderr go to a log file; `log_tail()` reads its end for reports.
+- Triggers can be switched off and on (`use_triggers`): tests that do not use the dev server
+  share its emulator, and must not see event functions rewrite the documents they seed.
+"""
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dev.emulator import FirestoreEmulator, free_port, log_tail, stop_group
+from dev.server import load_manifest
+from dev.stack import (PROJECT, RULES_FILE, register_triggers, server_env, start_server,
+                       wait_for_server)
+
+
+def new_emulator(log_dir: Path) -> FirestoreEmulator:
+    """An emulator (not yet started) whose triggers go to a dev server on a free port."""
+    return FirestoreEmulator(port=free_port(), functions_port=free_port(), project=PROJECT,
+                             rules_path=RULES_FILE, log_path=log_dir / "emulator.log")
+
+
+def env_for(emulator: FirestoreEmulator) -> dict[str, str]:
+    """The environment of the dev server, which the test process takes on as well."""
+    assert emulator.functions_port is not None
+    return server_env(emulator.host_port, emulator.functions_port, emulator.project)
+
+
+@dataclass
+class DevServer:
+    emulator: FirestoreEmulator
+    log_path: Path
+    process: subprocess.Popen | None = None
+    triggers: list[str] = field(default_factory=list)
+    triggers_on: bool = False
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.emulator.functions_port}"
+
+    def start(self) -> DevServer:
+        with open(self.log_path, "wb") as log:
+            self.process = start_server(self.emulator.functions_port or 0,
+                                        env_for(self.emulator), output=log)
+        try:
+            wait_for_server(self.process, self.url)
+            self.triggers = register_triggers(self.emulator, load_manifest().FUNCTIONS)
+            self.triggers_on = True
+        except BaseException as err:
+            self.stop()
+            raise RuntimeError(f"{err}\n--- dev server log (tail) ---\n{self.log_tail()}") from err
+        return self
+
+    def use_triggers(self, on: bool) -> None:
+        if on == self.triggers_on:
+            return
+        events = [f for f in load_manifest().FUNCTIONS if f.kind == "event"]
+        if on:
+            register_triggers(self.emulator, events)
+        else:
+            for function in events:
+                self.emulator.disable_trigger(function.name, function.event_type)
+        self.triggers_on = on
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log_tail(self, lines: int = 60) -> str:
+        return log_tail(self.log_path, lines)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_group(self.process)
