@@ -32,7 +32,21 @@ def _http(name: str, module: str, min_instances: int = 0) -> Function:
     return Function(name, f"api.{module}:{name}", min_instances=min_instances)
 
 
-FUNCTIONS: tuple[Function, ...] = (
+def _event(name: str, module: str, document: str, event_type: str = WRITTEN) -> Function:
+    return Function(name, f"events.{module}:{name}", kind="event", document=document,
+                    event_type=event_type)
+
+
+def _job(name: str, module: str, schedule: str, memory: str = "512Mi") -> Function:
+    return Function(name, f"jobs.{module}:{name}", kind="job", schedule=schedule, memory=memory)
+
+
+def _task(name: str, module: str) -> Function:
+    return Function(name, f"jobs.{module}:{name}", kind="task", memory="512Mi")
+
+
+# One section per product area; each area edits only its own tuple.
+FOUNDATION: tuple[Function, ...] = (
     _http("health", "system"),
     _http("openapi", "system"),
     _http("list_assets", "assets"),
@@ -49,12 +63,19 @@ FUNCTIONS: tuple[Function, ...] = (
     _http("admin_ledger_stats", "admin"),
     _http("admin_audit_log", "admin"),
     _http("admin_reconcile", "admin"),
-    Function("on_user_written", "events.users:on_user_written", kind="event",
-             document="users/{uid}", event_type=WRITTEN),
-    Function("job_reconcile", "jobs.reconcile:job_reconcile", kind="job",
-             schedule="*/15 * * * *", memory="512Mi"),
-    Function("job_snapshot_balances", "jobs.snapshots:job_snapshot_balances", kind="job",
-             schedule="5 0 * * *", memory="512Mi"),
+    _event("on_user_written", "users", "users/{uid}"),
+    _job("job_reconcile", "reconcile", "*/15 * * * *"),
+    _job("job_snapshot_balances", "snapshots", "5 0 * * *"),
 )
+
+PURCHASES: tuple[Function, ...] = ()
+
+MARKETS: tuple[Function, ...] = ()
+
+EXCHANGE: tuple[Function, ...] = ()
+
+WALLETS_SWAPS_FEES: tuple[Function, ...] = ()
+
+FUNCTIONS: tuple[Function, ...] = FOUNDATION + PURCHASES + MARKETS + EXCHANGE + WALLETS_SWAPS_FEES
 
 BY_NAME: dict[str, Function] = {f.name: f for f in FUNCTIONS}
