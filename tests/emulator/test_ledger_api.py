@@ -159,3 +159,24 @@ def test_profile_update_checks_the_version_it_read(api):
     error(api.call("PATCH", "update_me", "ann", idempotency_key=key(),
                    json={"bio": "stale", "version": me["version"]}), 409, "version_conflict")
     assert ok(api.call("GET", "get_me", "ann"))["display_name"] == "Ann"
+
+
+def test_cors_preflight_answers_configured_origins_only(api):
+    allowed = api.http.options(f"{api.base_url}/create_transfer", headers={
+        "Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"})
+    assert allowed.status_code == 204
+    assert allowed.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    assert "Idempotency-Key" in allowed.headers["Access-Control-Allow-Headers"]
+    stranger = api.http.options(f"{api.base_url}/create_transfer", headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    assert "Access-Control-Allow-Origin" not in stranger.headers
+
+
+def test_the_dev_server_serves_the_committed_openapi_document(api):
+    served = api.http.get(f"{api.base_url}/openapi.json").json()
+    assert "/create_transfer" in served["paths"] and served["openapi"].startswith("3.")
+
+
+def test_every_answer_carries_a_request_id(api):
+    response = api.call("GET", "health", headers={"X-Request-Id": "trace-me"})
+    assert response.headers["X-Request-Id"] == "trace-me"
