@@ -11,7 +11,6 @@ Guarantees:
 """
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -20,6 +19,7 @@ from urllib.parse import quote
 import requests
 
 from dev.tokens import unsigned_id_token
+from tests.support.firestore_rest import decode_fields, encode, encode_fields
 
 BYPASS = {"Authorization": "Bearer owner"}
 TIMEOUT_S = 10
@@ -82,50 +82,6 @@ WORLD: dict[str, dict] = {
 }
 
 
-def encode(value: Any) -> dict:
-    """A Python value as a Firestore REST Value."""
-    if value is None:
-        return {"nullValue": None}
-    if isinstance(value, bool):
-        return {"booleanValue": value}
-    if isinstance(value, int):
-        return {"integerValue": str(value)}
-    if isinstance(value, float):
-        return {"doubleValue": value}
-    if isinstance(value, str):
-        return {"stringValue": value}
-    if isinstance(value, datetime):
-        return {"timestampValue": value.isoformat().replace("+00:00", "Z")}
-    if isinstance(value, bytes):
-        return {"bytesValue": base64.b64encode(value).decode()}
-    if isinstance(value, (list, tuple)):
-        return {"arrayValue": {"values": [encode(v) for v in value]}}
-    if isinstance(value, dict):
-        return {"mapValue": {"fields": encode_fields(value)}}
-    raise TypeError(f"cannot encode {type(value).__name__}")
-
-
-def encode_fields(data: dict) -> dict:
-    return {key: encode(value) for key, value in data.items()}
-
-
-def decode(value: dict) -> Any:
-    (kind, raw), = value.items()
-    if kind == "integerValue":
-        return int(raw)
-    if kind == "timestampValue":
-        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    if kind == "arrayValue":
-        return [decode(v) for v in raw.get("values", [])]
-    if kind == "mapValue":
-        return decode_fields(raw.get("fields", {}))
-    if kind == "bytesValue":
-        return base64.b64decode(raw)
-    return raw  # stringValue, booleanValue, doubleValue, nullValue (None)
-
-
-def decode_fields(fields: dict) -> dict:
-    return {key: decode(value) for key, value in fields.items()}
 
 
 def allowed(response: requests.Response) -> bool:
