@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from shared.config import settings
 from shared.domain.errors import (InvalidInput, MethodNotAllowed, MintbookError, PayloadTooLarge,
-                                  Unavailable)
+                                  RateLimited, Unavailable)
 from shared.domain.idempotency import Operation, require_key
 from shared.domain.users import Role, User
 
@@ -44,6 +44,7 @@ class Spec:
     response: type[BaseModel] | None
     status: int
     errors: tuple[str, ...]
+    rate_limit: str | None
 
     @property
     def mutating(self) -> bool:
@@ -72,8 +73,11 @@ class Context:
 def endpoint(name: str, *, method: str = "GET", auth: Role | None = Role.USER,
              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
              response: type[BaseModel] | None = None, summary: str = "", status: int = 200,
-             errors: tuple[str, ...] = ()) -> Callable:
-    spec = Spec(name, method, summary, auth, body, query, response, status, errors)
+             errors: tuple[str, ...] = (), rate_limit: str | None = "general") -> Callable:
+    """`rate_limit` names a bucket of shared.domain.rate_limits.LIMITS, counted per user when
+    signed in and per IP otherwise; None turns it off (health checks, public reads)."""
+    spec = Spec(name, method, summary, auth, body, query, response, status, errors,
+                rate_limit if auth is not None or rate_limit != "general" else None)
 
     def wrap(fn: Callable[[Context, Any], Any]) -> Callable[[Request], Response]:
         def handler(request: Request) -> Response:
@@ -112,7 +116,7 @@ def _answer(spec: Spec, fn: Callable, request: Request, rid: str) -> Response:
         payload = _render(spec, result)
         return respond(spec.status, data=payload)
     except MintbookError as err:
-        headers = {"Retry-After": str(err.retry_after_s)} if isinstance(err, Unavailable) else {}
+        headers = {"Retry-After": str(_retry_after(err))} if _retry_after(err) else {}
         return respond(status_for(err), errors=[describe(err)], headers=headers)
     except _BadInput as bad:
         return respond(400, errors=bad.errors)
@@ -120,6 +124,12 @@ def _answer(spec: Spec, fn: Callable, request: Request, rid: str) -> Response:
         log.exception("unhandled error in %s", spec.name)
         return respond(500, errors=[{"code": "internal", "field": None,
                                      "message": f"internal error; request id {rid}"}])
+
+
+def _retry_after(err: MintbookError) -> int | None:
+    if isinstance(err, Unavailable):
+        return err.retry_after_s
+    return err.details.get("retry_after_s") if isinstance(err, RateLimited) else None
 
 
 class _BadInput(Exception):
@@ -140,11 +150,21 @@ def _prepare(spec: Spec, request: Request, rid: str) -> tuple[Context, Any]:
 
         user = authenticate(request.headers.get("Authorization"))
         user.require_role(spec.auth)
+    if spec.rate_limit is not None:
+        from shared.store.rate_limits import hit
+
+        hit(spec.rate_limit, user.uid if user else f"ip:{_client_ip(request)}")
     key = request.headers.get("Idempotency-Key")
     if spec.mutating:
         require_key(key)
     data = _parse(spec, request, limit)
     return Context(spec, request, rid, user, key), data
+
+
+def _client_ip(request: Request) -> str:
+    """The first hop of X-Forwarded-For (set by Google's front end), else the socket peer."""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    return forwarded.split(",")[0].strip() or request.remote_addr or "unknown"
 
 
 def _parse(spec: Spec, request: Request, limit: int) -> Any:

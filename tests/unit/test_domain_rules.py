@@ -73,3 +73,14 @@ def test_nobody_changes_their_own_role():
     boss = User("boss", role=Role.SUPERADMIN)
     with pytest.raises(Forbidden):
         check_can_manage(boss, boss, Role.USER)
+
+
+def test_a_limit_refuses_the_call_past_its_count_and_says_when_to_retry():
+    from shared.domain.errors import RateLimited
+    from shared.domain.rate_limits import Limit
+
+    limit = Limit(calls=5, seconds=60)
+    limit.check("auth", 5, now_s=120.0)
+    with pytest.raises(RateLimited) as err:
+        limit.check("auth", 6, now_s=150.0)
+    assert err.value.details["retry_after_s"] == 31

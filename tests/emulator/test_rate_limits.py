@@ -1,0 +1,26 @@
+"""Rate limits are counted in Firestore, per user, across every function."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .helpers import error
+
+pytestmark = pytest.mark.usefixtures("ledger")
+
+
+def test_the_101st_call_in_a_minute_is_refused_with_a_retry_hint(api):
+    from shared.domain.rate_limits import LIMITS
+
+    general = LIMITS["general"]
+    if general.seconds - time.time() % general.seconds < 30:  # start in a fresh window
+        time.sleep(general.seconds - time.time() % general.seconds + 0.5)
+    statuses = [api.call("GET", "get_balances" if n % 2 else "get_me", "ann").status_code
+                for n in range(general.calls)]
+    refused = api.call("GET", "get_balances", "ann")
+    assert set(statuses) == {200}
+    body = error(refused, 429, "rate_limited")
+    assert body["details"]["bucket"] == "general"
+    assert 1 <= int(refused.headers["Retry-After"]) <= general.seconds + 1
+    assert api.call("GET", "get_me", "ben").status_code == 200  # other users are unaffected
