@@ -68,13 +68,81 @@ FOUNDATION: tuple[Function, ...] = (
     _job("job_snapshot_balances", "snapshots", "5 0 * * *"),
 )
 
-PURCHASES: tuple[Function, ...] = ()
+PURCHASES: tuple[Function, ...] = (
+    _http("list_packages", "purchases"),
+    _http("create_purchase", "purchases"),
+    _http("list_purchases", "purchases"),
+    _http("admin_list_packages", "purchases"),
+    _http("admin_create_package", "purchases"),
+    _http("admin_update_package", "purchases"),
+    _http("admin_list_purchases", "purchases"),
+    _http("admin_purchase_stats", "purchases"),
+    _http("admin_list_stripe_failures", "purchases"),
+    _http("admin_replay_stripe_event", "purchases"),
+    _http("admin_stripe_sync", "purchases"),
+    _http("stripe_webhook", "stripe_webhook", min_instances=1),
+    _job("job_stripe_sync", "purchases", "*/10 * * * *"),
+    _job("job_expire_purchases", "purchases", "*/15 * * * *"),
+)
 
-MARKETS: tuple[Function, ...] = ()
+MARKETS: tuple[Function, ...] = (
+    _http("create_market", "markets"),
+    _http("list_markets", "markets"),
+    _http("get_market", "markets"),
+    _http("commit_forecast", "markets", min_instances=1),
+    _http("estimate_forecast", "markets"),
+    _http("list_my_forecasts", "markets"),
+    _http("resolve_market", "markets_admin"),
+    _http("cancel_market", "markets_admin"),
+    _http("suspend_market", "markets_admin"),
+    _http("reopen_market", "markets_admin"),
+    _http("admin_markets_needing_resolution", "markets_admin"),
+    _task("task_settle_market", "markets"),
+    _job("job_markets_sweep", "markets", "* * * * *"),
+)
 
-EXCHANGE: tuple[Function, ...] = ()
+EXCHANGE: tuple[Function, ...] = (
+    _http("admin_create_book", "exchange"),
+    _http("list_books", "exchange"),
+    _http("place_order", "exchange", min_instances=1),
+    _http("cancel_order", "exchange"),
+    _http("cancel_all_orders", "exchange"),
+    _http("get_depth", "exchange"),
+    _http("list_trades", "exchange"),
+    _http("get_candles", "exchange"),
+    _http("estimate_order", "exchange"),
+    _http("list_my_orders", "exchange"),
+    _http("list_my_fills", "exchange"),
+    _task("task_exchange_sequence", "exchange"),
+    _job("job_exchange_sweep", "exchange", "* * * * *"),
+)
 
-WALLETS_SWAPS_FEES: tuple[Function, ...] = ()
+WALLETS_SWAPS_FEES: tuple[Function, ...] = (
+    _http("wallet_challenge", "wallets"),
+    _http("wallet_sign_in", "wallets"),
+    _http("wallet_link_challenge", "wallets"),
+    _http("wallet_link", "wallets"),
+    _http("wallet_unlink", "wallets"),
+    _http("list_wallets", "wallets"),
+    _job("job_expire_wallet_nonces", "wallets", "*/15 * * * *"),
+    _http("admin_set_service_price", "fees"),
+    _http("list_service_prices", "fees"),
+    _http("service_charge_fee", "fees"),
+    _http("admin_fund_rewards", "rewards"),
+    _http("admin_rewards_pool", "rewards"),
+    _http("pay_reward", "rewards"),
+    _http("admin_set_price", "prices"),
+    _http("list_prices", "prices"),
+    _http("get_price_history", "prices"),
+    _http("get_conversion_rate", "prices"),
+    _http("create_swap_offer", "swaps"),
+    _http("execute_swap_offer", "swaps"),
+    _http("cancel_swap_offer", "swaps"),
+    _http("list_swap_offers", "swaps"),
+    _http("get_swap_volume", "swaps"),
+    _http("get_portfolio", "portfolio"),
+    _http("get_portfolio_history", "portfolio"),
+)
 
 FUNCTIONS: tuple[Function, ...] = FOUNDATION + PURCHASES + MARKETS + EXCHANGE + WALLETS_SWAPS_FEES
 

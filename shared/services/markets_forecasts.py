@@ -1,0 +1,127 @@
+"""Forecasts: a commit holds the user's tokens in one escrow shard of the market.
+
+Guarantees:
+- The commit transaction reads only the user's account, the user's forecast in this market and
+  the idempotency record; it writes the hold (user -> one escrow shard, the shard credited blind),
+  the forecast, a commit record stamped with the server's commit time, and an activity entry. It
+  never reads or writes the market document, so thousands of users can commit to one market at
+  once without contending.
+- Whether the market accepts commits is checked against a snapshot at most a few seconds old;
+  the authority is the server commit time, judged at settlement (late commits are refunded).
+- The transaction's deadline ends ARRIVAL_GRACE after the close, so no commit can exist that a
+  resolution, which waits that long, could miss.
+- The implied probability recorded is the outcome's share of the pool in the snapshot (PPM).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from shared.domain.accounts import user_account_id
+from shared.domain.errors import InvalidInput, Rejected
+from shared.domain.idempotency import Operation
+from shared.domain.ledger import LedgerBatch, Transfer, TransferType
+from shared.domain.markets import (ARRIVAL_GRACE, ForecastState, PPM, implied_all, implied_ppm,
+                                   potential_payout, raise_forecast, shard_for)
+from shared.domain.money import require_amount
+from shared.domain.users import User
+from shared.store import ledger as ledger_store
+from shared.store import markets as store
+from shared.store.client import collection
+from shared.store.idempotency import record
+from shared.store.pages import page
+from shared.store.transactions import run_transaction
+
+from .markets import ACTIVITY, activity
+
+MAX_DEADLINE_S = 10.0
+
+
+def commit(op: Operation, user: User, market_id: str, outcome: str, amount: int) -> dict:
+    user.require_active()
+    require_amount(amount)
+    snap = store.snapshot(market_id)
+    market, now = snap.market, datetime.now(timezone.utc)
+    market.require_accepting(now, outcome)
+    deadline = min(MAX_DEADLINE_S, (market.closes_at + ARRIVAL_GRACE - now).total_seconds() - 0.5)
+    if deadline <= 0:
+        raise Rejected("the market is closed", code="market_closed")
+    p = implied_ppm(snap.totals, outcome)
+    account = user_account_id(user.uid, market.asset)
+    escrow = market.escrow_account(outcome, shard_for(user.uid, market.shards))
+    forecast_ref = collection(store.FORECASTS).document(store.forecast_id(market.id, user.uid))
+
+    def work(txn: firestore.Transaction) -> dict:
+        read = ledger_store.read(txn, [account], other_paths=[forecast_ref.path], operation=op)
+        if read.replay is not None:
+            return read.replay
+        current = read.others[forecast_ref.path]
+        state = raise_forecast(_state(current), outcome, amount, p, market.max_per_user)
+        batch = LedgerBatch(read.accounts)
+        batch.hold(Transfer(id=op.id, debit_account_id=account, credit_account_id=escrow,
+                            asset=market.asset, amount=amount, type=TransferType.COMMIT,
+                            reference=market.id, pending=True))
+        ledger_store.write(txn, batch.result)
+        txn.set(forecast_ref, _forecast_doc(market, user.uid, state, current is None))
+        txn.create(collection(store.COMMITS).document(op.id),
+                   {"market_id": market.id, "owner": user.uid, "outcome": outcome,
+                    "amount": amount, "p_ppm": p, "state": "pending",
+                    "committed_at": firestore.SERVER_TIMESTAMP})
+        txn.create(collection(ACTIVITY).document(op.id),
+                   activity("forecast_placed", market, user.uid, outcome=outcome, amount=amount))
+        return record(txn, op, _answer(op.id, market, snap.totals, state, amount, p,
+                                       batch.account(account).available))
+
+    return run_transaction(work, serialize_on=[account], deadline_s=deadline)
+
+
+def _state(data: dict | None) -> ForecastState | None:
+    if data is None:
+        return None
+    return ForecastState(outcome=data["outcome"], amount=int(data["amount"]),
+                         p_ppm=int(data["p_ppm"]), commits=int(data["commits"]))
+
+
+def _forecast_doc(market, uid: str, state: ForecastState, new: bool) -> dict:
+    doc = {"market_id": market.id, "owner": uid, "category": market.category.value,
+           "market_title": market.title, "outcome": state.outcome, "amount": state.amount,
+           "p_ppm": state.p_ppm, "commits": state.commits, "asset": market.asset,
+           "result": "pending", "updated_at": firestore.SERVER_TIMESTAMP}
+    if new:
+        doc["created_at"] = firestore.SERVER_TIMESTAMP
+    return doc
+
+
+def _answer(commit_id: str, market, totals: dict[str, int], state: ForecastState, amount: int,
+            p: int, available: int) -> dict:
+    return {"commit_id": commit_id, "market_id": market.id, "outcome": state.outcome,
+            "amount": amount, "forecast_amount": state.amount, "implied_ppm": p,
+            "potential_payout": potential_payout(totals, state.outcome, state.amount, amount,
+                                                 market.cut_bps),
+            "available_after": available}
+
+
+def estimate(market_id: str, outcome: str, amount: int) -> dict:
+    """Implied odds now and what `amount` would pay if the outcome won at the current pool."""
+    require_amount(amount)
+    snap = store.snapshot(market_id, max_age_s=0)  # a user comparing odds wants them current
+    if outcome not in snap.market.outcome_ids():
+        raise InvalidInput(f"{outcome!r} is not an outcome", field="outcome", code="unknown_outcome")
+    p = implied_ppm(snap.totals, outcome)
+    payout = potential_payout(snap.totals, outcome, amount, amount, snap.market.cut_bps)
+    return {"market_id": market_id, "outcome": outcome, "amount": amount, "implied_ppm": p,
+            "implied_after_ppm": implied_all({**snap.totals,
+                                              outcome: snap.totals.get(outcome, 0) + amount})[outcome],
+            "decimal_odds_ppm": payout * PPM // amount, "potential_payout": payout,
+            "pool": sum(snap.totals.values())}
+
+
+def my_forecasts(uid: str, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+    query = (collection(store.FORECASTS).where(filter=FieldFilter("owner", "==", uid))
+             .order_by("updated_at", direction=firestore.Query.DESCENDING))
+    docs, next_cursor = page(query, store.FORECASTS, cursor, limit)
+    keys = ("market_id", "market_title", "category", "outcome", "amount", "p_ppm", "commits",
+            "result", "payout", "score_ppm")
+    return [{k: d.to_dict().get(k) for k in keys} for d in docs], next_cursor

@@ -1,0 +1,79 @@
+"""firestore.rules for prediction markets: public markets, feed and leaderboards; owner-only
+forecasts, commits and notifications; admin-only settlement; no client writes anywhere."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Iterator
+
+import pytest
+
+from tests.rules.rules_support import (ADMIN, OTHER, OWNER, WORLD, RulesClient, Where, allowed,
+                                       query_paths)
+
+AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
+DOCS: dict[str, dict] = {
+    "markets/m1": {"slug": "m-1", "title": "M", "status": "open", "category": "crypto",
+                   "outcomes": [{"id": "yes", "label": "Yes"}], "closes_at": AT},
+    "market_slugs/m-1": {"market_id": "m1"},
+    "activity/a1": {"kind": "forecast_placed", "market_id": "m1", "uid": OWNER, "created_at": AT},
+    "leaderboards/all-all": {"period": "all", "category": "all", "rows": []},
+    "reputation/alice": {"owner": OWNER, "score_ppm": 500_000},
+    "forecasts/m1_alice": {"owner": OWNER, "market_id": "m1", "outcome": "yes", "amount": 5},
+    "forecast_commits/c1": {"owner": OWNER, "market_id": "m1", "amount": 5, "state": "pending"},
+    "notifications/n1": {"owner": OWNER, "kind": "market_resolved", "read": False},
+    "follows/alice_crypto": {"owner": OWNER, "category": "crypto"},
+    "market_settlements/m1": {"market_id": "m1", "next_step": 0, "done": False},
+}
+PUBLIC = ("markets/m1", "market_slugs/m-1", "activity/a1", "leaderboards/all-all",
+          "reputation/alice")
+OWNED = ("forecasts/m1_alice", "forecast_commits/c1", "notifications/n1", "follows/alice_crypto")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def current_rules(emulator):
+    emulator.reload_rules()
+
+
+@pytest.fixture
+def client(emulator, current_rules) -> Iterator[RulesClient]:
+    rest = RulesClient(emulator.url, emulator.project)
+    emulator.reset()
+    rest.seed({**WORLD, **DOCS})
+    yield rest
+    rest.close()
+
+
+@pytest.mark.parametrize("path", PUBLIC)
+@pytest.mark.parametrize("uid", [None, OWNER, OTHER])
+def test_public_market_documents_are_readable_by_anyone(client, path, uid):
+    assert allowed(client.get(path, uid)) is True
+
+
+@pytest.mark.parametrize("path", OWNED)
+def test_owned_documents_are_readable_by_owner_and_admin_only(client, path):
+    assert allowed(client.get(path, OWNER)) is True
+    assert allowed(client.get(path, ADMIN)) is True
+    assert allowed(client.get(path, OTHER)) is False
+    assert allowed(client.get(path, None)) is False
+
+
+@pytest.mark.parametrize("path", OWNED)
+def test_owned_list_must_constrain_the_owner(client, path):
+    collection = path.split("/")[0]
+    listed = client.query(collection, OWNER, Where("owner", OWNER))
+    assert allowed(listed) and path in query_paths(listed, client.project)
+    assert allowed(client.query(collection, OWNER)) is False
+
+
+def test_settlement_progress_is_admin_only(client):
+    assert allowed(client.get("market_settlements/m1", ADMIN)) is True
+    assert allowed(client.get("market_settlements/m1", OWNER)) is False
+
+
+@pytest.mark.parametrize("path", PUBLIC + OWNED + ("market_settlements/m1",))
+@pytest.mark.parametrize("uid", [OWNER, ADMIN])
+def test_no_client_writes_market_documents(client, path, uid):
+    assert allowed(client.update(path, {"status": "resolved", "amount": 10**9}, uid)) is False
+    assert allowed(client.delete(path, uid)) is False
+    assert client.peek(path) == DOCS[path]
+    assert allowed(client.create(path + "x", DOCS[path], uid)) is False
