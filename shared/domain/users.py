@@ -45,7 +45,11 @@ class User:
         return RANK[self.role] >= RANK[role]
 
     def require_role(self, role: Role) -> None:
-        if not self.at_least(role):
+        """`role` or above; the service role is not a rank, so it needs exactly itself (or an
+        admin, who may do anything a backend service does)."""
+        allowed = (self.role is Role.SERVICE or self.at_least(Role.ADMIN)) if role is Role.SERVICE \
+            else self.at_least(role)
+        if not allowed:
             raise Forbidden(f"this needs the {role.value} role", code="role_required")
 
     def require_active(self) -> None:

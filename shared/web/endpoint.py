@@ -45,10 +45,15 @@ class Spec:
     status: int
     errors: tuple[str, ...]
     rate_limit: str | None
+    idempotent: bool
 
     @property
     def mutating(self) -> bool:
         return self.method != "GET"
+
+    @property
+    def needs_key(self) -> bool:
+        return self.mutating and self.idempotent
 
 
 @dataclass(frozen=True)
@@ -73,11 +78,14 @@ class Context:
 def endpoint(name: str, *, method: str = "GET", auth: Role | None = Role.USER,
              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
              response: type[BaseModel] | None = None, summary: str = "", status: int = 200,
-             errors: tuple[str, ...] = (), rate_limit: str | None = "general") -> Callable:
+             errors: tuple[str, ...] = (), rate_limit: str | None = "general",
+             idempotent: bool = True) -> Callable:
     """`rate_limit` names a bucket of shared.domain.rate_limits.LIMITS, counted per user when
-    signed in and per IP otherwise; None turns it off (health checks, public reads)."""
+    signed in and per IP otherwise; None turns it off (health checks, public reads).
+    `idempotent=False` is for the few mutating calls made single-use by something else (a
+    sign-in nonce): they take no Idempotency-Key."""
     spec = Spec(name, method, summary, auth, body, query, response, status, errors,
-                rate_limit if auth is not None or rate_limit != "general" else None)
+                rate_limit if auth is not None or rate_limit != "general" else None, idempotent)
 
     def wrap(fn: Callable[[Context, Any], Any]) -> Callable[[Request], Response]:
         def handler(request: Request) -> Response:
@@ -155,16 +163,17 @@ def _prepare(spec: Spec, request: Request, rid: str) -> tuple[Context, Any]:
 
         hit(spec.rate_limit, user.uid if user else f"ip:{_client_ip(request)}")
     key = request.headers.get("Idempotency-Key")
-    if spec.mutating:
+    if spec.needs_key:
         require_key(key)
     data = _parse(spec, request, limit)
     return Context(spec, request, rid, user, key), data
 
 
 def _client_ip(request: Request) -> str:
-    """The first hop of X-Forwarded-For (set by Google's front end), else the socket peer."""
+    """The last hop of X-Forwarded-For, which Google's front end appends (earlier hops are the
+    client's own claims), else the socket peer."""
     forwarded = request.headers.get("X-Forwarded-For", "")
-    return forwarded.split(",")[0].strip() or request.remote_addr or "unknown"
+    return forwarded.split(",")[-1].strip() or request.remote_addr or "unknown"
 
 
 def _parse(spec: Spec, request: Request, limit: int) -> Any:

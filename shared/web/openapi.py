@@ -53,7 +53,7 @@ def _operation(spec: Spec, refs: dict) -> dict:
     if spec.auth is not None:
         op["security"] = [{"firebaseIdToken": []}]
         op["description"] = f"Requires a signed-in user with role {spec.auth.value} or above."
-    if spec.mutating:
+    if spec.needs_key:
         op["parameters"].append({"name": "Idempotency-Key", "in": "header", "required": True,
                                  "schema": {"type": "string", "minLength": 1, "maxLength": 255},
                                  "description": "A replay with the same key returns the first answer"})

@@ -1,0 +1,35 @@
+"""Market prices (admins set them), their history, and conversion rates derived from them."""
+from __future__ import annotations
+
+from shared.domain.users import Role
+from shared.services import prices
+from shared.web.endpoint import Context, endpoint
+from shared.web.schemas.swaps import (PriceHistoryPage, PriceHistoryQuery, MarketPriceList, MarketPriceView,
+                                      ConversionRateQuery, ConversionRateView, SetMarketPriceRequest)
+
+
+@endpoint("admin_set_price", method="POST", auth=Role.ADMIN, body=SetMarketPriceRequest,
+          response=MarketPriceView, summary="Set an asset's USD and BTC price (kept in its history)",
+          errors=("unknown_asset", "version_conflict"))
+def admin_set_price(ctx: Context, body: SetMarketPriceRequest) -> dict:
+    return prices.set_price(ctx.operation(body.model_dump()), ctx.user, body.asset, body.usd,
+                            body.btc, body.version)
+
+
+@endpoint("list_prices", auth=None, response=MarketPriceList, summary="Current price of every asset")
+def list_prices(ctx: Context, _: None) -> dict:
+    return {"items": prices.prices()}
+
+
+@endpoint("get_price_history", auth=None, query=PriceHistoryQuery, response=PriceHistoryPage,
+          summary="Every price an asset has had, newest first", errors=("unknown_asset",))
+def get_price_history(ctx: Context, q: PriceHistoryQuery) -> dict:
+    items, cursor = prices.history(q.asset, q.cursor, q.limit)
+    return {"items": items, "next_cursor": cursor}
+
+
+@endpoint("get_conversion_rate", auth=None, query=ConversionRateQuery, response=ConversionRateView,
+          summary="Exact rate between two assets from their prices",
+          errors=("unknown_asset", "price_unavailable"))
+def get_conversion_rate(ctx: Context, q: ConversionRateQuery) -> dict:
+    return prices.rate_view(prices.rate(q.base, q.quote, q.currency), q.currency)

@@ -1,0 +1,98 @@
+"""Requests and responses of the service fee table, fee charges and rewards."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+
+from .common import Amount, AssetCode, Body, Query, Reason, ShortText, Uid
+
+ServiceType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+RequestId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^/]+$")]
+
+
+class SetServicePriceRequest(Body):
+    service_type: ServiceType
+    asset: AssetCode
+    amount: Amount
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime | None = None
+    reason: Reason
+
+
+class ServicePriceView(BaseModel):
+    service_type: str
+    asset: str
+    amount: int
+    valid_from: datetime
+    valid_until: datetime | None = None
+    in_force: bool | None = None
+
+
+class PriceTableQuery(Query):
+    service_type: ServiceType | None = None
+
+
+class PriceTable(BaseModel):
+    items: list[ServicePriceView]
+
+
+class ChargeFeeRequest(Body):
+    uid: Uid
+    service_type: ServiceType
+    request_id: RequestId = Field(description="the charge's idempotency key: one charge per id")
+    description: ShortText = ""
+
+
+class ChargeResult(BaseModel):
+    transfer_id: str
+    uid: str
+    service_type: str
+    asset: str
+    amount: int
+    available_after: int
+
+
+class FundRewardsRequest(Body):
+    asset: AssetCode
+    amount: Amount
+    reason: Reason
+
+
+class FundRewardsResult(BaseModel):
+    asset: str
+    amount: int
+    shards: int
+
+
+class RewardRequest(Body):
+    reward_id: RequestId
+    uid: Uid
+    asset: AssetCode
+    amount: Amount
+    reason: Reason
+
+
+class RewardResult(BaseModel):
+    transfer_id: str
+    reward_id: str
+    uid: str
+    asset: str
+    amount: int
+    reason: str
+
+
+class RewardsPoolQuery(Query):
+    asset: AssetCode
+
+
+class RewardsPoolShard(BaseModel):
+    account: str
+    available: int
+
+
+class RewardsPoolView(BaseModel):
+    asset: str
+    total: int
+    shards: list[RewardsPoolShard]

@@ -1,0 +1,139 @@
+"""Requests and responses of market prices, conversion rates, swap offers and swap volume."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from shared.domain.money import MAX_AMOUNT
+from shared.domain.swaps import OfferStatus
+
+from .common import Amount, AssetCode, Body, PageQuery, Query, Uid
+
+OfferId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}$")]
+Day = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+Price = Annotated[int, Field(gt=0, le=MAX_AMOUNT)]
+
+
+class SetMarketPriceRequest(Body):
+    asset: AssetCode
+    usd: Price = Field(description="USD per whole token, in 1e-8 USD")
+    btc: Price = Field(description="BTC per whole token, in 1e-12 BTC")
+    version: int | None = Field(None, ge=0, description="the version you read; 409 if it moved")
+
+
+class MarketPriceView(BaseModel):
+    asset: str
+    usd: int
+    btc: int
+    version: int
+    updated_at: datetime | None = None
+
+
+class MarketPriceList(BaseModel):
+    items: list[MarketPriceView]
+
+
+class PriceHistoryQuery(PageQuery):
+    asset: AssetCode
+
+
+class PricePoint(BaseModel):
+    asset: str
+    usd: int
+    btc: int
+    at: datetime | None
+
+
+class PriceHistoryPage(BaseModel):
+    items: list[PricePoint]
+    next_cursor: str | None = None
+
+
+class ConversionRateQuery(Query):
+    base: AssetCode
+    quote: AssetCode
+    currency: Literal["USD", "BTC"] = "USD"
+
+
+class ConversionRateView(BaseModel):
+    base: str
+    quote: str
+    numerator: int = Field(description="smallest units of quote per smallest unit of base = "
+                                       "numerator / denominator")
+    denominator: int
+    currency: str
+    currency_decimals: int
+
+
+class CreateSwapOfferRequest(Body):
+    give_asset: AssetCode
+    give_amount: Amount
+    want_asset: AssetCode
+    want_amount: Amount
+    allow_partial: bool = False
+
+
+class SwapOfferView(BaseModel):
+    id: str
+    maker: str
+    give_asset: str
+    give_amount: int
+    want_asset: str
+    want_amount: int
+    allow_partial: bool
+    given: int
+    received: int
+    remaining: int
+    status: OfferStatus
+
+
+class ExecuteSwapOfferRequest(Body):
+    offer_id: OfferId
+    amount: Amount | None = Field(None, description="how much of the offered asset to take; "
+                                                    "all that is left when omitted")
+
+
+class SwapExecutionResult(BaseModel):
+    offer: SwapOfferView
+    received: int
+    paid: int
+    fee: int
+    transfer_id: str
+
+
+class CancelSwapOfferRequest(Body):
+    offer_id: OfferId
+
+
+class SwapOfferQuery(PageQuery):
+    status: OfferStatus | None = OfferStatus.OPEN
+    give_asset: AssetCode | None = None
+    want_asset: AssetCode | None = None
+    maker: Uid | None = None
+
+
+class SwapOfferPage(BaseModel):
+    items: list[SwapOfferView]
+    next_cursor: str | None = None
+
+
+class SwapVolumeQuery(Query):
+    a: AssetCode
+    b: AssetCode
+    since: Day | None = None
+    until: Day | None = None
+
+
+class SwapVolumeDay(BaseModel):
+    day: str
+    base_volume: int
+    quote_volume: int
+    fills: int
+
+
+class SwapVolumeView(BaseModel):
+    base: str
+    quote: str
+    days: list[SwapVolumeDay]
