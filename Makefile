@@ -27,11 +27,12 @@ $(1)/.installed: $(2)
 endef
 
 $(eval $(call venv,$(VENV),requirements.txt))
+$(eval $(call venv,.venv-stripe,requirements-stripe.txt))
 
-dev: $(VENV)/.installed
+dev: $(VENV)/.installed .venv-stripe/.installed
 	$(PY) -m dev.stack
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed .venv-stripe/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed

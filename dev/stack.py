@@ -38,6 +38,7 @@ AUTH_EMULATOR_MARKER = "127.0.0.1:9099"  # firebase-admin's emulator mode; nothi
 DEMO_UID = "demo-alice"
 DEMO_TOKEN_LIFETIME_S = 24 * 3600
 STACK_READY = "mintbook dev stack ready"
+LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_mintbook_local"
 
 
 class Stop(BaseException):
@@ -58,7 +59,10 @@ def server_env(emulator_host: str, server_port: int, project: str = PROJECT) -> 
     return {"GOOGLE_CLOUD_PROJECT": project, "FIRESTORE_EMULATOR_HOST": emulator_host,
             "FIREBASE_AUTH_EMULATOR_HOST": AUTH_EMULATOR_MARKER,
             "MINTBOOK_TASKS_URL": f"http://127.0.0.1:{server_port}",
-            "MINTBOOK_BOOTSTRAP_ADMINS": "demo-admin"}
+            "MINTBOOK_BOOTSTRAP_ADMINS": "demo-admin",
+            # Local Stripe (localstripe): a test key and the webhook secret it signs with.
+            "STRIPE_SECRET_KEY": "sk_test_local",
+            "MINTBOOK_STRIPE_WEBHOOK_SECRET": LOCAL_STRIPE_WEBHOOK_SECRET}
 
 
 def start_server(port: int, env: dict[str, str], *, schedule: bool = False,
@@ -146,6 +150,18 @@ def _watch(server: subprocess.Popen) -> int:
     return 1
 
 
+def _localstripe(server_port: int):
+    """localstripe on $MINTBOOK_STRIPE_PORT (default 8420), if .venv-stripe exists (make dev
+    builds it); without it purchases cannot reach a Stripe API and the stack says so."""
+    from dev.localstripe import LocalStripe, available
+
+    if not available():
+        print("no localstripe (.venv-stripe missing): purchases will fail", flush=True)
+        return None
+    return LocalStripe(port=pick_port("MINTBOOK_STRIPE_PORT", 8420),
+                       log_path=LOG_DIR / "localstripe.log")
+
+
 def run() -> int:
     server_port = pick_port("MINTBOOK_PORT", 8080)
     emulator = FirestoreEmulator(port=pick_port("MINTBOOK_EMULATOR_PORT", 8085),
@@ -155,9 +171,15 @@ def run() -> int:
     os.environ.update(env)  # demo code in this process talks to the same emulator
     base_url = f"http://127.0.0.1:{server_port}"
     server: subprocess.Popen | None = None
+    stripe = _localstripe(server_port)
     try:
         emulator.start()
         triggers = register_triggers(emulator, load_manifest().FUNCTIONS)
+        if stripe is not None:
+            stripe.start()
+            stripe.send_webhooks_to(f"{base_url}/stripe_webhook", LOCAL_STRIPE_WEBHOOK_SECRET)
+            env.update(stripe.env())
+            print(f"localstripe:        {stripe.url}  (pid {stripe.process.pid})", flush=True)
         server = start_server(server_port, env, schedule=True)
         wait_for_server(server, base_url)
         load_demo(base_url)
@@ -170,6 +192,8 @@ def run() -> int:
             signal.signal(signum, signal.SIG_IGN)
         if server is not None:
             stop_group(server)
+        if stripe is not None:
+            stripe.stop()
         emulator.stop()
         print("mintbook dev stack stopped", flush=True)
 

@@ -113,7 +113,14 @@ EXCHANGE: tuple[Function, ...] = (
     _http("estimate_order", "exchange"),
     _http("list_my_orders", "exchange"),
     _http("list_my_fills", "exchange"),
+    _http("admin_list_creator", "exchange_creators"),
+    _http("list_creators", "exchange_creators"),
+    _http("get_creator", "exchange_creators"),
+    _http("list_holders", "exchange_creators"),
+    _http("follow_creator", "exchange_creators"),
+    _http("get_feed", "exchange_creators"),
     _task("task_exchange_sequence", "exchange"),
+    _task("task_exchange_settle", "exchange"),
     _job("job_exchange_sweep", "exchange", "* * * * *"),
 )
 

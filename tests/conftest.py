@@ -21,6 +21,8 @@ from typing import Any, Iterator
 import pytest
 
 from dev.emulator import FirestoreEmulator
+from dev.localstripe import LocalStripe
+from dev.localstripe import available as localstripe_available
 from tests.support.api import Api
 from tests.support.firestore_rest import FirestoreRest
 from tests.support.stack import DevServer, env_for, new_emulator
@@ -52,7 +54,29 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirestoreEmul
 
 
 @pytest.fixture(scope="session")
-def stack(emulator: FirestoreEmulator, request: pytest.FixtureRequest,
+def localstripe(emulator: FirestoreEmulator,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStripe | None]:
+    """localstripe (the local Stripe API) sending signed webhooks to the dev server's
+    stripe_webhook; None when .venv-stripe is missing (`make test` builds it)."""
+    if not localstripe_available():
+        yield None
+        return
+    instance = LocalStripe(log_path=tmp_path_factory.mktemp("localstripe") / "localstripe.log")
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in instance.env().items():
+            env.setenv(name, value)  # the dev server started after this inherits it
+        instance.start()
+        try:
+            instance.send_webhooks_to(f"http://127.0.0.1:{emulator.functions_port}/stripe_webhook",
+                                      env_for(emulator)["MINTBOOK_STRIPE_WEBHOOK_SECRET"])
+            yield instance
+        finally:
+            instance.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(emulator: FirestoreEmulator, localstripe: LocalStripe | None,
+          request: pytest.FixtureRequest,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
     server = DevServer(emulator, tmp_path_factory.mktemp("dev-server") / "dev-server.log")
     request.config.stash[DEV_SERVER] = server

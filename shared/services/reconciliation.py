@@ -16,7 +16,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.accounts import Account, Counters
 from shared.domain.ledger import Hold
-from shared.domain.reconciliation import FIELDS, reconcile
+from shared.domain.reconciliation import FIELDS, Drift, reconcile
 from shared.store.client import collection
 from shared.store.transactions import run_transaction
 from shared.store.ledger import ACCOUNTS, HOLDS, JOURNAL, account_from, hold_from
@@ -26,8 +26,9 @@ log = logging.getLogger("mintbook.reconciliation")
 
 
 def run() -> dict:
-    accounts, journal, holds = run_transaction(_read_everything, read_only=True, deadline_s=60)
-    drift = reconcile(accounts, journal, holds)
+    accounts, journal, holds, purchases = run_transaction(_read_everything, read_only=True,
+                                                          deadline_s=60)
+    drift = reconcile(accounts, journal, holds) + purchases
     now = datetime.now(timezone.utc)
     report = {"at": firestore.SERVER_TIMESTAMP, "ok": not drift, "accounts": len(accounts),
               "journal_accounts": len(journal), "open_holds": len(holds),
@@ -39,8 +40,12 @@ def run() -> dict:
     return {**report, "id": ref.id, "at": now.isoformat()}
 
 
-def _read_everything(txn: firestore.Transaction) -> tuple[list[Account], dict[str, Counters], list[Hold]]:
-    """Accounts, per-account journal sums and open holds, all from the snapshot of `txn`."""
+def _read_everything(txn: firestore.Transaction) -> tuple[list[Account], dict[str, Counters],
+                                                          list[Hold], list[Drift]]:
+    """Accounts, per-account journal sums, open holds and the purchases check, all from the
+    snapshot of `txn`."""
+    from .purchases_sync import purchase_drift
+
     accounts = [account_from(s.id, s.to_dict()) for s in collection(ACCOUNTS).stream(transaction=txn)]
     journal: dict[str, Counters] = defaultdict(Counters)
     for s in collection(JOURNAL).select(["account_id", *FIELDS]).stream(transaction=txn):
@@ -48,4 +53,4 @@ def _read_everything(txn: firestore.Transaction) -> tuple[list[Account], dict[st
         journal[d["account_id"]] += Counters(*(int(d.get(f, 0)) for f in FIELDS))
     open_holds = collection(HOLDS).where(filter=FieldFilter("status", "==", "pending"))
     holds = [hold_from(s.to_dict()) for s in open_holds.stream(transaction=txn)]
-    return accounts, journal, holds
+    return accounts, journal, holds, purchase_drift(txn)

@@ -1,0 +1,47 @@
+"""Creator endpoints: listing (admin), public profiles, token stats and holders, follows, feed."""
+from __future__ import annotations
+
+from shared.domain.users import Role
+from shared.services import exchange_creators as creators
+from shared.web.endpoint import Context, endpoint
+from shared.web.schemas.exchange import (CreatorDetail, CreatorPage, CreatorQuery, CreatorsQuery,
+                                         CreatorView, Feed, FeedQuery, FollowRequest, FollowView,
+                                         Holders, HoldersQuery, ListCreatorRequest)
+
+
+@endpoint("admin_list_creator", method="POST", auth=Role.ADMIN, body=ListCreatorRequest,
+          response=CreatorView, status=201, errors=("unknown_user", "creator_exists", "symbol_taken"),
+          summary="List a creator: profile, token (initial supply minted to them) and its book")
+def admin_list_creator(ctx: Context, body: ListCreatorRequest) -> dict:
+    return creators.list_creator(ctx.operation(body.model_dump()), ctx.user, body.model_dump())
+
+
+@endpoint("list_creators", auth=None, query=CreatorsQuery, response=CreatorPage, rate_limit=None,
+          summary="Creators by symbol, optionally in one category")
+def list_creators(ctx: Context, q: CreatorsQuery) -> dict:
+    return creators.list_creators(q.category, q.cursor, q.limit)
+
+
+@endpoint("get_creator", auth=None, query=CreatorQuery, response=CreatorDetail, rate_limit=None,
+          errors=("unknown_creator",),
+          summary="A creator's profile and token: last price, 24 h change and volume")
+def get_creator(ctx: Context, q: CreatorQuery) -> dict:
+    return creators.get_creator(q.uid)
+
+
+@endpoint("list_holders", auth=None, query=HoldersQuery, response=Holders, rate_limit=None,
+          summary="Top holders of a token with their share of supply")
+def list_holders(ctx: Context, q: HoldersQuery) -> dict:
+    return creators.holders(q.symbol, q.limit)
+
+
+@endpoint("follow_creator", method="POST", body=FollowRequest, response=FollowView,
+          errors=("unknown_creator",), summary="Follow (or, with follow=false, unfollow) a creator")
+def follow_creator(ctx: Context, body: FollowRequest) -> dict:
+    return creators.follow(ctx.user, body.creator, body.follow)
+
+
+@endpoint("get_feed", query=FeedQuery, response=Feed,
+          summary="Recent trades in the tokens of the creators the caller follows")
+def get_feed(ctx: Context, q: FeedQuery) -> dict:
+    return creators.feed(ctx.user, q.limit)

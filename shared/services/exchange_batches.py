@@ -1,0 +1,121 @@
+"""One sequencer batch as one Firestore transaction (see exchange_sequencer for the protocol).
+
+Reads, in two round trips: the lease, the book state and the commands; then the ledger accounts
+(both escrows, each participant's accounts and receivables), the holds of every order touched,
+and the candles the trades fall in. Writes everything the batch implies; the lease check makes a
+stale holder's batch commit nothing.
+"""
+from __future__ import annotations
+
+import time
+
+from google.cloud import firestore
+
+from shared.domain.book import Book, Side
+from shared.domain.errors import Conflict
+from shared.domain.exchange import BookConfig, CommandType, restore, snapshot
+from shared.domain.exchange_batch import (Command, Outcome, apply_commands, candle_starts,
+                                          fold_candle, ledger_accounts, settle)
+from shared.domain.ledger import LedgerBatch
+from shared.store import exchange as store
+from shared.store import ledger as ledger_store
+from shared.store.client import db
+from shared.store.transactions import run_transaction
+
+DEPTH_LEVELS = 20
+
+
+def process(book_id: str, holder: str, epoch: int, command_ids: list[str]) -> int:
+    config = store.get_book(book_id)
+
+    def work(txn: firestore.Transaction) -> int:
+        lease_ref, state_ref = store.ref(store.LEASES, book_id), store.ref(store.STATES, book_id)
+        refs = [lease_ref, state_ref] + [store.ref(store.COMMANDS, i) for i in command_ids]
+        snaps = {s.reference.path: s for s in db().get_all(refs, transaction=txn)}
+        lease = snaps[lease_ref.path]
+        if not lease.exists or lease.get("holder") != holder or lease.get("epoch") != epoch:
+            raise Conflict("another sequencer holds this book", code="lease_lost")
+        state = snaps[state_ref.path].to_dict() if snaps[state_ref.path].exists else None
+        commands = [_command(i, snaps[r.path].to_dict()) for i, r in zip(command_ids, refs[2:])
+                    if snaps[r.path].exists and snaps[r.path].get("status") == "accepted"]
+        book = restore(config, state)
+        out = apply_commands(book, commands)
+        now = int(time.time())
+        _settle_and_write(txn, config, book, out, out.applied, now, holder)
+        txn.update(lease_ref, {"expires": time.time() + store.LEASE_S})
+        return len(out.applied)
+
+    return run_transaction(work, serialize_on=[f"book:{book_id}"], deadline_s=20.0)
+
+
+def _command(command_id: str, data: dict) -> Command:
+    order = tuple(data["order"]) if data.get("order") else None
+    return Command(command_id, CommandType(data["type"]), data["owner"], data.get("order_id"),
+                   order)
+
+
+def _settle_and_write(txn: firestore.Transaction, config: BookConfig, book: Book, out: Outcome,
+                      commands: list[Command], now: int, holder: str) -> None:
+    owners = {o.owner for o in out.touched.values()}
+    owners |= {c.owner for c in commands if c.order and c.order[0] in out.rejected}
+    hold_ids = sorted(set(out.touched) | set(out.rejected))
+    candle_paths = _candle_paths(config.id, now) if out.fills else {}
+    read = ledger_store.read(txn, ledger_accounts(config, owners),
+                             hold_ids=hold_ids, other_paths=list(candle_paths.values()))
+    batch = LedgerBatch(read.accounts, read.holds)
+    settle(batch, config, out)
+    ledger_store.write(txn, batch.result)
+    _write_orders(txn, out)
+    for c in commands:
+        txn.update(store.ref(store.COMMANDS, c.id), {"status": "processed",
+                                                     "result": out.results.get(c.id, ""),
+                                                     "processed_by": holder,
+                                                     "processed_at": firestore.SERVER_TIMESTAMP})
+    _write_trades(txn, config, out)
+    for interval, path in candle_paths.items():
+        candle = fold_candle(read.others[path], [(f.price, f.quantity) for f, _, _ in out.fills])
+        txn.set(db().document(path), candle | {"book": config.id, "interval": interval,
+                                                "start": int(path.rsplit(".", 1)[1])})
+    txn.set(store.ref(store.STATES, config.id), snapshot(book))
+    txn.set(store.ref(store.DEPTH, config.id), _depth(config, book, out), merge=True)
+
+
+def _candle_paths(book_id: str, now: int) -> dict[str, str]:
+    return {name: f"{store.CANDLES}/{book_id}.{name}.{start}"
+            for name, start in candle_starts(now).items()}
+
+
+def _write_orders(txn: firestore.Transaction, out: Outcome) -> None:
+    for oid, o in out.touched.items():
+        txn.set(store.ref(store.ORDERS, oid), {
+            "status": o.status.value, "reason": o.reason, "filled": o.filled,
+            "notional": o.notional, "fees": o.fees, "updated_at": firestore.SERVER_TIMESTAMP},
+            merge=True)
+    for oid, reason in out.rejected.items():
+        txn.set(store.ref(store.ORDERS, oid), {"status": "rejected", "reason": reason,
+                                               "updated_at": firestore.SERVER_TIMESTAMP},
+                merge=True)
+
+
+def _write_trades(txn: firestore.Transaction, config: BookConfig, out: Outcome) -> None:
+    for fill, taker, maker in out.fills:
+        trade_id = f"{config.id}.{fill.seq:012d}"
+        txn.create(store.ref(store.TRADES, trade_id), {
+            "book": config.id, "seq": fill.seq, "price": fill.price, "quantity": fill.quantity,
+            "taker_side": fill.taker_side.value, "at": firestore.SERVER_TIMESTAMP})
+        for order, role, fee in ((taker, "taker", fill.taker_fee), (maker, "maker", fill.maker_fee)):
+            txn.create(store.ref(store.FILLS, f"{trade_id}.{order.side.value}"), {
+                "owner": order.owner, "order_id": order.id, "book": config.id, "seq": fill.seq,
+                "side": order.side.value, "role": role, "price": fill.price,
+                "quantity": fill.quantity, "fee": fee, "fee_asset": config.quote,
+                "settlement": "pending", "at": firestore.SERVER_TIMESTAMP})
+
+
+def _depth(config: BookConfig, book: Book, out: Outcome) -> dict:
+    levels = lambda side: [{"price": p, "quantity": q}  # noqa: E731
+                           for p, q in book.depth(side, DEPTH_LEVELS)]
+    doc = {"book": config.id, "bids": levels(Side.BUY), "asks": levels(Side.SELL),
+           "updated_at": firestore.SERVER_TIMESTAMP}
+    if out.fills:
+        doc["last_price"] = out.fills[-1][0].price
+    return doc

@@ -1,0 +1,80 @@
+"""Exchange documents: books, their private state and lease, orders, commands, trades, fills.
+
+Collections (public read in firestore.rules: books, book_depth, trades, candles; owner read:
+orders, fills; server only: book_states, book_leases, order_commands):
+- books/{id}            the book's configuration (admin-written, cached per process)
+- book_states/{id}      the sequencer's state: resting orders and counters (sequencer-written)
+- book_leases/{id}      which sequencer may write the book, and its epoch
+- book_depth/{id}       aggregated levels and the last price, rewritten by every batch
+- orders/{order_id}     one per order; created when accepted, then written only by the sequencer
+- order_commands/{id}   accepted place/cancel commands, processed in (accepted_at, id) order
+- trades/{book}.{seq}   public prints; fills/{book}.{seq}.{buy|sell}: each side's own view
+Book configuration is read outside transactions: an order's transaction never reads (and so
+never locks) the book document.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from shared.domain.accounts import system_account_id
+from shared.domain.errors import NotFound
+from shared.domain.exchange import BookConfig
+
+from .client import collection
+
+BOOKS, STATES, LEASES, DEPTH = "books", "book_states", "book_leases", "book_depth"
+ORDERS, COMMANDS, TRADES, FILLS, CANDLES = "orders", "order_commands", "trades", "fills", "candles"
+TTL_S = 30.0
+# A killed sequencer blocks its book at most this long; tests shorten it.
+LEASE_S = float(os.environ.get("MINTBOOK_EXCHANGE_LEASE_S", "15"))
+_cache: dict[str, tuple[float, BookConfig]] = {}
+
+
+def escrow_account(book_id: str, asset: str) -> str:
+    return system_account_id(f"escrow.book.{book_id}", asset)
+
+
+def ref(name: str, doc_id: str) -> firestore.DocumentReference:
+    return collection(name).document(doc_id)
+
+
+def config_from(data: dict) -> BookConfig:
+    fields = BookConfig.__dataclass_fields__
+    return BookConfig(**{k: v for k, v in data.items() if k in fields})
+
+
+def get_book(book_id: str) -> BookConfig:
+    hit = _cache.get(book_id)
+    if hit and time.monotonic() - hit[0] < TTL_S:
+        return hit[1]
+    snap = ref(BOOKS, book_id).get() if book_id and "/" not in book_id else None
+    if snap is None or not snap.exists:
+        raise NotFound(f"no book {book_id!r}", field="book", code="unknown_book")
+    config = config_from(snap.to_dict())
+    _cache[book_id] = (time.monotonic(), config)
+    return config
+
+
+def list_books() -> list[BookConfig]:
+    return [config_from(s.to_dict()) for s in collection(BOOKS).order_by("id").stream()]
+
+
+def forget_cache() -> None:
+    _cache.clear()
+
+
+def pending_command_ids(book_id: str, limit: int) -> list[str]:
+    """Accepted commands in acceptance-commit order (server commit timestamp, then id)."""
+    query = (collection(COMMANDS).where(filter=FieldFilter("book", "==", book_id))
+             .where(filter=FieldFilter("status", "==", "accepted"))
+             .order_by("accepted_at").order_by("__name__").limit(limit))
+    return [snap.id for snap in query.stream()]
+
+
+def books_with_pending(limit: int = 500) -> list[str]:
+    query = collection(COMMANDS).where(filter=FieldFilter("status", "==", "accepted")).limit(limit)
+    return sorted({snap.get("book") for snap in query.stream()})

@@ -1,0 +1,112 @@
+"""Purchase documents: packages, purchases, processed Stripe events and failed deliveries.
+
+Guarantees:
+- packages/{id} and purchases/{id} round-trip their domain values; every write carries a
+  `version` one higher than the one read.
+- stripe_events/{event id} exists exactly when that event's effect committed (it is created in
+  the same transaction as the ledger change), so a redelivery finds it and changes nothing.
+- stripe_failures/{event id} keeps the raw payload and last error of a delivery that failed, for
+  admins to list and replay; it is marked resolved when a later attempt succeeds.
+"""
+from __future__ import annotations
+
+from google.cloud import firestore
+
+from shared.domain.purchases import DisputeStatus, Package, Purchase, PurchaseStatus
+
+from .client import collection
+
+PACKAGES, PURCHASES = "packages", "purchases"
+STRIPE_EVENTS, STRIPE_FAILURES = "stripe_events", "stripe_failures"
+
+
+def purchase_path(purchase_id: str) -> str:
+    return f"{PURCHASES}/{purchase_id}"
+
+
+def event_path(event_id: str) -> str:
+    return f"{STRIPE_EVENTS}/{event_id}"
+
+
+def failure_path(event_id: str) -> str:
+    return f"{STRIPE_FAILURES}/{event_id}"
+
+
+def package_from(package_id: str, d: dict) -> Package:
+    return Package(id=package_id, name=d["name"], tokens=int(d["tokens"]), price=int(d["price"]),
+                   currency=d["currency"], bonus=int(d.get("bonus", 0)),
+                   active=bool(d.get("active", True)), sort_order=int(d.get("sort_order", 0)),
+                   popular=bool(d.get("popular", False)), version=int(d.get("version", 0)))
+
+
+def package_doc(p: Package) -> dict:
+    return {"name": p.name, "tokens": p.tokens, "bonus": p.bonus, "price": p.price,
+            "currency": p.currency, "active": p.active, "sort_order": p.sort_order,
+            "popular": p.popular, "version": p.version, "updated_at": firestore.SERVER_TIMESTAMP}
+
+
+def package_view(p: Package) -> dict:
+    return {"id": p.id, "name": p.name, "tokens": p.tokens, "bonus": p.bonus, "price": p.price,
+            "currency": p.currency, "active": p.active, "sort_order": p.sort_order,
+            "popular": p.popular, "version": p.version}
+
+
+def purchase_from(purchase_id: str, d: dict) -> Purchase:
+    return Purchase(id=purchase_id, uid=d["uid"], package_id=d["package_id"], asset=d["asset"],
+                    tokens=int(d["tokens"]), bonus=int(d.get("bonus", 0)), amount=int(d["amount"]), currency=d["currency"],
+                    status=PurchaseStatus(d["status"]), payment_intent_id=d.get("payment_intent_id"),
+                    refunded=int(d.get("refunded", 0)), clawed_back=int(d.get("clawed_back", 0)),
+                    dispute=DisputeStatus(d.get("dispute", "none")),
+                    dispute_held=int(d.get("dispute_held", 0)), version=int(d.get("version", 0)))
+
+
+def purchase_doc(p: Purchase) -> dict:
+    """The mutable state; `owner` mirrors uid so the shared owner-field rules apply."""
+    return {"uid": p.uid, "owner": p.uid, "package_id": p.package_id, "asset": p.asset,
+            "tokens": p.tokens, "bonus": p.bonus, "amount": p.amount, "currency": p.currency,
+            "status": p.status.value, "payment_intent_id": p.payment_intent_id,
+            "refunded": p.refunded, "clawed_back": p.clawed_back, "dispute": p.dispute.value,
+            "dispute_held": p.dispute_held, "version": p.version,
+            "updated_at": firestore.SERVER_TIMESTAMP}
+
+
+def purchase_view(p: Purchase, data: dict | None = None) -> dict:
+    data = data or {}
+    return {"id": p.id, "uid": p.uid, "package_id": p.package_id, "asset": p.asset,
+            "tokens": p.tokens, "bonus": p.bonus, "amount": p.amount, "currency": p.currency,
+            "status": p.status.value, "payment_intent_id": p.payment_intent_id,
+            "refunded": p.refunded, "clawed_back": p.clawed_back, "dispute": p.dispute.value,
+            "created_at": data.get("created_at"), "updated_at": data.get("updated_at")}
+
+
+def get_purchase(purchase_id: str) -> Purchase | None:
+    snap = collection(PURCHASES).document(purchase_id).get()
+    return purchase_from(snap.id, snap.to_dict()) if snap.exists else None
+
+
+def find_by_payment_intent(payment_intent_id: str) -> str | None:
+    """The purchase id of a PaymentIntent; the link is written once and never changes."""
+    query = (collection(PURCHASES)
+             .where(filter=firestore.FieldFilter("payment_intent_id", "==", payment_intent_id))
+             .limit(1))
+    return next((s.id for s in query.stream()), None)
+
+
+def record_event(txn: firestore.Transaction, event_id: str, event_type: str, purchase_id: str | None,
+                 outcome: str) -> None:
+    txn.create(collection(STRIPE_EVENTS).document(event_id),
+               {"type": event_type, "purchase_id": purchase_id, "outcome": outcome,
+                "at": firestore.SERVER_TIMESTAMP})
+
+
+def record_failure(event_id: str, event_type: str, payload: str, code: str, message: str) -> None:
+    """Outside any transaction: the failed attempt wrote nothing else."""
+    collection(STRIPE_FAILURES).document(event_id).set(
+        {"event_id": event_id, "type": event_type, "payload": payload, "code": code,
+         "error": message[:2000], "resolved": False, "attempts": firestore.Increment(1),
+         "last_attempt_at": firestore.SERVER_TIMESTAMP}, merge=True)
+
+
+def get_failure(event_id: str) -> dict | None:
+    snap = collection(STRIPE_FAILURES).document(event_id).get()
+    return snap.to_dict() if snap.exists else None

@@ -1,0 +1,275 @@
+"""Requests and responses of the exchange: books, orders, depth, trades, candles, estimates."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from shared.domain.book import Side, TimeInForce
+from shared.domain.exchange import OrderType
+
+from .common import Amount, AssetCode, Body, PageQuery, Query
+
+BookId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,15}-[A-Z][A-Z0-9_]{1,15}$")]
+OrderId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")]
+Bps = Annotated[int, Field(ge=0, le=9_999)]
+
+
+class CreateBookRequest(Body):
+    base: AssetCode
+    tick_size: Amount = 1
+    min_quantity: Amount = 1
+    max_quantity: Amount = 1_000_000_000
+    maker_bps: Bps = 30
+    taker_bps: Bps = 50
+
+
+class BookView(BaseModel):
+    id: str
+    base: str
+    quote: str
+    tick_size: int
+    min_quantity: int
+    max_quantity: int
+    maker_bps: int
+    taker_bps: int
+    active: bool
+
+
+class BookList(BaseModel):
+    items: list[BookView]
+
+
+class PlaceOrderRequest(Body):
+    book: BookId
+    side: Side
+    type: OrderType = OrderType.LIMIT
+    tif: TimeInForce = TimeInForce.GTC
+    quantity: Amount
+    price: Amount = Field(description="limit price in ticks of the quote asset per base unit; "
+                                      "for a market order, the worst price accepted")
+
+
+class OrderView(BaseModel):
+    id: str
+    owner: str
+    book: str
+    side: Side
+    type: OrderType
+    tif: TimeInForce
+    price: int
+    quantity: int
+    held: int = Field(description="quote (buys, incl. taker fee) or base (sells) held at placing")
+    filled: int
+    notional: int
+    fees: int
+    status: Literal["pending", "open", "partially_filled", "filled", "cancelled", "rejected"]
+    reason: str = ""
+    average_price: str | None = None
+    created_at: datetime | None = None
+
+
+class OrderPage(BaseModel):
+    items: list[OrderView]
+    next_cursor: str | None = None
+
+
+class CancelOrderRequest(Body):
+    order_id: OrderId
+
+
+class CancelAllRequest(Body):
+    book: BookId
+
+
+class CancelAllResult(BaseModel):
+    book: str
+    command_id: str
+
+
+class DepthQuery(Query):
+    book: BookId
+    levels: int = Field(10, ge=1, le=50)
+
+
+class Level(BaseModel):
+    price: int
+    quantity: int
+
+
+class DepthView(BaseModel):
+    book: str
+    bids: list[Level]
+    asks: list[Level]
+    last_price: int | None = None
+
+
+class BookPageQuery(PageQuery):
+    book: BookId
+
+
+class MyPageQuery(PageQuery):
+    book: BookId | None = None
+
+
+class MyOrdersQuery(MyPageQuery):
+    open: bool = Field(False, description="only orders still resting (open, partially filled)")
+
+
+class TradeView(BaseModel):
+    seq: int
+    price: int
+    quantity: int
+    taker_side: Side
+    at: datetime | None = None
+
+
+class TradePage(BaseModel):
+    items: list[TradeView]
+    next_cursor: str | None = None
+
+
+class FillView(BaseModel):
+    order_id: str
+    book: str
+    seq: int
+    side: Side
+    role: Literal["maker", "taker"]
+    price: int
+    quantity: int
+    fee: int
+    fee_asset: str
+    at: datetime | None = None
+
+
+class FillPage(BaseModel):
+    items: list[FillView]
+    next_cursor: str | None = None
+
+
+class CandlesQuery(Query):
+    book: BookId
+    interval: Literal["1m", "1h", "1d"] = "1m"
+    limit: int = Field(60, ge=1, le=500)
+
+
+class Candle(BaseModel):
+    start: int = Field(description="bucket start, Unix seconds (UTC)")
+    open: int
+    high: int
+    low: int
+    close: int
+    volume: int
+    quote_volume: int
+    trades: int
+
+
+class CandleList(BaseModel):
+    items: list[Candle]
+
+
+class EstimateQuery(Query):
+    book: BookId
+    side: Side
+    quantity: int = Field(gt=0, le=10**15)
+    price: int | None = Field(None, gt=0, description="worst price accepted; none: any")
+
+
+class EstimateView(BaseModel):
+    quantity: int = Field(description="what would fill now")
+    notional: int
+    fee: int = Field(description="taker fee in the quote asset")
+    average_price: str | None = None
+
+
+# -- creators ------------------------------------------------------------------------------
+
+Category = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,30}$")]
+Link = Annotated[str, StringConstraints(pattern=r"^https://\S{3,300}$")]
+
+
+class ListCreatorRequest(Body):
+    uid: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^:/]+$")]
+    symbol: AssetCode
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    bio: Annotated[str, StringConstraints(max_length=1_000)] = ""
+    links: list[Link] = Field(default_factory=list, max_length=10)
+    categories: list[Category] = Field(default_factory=list, max_length=5)
+    initial_supply: Amount
+
+
+class CreatorView(BaseModel):
+    uid: str
+    symbol: str
+    name: str
+    bio: str = ""
+    links: list[str] = []
+    categories: list[str] = []
+    initial_supply: int
+    book: str
+
+
+class TokenStats(BaseModel):
+    book: str
+    last_price: int | None = None
+    change_24h_bps: int | None = Field(None, description="close vs 24 h open, basis points")
+    volume_24h: int = 0
+    quote_volume_24h: int = 0
+
+
+class CreatorDetail(CreatorView):
+    token: TokenStats
+
+
+class CreatorPage(BaseModel):
+    items: list[CreatorView]
+    next_cursor: str | None = None
+
+
+class CreatorsQuery(PageQuery):
+    category: Category | None = None
+
+
+class CreatorQuery(Query):
+    uid: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^:/]+$")]
+
+
+class FollowRequest(Body):
+    creator: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^:/]+$")]
+    follow: bool = True
+
+
+class FollowView(BaseModel):
+    creator: str
+    following: bool
+
+
+class FeedQuery(Query):
+    limit: int = Field(20, ge=1, le=100)
+
+
+class FeedItem(TradeView):
+    book: str
+    symbol: str
+
+
+class Feed(BaseModel):
+    items: list[FeedItem]
+
+
+class HoldersQuery(Query):
+    symbol: AssetCode
+    limit: int = Field(10, ge=1, le=100)
+
+
+class Holder(BaseModel):
+    uid: str
+    balance: int
+    share_ppm: int = Field(description="share of supply, parts per million")
+
+
+class Holders(BaseModel):
+    symbol: str
+    supply: int
+    items: list[Holder]

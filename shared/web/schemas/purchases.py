@@ -1,0 +1,150 @@
+"""Requests and responses of packages, purchases, Stripe failures and purchase stats."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from shared.domain.purchases import DisputeStatus, PurchaseStatus
+
+from .common import Amount, Body, Page, PageQuery, Uid
+
+Currency = Annotated[str, StringConstraints(pattern=r"^[a-z]{3}$")]
+DocId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^/]+$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+
+
+class PackageView(BaseModel):
+    id: str
+    name: str
+    tokens: int
+    bonus: int
+    price: int
+    currency: str
+    active: bool
+    sort_order: int
+    popular: bool
+    version: int
+
+
+class PackageList(BaseModel):
+    items: list[PackageView]
+
+
+class CreatePackageRequest(Body):
+    name: Name
+    tokens: Amount
+    bonus: int = Field(0, ge=0)
+    price: Amount = Field(description="in the currency's smallest unit (cents)")
+    currency: Currency = "usd"
+    active: bool = True
+    sort_order: int = 0
+    popular: bool = False
+
+
+class UpdatePackageRequest(Body):
+    id: DocId
+    version: int = Field(ge=0, description="the version you read; 409 if it moved")
+    name: Name | None = None
+    tokens: Amount | None = None
+    bonus: int | None = Field(None, ge=0)
+    price: Amount | None = None
+    currency: Currency | None = None
+    active: bool | None = Field(None, description="false deactivates the package")
+    sort_order: int | None = None
+    popular: bool | None = None
+
+
+class CreatePurchaseRequest(Body):
+    package_id: DocId
+
+
+class PurchaseCreated(BaseModel):
+    purchase_id: str
+    payment_intent_id: str
+    client_secret: str
+    amount: int
+    currency: str
+    tokens: int
+    bonus: int
+    status: PurchaseStatus
+
+
+class PurchaseView(BaseModel):
+    id: str
+    uid: str
+    package_id: str
+    asset: str
+    tokens: int
+    bonus: int
+    amount: int
+    currency: str
+    status: PurchaseStatus
+    payment_intent_id: str | None
+    refunded: int
+    clawed_back: int
+    dispute: DisputeStatus
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+PurchasePage = Page[PurchaseView]
+
+
+class AdminPurchaseQuery(PageQuery):
+    status: PurchaseStatus | None = None
+    uid: Uid | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class FailureQuery(PageQuery):
+    include_resolved: bool = False
+
+
+class FailureView(BaseModel):
+    event_id: str
+    type: str
+    code: str
+    error: str
+    attempts: int
+    resolved: bool
+    last_attempt_at: datetime | None
+
+
+FailurePage = Page[FailureView]
+
+
+class ReplayRequest(Body):
+    event_id: DocId
+
+
+class EventResult(BaseModel):
+    event_id: str
+    type: str
+    purchase_id: str | None = None
+    outcome: str
+
+
+class SyncResult(BaseModel):
+    checked: int
+    applied: list[EventResult]
+    expired: int = 0
+
+
+class CurrencyTotals(BaseModel):
+    currency: str
+    revenue: int
+    refunded: int
+    purchases: int
+
+
+class PurchaseStats(BaseModel):
+    tokens_sold: int
+    tokens_clawed_back: int
+    completed: int
+    pending: int
+    failed: int
+    by_currency: list[CurrencyTotals]
+    outstanding_receivables: int

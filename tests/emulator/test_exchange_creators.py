@@ -1,0 +1,58 @@
+"""Creators through the dev server: listing, token stats, holders, follows and the feed."""
+from __future__ import annotations
+
+import pytest
+
+from .helpers import balance, error, key, ok, reconcile
+
+pytestmark = pytest.mark.usefixtures("ledger")
+CARA = {"uid": "cara", "symbol": "CARA", "name": "Cara Creates", "bio": "paints",
+        "links": ["https://cara.example"], "categories": ["art"], "initial_supply": 1_000}
+
+
+@pytest.fixture
+def listed(api, admin_uid):
+    for uid in ("cara", "bob"):
+        api.call("GET", "get_me", uid)
+    return ok(api.call("POST", "admin_list_creator", admin_uid, idempotency_key=key(), json=CARA))
+
+
+def place(api, uid, side, quantity, price):
+    return ok(api.call("POST", "place_order", uid, idempotency_key=key(),
+                       json={"book": "CARA-CHIP", "side": side, "quantity": quantity,
+                             "price": price}))
+
+
+def test_listing_mints_the_supply_to_the_creator_and_opens_the_book(api, admin_uid, listed):
+    assert listed["book"] == "CARA-CHIP"
+    assert balance(api, "cara", "CARA")["total"] == 1_000
+    books = ok(api.call("GET", "list_books"))["items"]
+    assert [b["id"] for b in books] == ["CARA-CHIP"]
+    error(api.call("POST", "admin_list_creator", admin_uid, idempotency_key=key(),
+                   json={**CARA, "uid": "bob"}), 409, "symbol_taken")
+    page = ok(api.call("GET", "list_creators", params={"category": "art"}))["items"]
+    assert [c["symbol"] for c in page] == ["CARA"]
+    assert ok(api.call("GET", "list_creators", params={"category": "music"}))["items"] == []
+    assert reconcile(api, admin_uid)["ok"]
+
+
+def test_trades_show_in_token_stats_holders_and_the_followers_feed(api, admin_uid, listed):
+    place(api, "cara", "sell", 100, 50)
+    assert place(api, "bob", "buy", 40, 50)["status"] == "filled"
+    token = ok(api.call("GET", "get_creator", params={"uid": "cara"}))["token"]
+    assert (token["last_price"], token["volume_24h"], token["quote_volume_24h"]) == (50, 40, 2_000)
+    holders = ok(api.call("GET", "list_holders", params={"symbol": "CARA"}))
+    assert holders["supply"] == 1_000
+    assert [(h["uid"], h["balance"], h["share_ppm"]) for h in holders["items"]] == \
+        [("cara", 960, 960_000), ("bob", 40, 40_000)]
+
+    assert ok(api.call("GET", "get_feed", "bob"))["items"] == []
+    ok(api.call("POST", "follow_creator", "bob", idempotency_key=key(), json={"creator": "cara"}))
+    feed = ok(api.call("GET", "get_feed", "bob"))["items"]
+    assert [(f["symbol"], f["price"], f["quantity"]) for f in feed] == [("CARA", 50, 40)]
+    ok(api.call("POST", "follow_creator", "bob", idempotency_key=key(),
+                json={"creator": "cara", "follow": False}))
+    assert ok(api.call("GET", "get_feed", "bob"))["items"] == []
+    error(api.call("POST", "follow_creator", "bob", idempotency_key=key(),
+                   json={"creator": "nobody"}), 404, "unknown_creator")
+    assert reconcile(api, admin_uid)["ok"]

@@ -1,0 +1,126 @@
+"""Book configuration, order admission, holds, book snapshots, batches and settlement netting."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared.domain.accounts import Account, AccountKind, Counters
+from shared.domain.book import Order, Side, TimeInForce
+from shared.domain.errors import InvalidInput, Rejected
+from shared.domain.exchange import (BookConfig, CommandType, OrderRequest, OrderType, check_order,
+                                    hold_amount, restore, snapshot)
+from shared.domain.exchange_batch import (Command, apply_commands, escrow, fold_candle,
+                                          ledger_accounts, settle)
+from shared.domain.exchange_settlement import FillLeg, net_positions
+from shared.domain.ledger import HoldStatus, LedgerBatch, Transfer, TransferType
+
+CONFIG = BookConfig("GOLD-CHIP", "GOLD", "CHIP", tick_size=5, min_quantity=2, max_quantity=100)
+
+
+def req(side=Side.BUY, qty=10, price=100, type_=OrderType.LIMIT, tif=TimeInForce.GTC):
+    return OrderRequest("GOLD-CHIP", side, type_, qty, price, tif)
+
+
+@pytest.mark.parametrize("request_,code", [
+    (req(qty=1), "quantity_below_minimum"),
+    (req(qty=101), "quantity_above_maximum"),
+    (req(price=102), "price_not_on_tick"),
+    (req(type_=OrderType.MARKET), "market_order_cannot_rest"),
+    (req(price=5 * 2**50), "amount_too_large"),
+])
+def test_each_book_rule_refuses_with_its_own_code(request_, code):
+    with pytest.raises(InvalidInput) as refused:
+        check_order(CONFIG, request_)
+    assert refused.value.code == code
+
+
+def test_an_inactive_book_refuses_orders():
+    with pytest.raises(Rejected) as refused:
+        check_order(BookConfig("GOLD-CHIP", "GOLD", "CHIP", active=False), req())
+    assert refused.value.code == "book_inactive"
+
+
+def test_holds_cover_the_taker_fee_and_a_market_buy_is_capped_by_what_is_available():
+    assert hold_amount(CONFIG, req(qty=10, price=100), available=10**6) == 1_005
+    assert hold_amount(CONFIG, req(side=Side.SELL, qty=10), available=0) == 10
+    market = req(qty=10, price=100, type_=OrderType.MARKET, tif=TimeInForce.IOC)
+    assert hold_amount(CONFIG, market, available=700) == 700
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(list(Side)), st.integers(95, 105),
+                          st.integers(1, 20), st.sampled_from(["ann", "ben"])), max_size=30))
+def test_a_snapshot_restores_the_same_book(orders):
+    book = restore(CONFIG, None)
+    for n, (side, price, qty, owner) in enumerate(orders):
+        book.submit(Order(f"o{n}", owner, side, price, qty, TimeInForce.GTC, 10**9))
+    again = restore(CONFIG, snapshot(book))
+    assert snapshot(again) == snapshot(book)
+    probe = Order("p", "cy", Side.BUY, 200, 50, TimeInForce.IOC, 10**9)
+    assert again.walk(probe) == book.walk(probe)
+
+
+def _ledger(holds):
+    accounts = {}
+    for account_id in ledger_accounts(CONFIG, {"ann", "ben"}):
+        owner, asset = account_id.split(":")[:2]
+        kind = AccountKind.SYSTEM if owner.startswith("sys.") else (
+            AccountKind.RECEIVABLE if account_id.endswith("receivable") else AccountKind.USER)
+        funded = Counters(credits_posted=10_000) if kind is AccountKind.USER else Counters()
+        accounts[account_id] = Account(account_id, owner, asset, kind, funded)
+    batch = LedgerBatch(accounts)
+    for oid, owner, asset, amount in holds:
+        batch.hold(Transfer(oid, f"{owner}:{asset}", escrow(CONFIG, asset), asset, amount,
+                            TransferType.TRADE, pending=True))
+    return batch
+
+
+def test_a_batch_settles_fills_from_escrow_and_releases_what_is_left():
+    batch = _ledger([("s1", "ann", "GOLD", 10), ("b1", "ben", "CHIP", 1_005)])
+    book = restore(CONFIG, None)
+    out = apply_commands(book, [
+        Command("c1", CommandType.PLACE, "ann", order=("s1", "ann", "sell", 90, 10, "gtc", 0)),
+        Command("c2", CommandType.PLACE, "ben", order=("b1", "ben", "buy", 100, 10, "gtc", 1_005)),
+    ])
+    settle(batch, CONFIG, out)
+    balance = lambda account_id: batch.account(account_id).balance  # noqa: E731
+    # 10 @ 90 = 900; ben (taker) pays ceil(4.5) = 5; ann (maker) pays ceil(2.7) = 3.
+    assert balance("ben:GOLD") == 10_010 and balance("ben:CHIP") == 10_000 - 905
+    assert balance("ann:GOLD") == 9_990 and balance("ann:CHIP") == 10_000 + 897
+    assert batch.account("ben:CHIP").available == 10_000 - 905      # the 100 left is released
+    assert balance(escrow(CONFIG, "CHIP")) == 0 and balance(escrow(CONFIG, "GOLD")) == 0
+    assert batch.result.blind["sys.fees:CHIP"].credits_posted == 8
+    assert batch.hold_state("b1").status is HoldStatus.VOIDED
+    assert out.results == {"c1": "open", "c2": "filled"}
+
+
+def test_cancelling_an_order_that_is_not_resting_is_reported_not_applied():
+    book = restore(CONFIG, None)
+    out = apply_commands(book, [Command("c", CommandType.CANCEL, "ann", order_id="nope")])
+    assert out.results == {"c": "not_open"} and out.touched == {}
+
+
+def test_candles_keep_open_high_low_close_and_volume():
+    first = fold_candle(None, [(100, 2), (104, 1)])
+    later = fold_candle(first, [(98, 3)])
+    assert (later["open"], later["high"], later["low"], later["close"]) == (100, 104, 98, 98)
+    assert (later["volume"], later["quote_volume"], later["trades"]) == (6, 598, 3)
+
+
+def test_net_positions_of_a_settlement_batch_sum_to_zero_per_asset():
+    legs = [FillLeg("ben", "buy", 90, 10, 5), FillLeg("ann", "sell", 90, 10, 3)]
+    net = net_positions(legs, "GOLD", "CHIP")
+    assert net == {"ben": {"GOLD": 10, "CHIP": -905}, "ann": {"GOLD": -10, "CHIP": 897},
+                   "sys.fees": {"CHIP": 8}}
+
+
+def test_a_batch_stops_taking_commands_once_it_has_enough_fills():
+    book = restore(CONFIG, None)
+    commands = [Command(f"s{n}", CommandType.PLACE, "ann",
+                        order=(f"s{n}", "ann", "sell", 100, 2, "gtc", 0)) for n in range(5)]
+    commands += [Command(f"b{n}", CommandType.PLACE, "ben",
+                         order=(f"b{n}", "ben", "buy", 100, 2, "gtc", 10**6)) for n in range(5)]
+    out = apply_commands(book, commands, max_fills=3)
+    assert [c.id for c in out.applied] == [c.id for c in commands[:8]]
+    assert len(out.fills) == 3 and set(out.results) == {c.id for c in out.applied}
