@@ -51,7 +51,6 @@ def test_two_server_processes_on_one_book_never_duplicate_a_fill(api, second_ser
         exchange_sequencer.run(BOOK)
     assert len({p["id"] for p in placed}) == 40
     check_exactly_once_in_acceptance_order()
-    from shared.store import exchange as store
-    from shared.store.client import collection
-    processes = {s.get("processed_by").split("-")[0] for s in collection(store.COMMANDS).stream()}
-    assert len(processes) >= 2, processes   # both servers' sequencers really took turns
+    # Which server's sequencer wins each lease is timing: often both take turns, sometimes one
+    # takes every batch. Asserting that both did made this test flaky, so it is not asserted;
+    # test_two_sequencers_racing_on_one_book_fill_every_order_exactly_once forces the race.
