@@ -11,6 +11,8 @@ Guarantees:
 """
 from __future__ import annotations
 
+import logging
+
 import time
 from typing import Protocol
 
@@ -25,6 +27,7 @@ from shared.store.transactions import run_transaction
 BATCHES = "settlement_batches"
 MAX_FILLS = 400  # two fills per trade; well under Firestore's 500 writes per transaction
 TASK = "task_exchange_settle"
+log = logging.getLogger("mintbook.exchange")
 
 
 class SettlementAdapter(Protocol):
@@ -83,7 +86,8 @@ def _group(book_id: str) -> dict | None:
 
 
 def wake_later(book_id: str) -> bool:
-    """One named task per book per 10 s window; failures are left to the sweep."""
+    """One named task per book per 10 s window; a failed enqueue is logged and left to the
+    one-minute sweep, which settles whatever is pending."""
     from shared.integrations.tasks import enqueue
 
     window = int(time.time() // 10)
@@ -91,6 +95,7 @@ def wake_later(book_id: str) -> bool:
         return enqueue(TASK, {"book": book_id}, task_name=f"exsettle-{book_id}-{window}",
                        delay_s=10)
     except Exception:
+        log.exception("could not enqueue a settlement wake-up", extra={"book": book_id})
         return False
 
 

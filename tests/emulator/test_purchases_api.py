@@ -15,7 +15,7 @@ pytestmark = pytest.mark.usefixtures("ledger")
 @pytest.fixture
 def stripe_api(localstripe):
     if localstripe is None:
-        pytest.skip("localstripe is not installed: run `make test` (it builds .venv-stripe)")
+        pytest.fail("localstripe is not installed: run `make test` (it builds .venv-stripe)")
     return stripe.StripeClient("sk_test_local", base_addresses={"api": localstripe.url})
 
 

@@ -32,7 +32,7 @@ console.log(JSON.stringify({ address, signature }));
 @pytest.fixture(scope="module")
 def sui_wallet(tmp_path_factory: pytest.TempPathFactory):
     if not shutil.which("node") or not shutil.which("npm"):
-        pytest.skip("node and npm are needed to run the @mysten/sui SDK")
+        pytest.fail("node and npm are needed to run the @mysten/sui SDK (install Node.js)")
     root: Path = tmp_path_factory.mktemp("sui-sdk")
     (root / "package.json").write_text('{"name": "sui-signer", "private": true, "type": "module"}')
     installed = subprocess.run(["npm", "install", "--no-audit", "--no-fund", SDK], cwd=root,
