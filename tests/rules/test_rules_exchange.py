@@ -3,11 +3,10 @@ and fills; server-only book state, leases and commands; no client writes anywher
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Iterator
 
 import pytest
 
-from tests.rules.rules_support import (ADMIN, OTHER, OWNER, WORLD, RulesClient, Where, allowed,
+from tests.rules.rules_support import (ADMIN, OTHER, OWNER, Where, allowed,
                                        query_paths)
 
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -35,20 +34,6 @@ PUBLIC = ("books/GOLD-CHIP", "book_depth/GOLD-CHIP", "trades/GOLD-CHIP.000000000
           "candles/GOLD-CHIP.1m.60", "creators/cara", "creator_symbols/CARA")
 OWNED = ("orders/o1", "fills/GOLD-CHIP.000000000001.buy", "creator_follows/alice_cara")
 SERVER_ONLY = ("book_states/GOLD-CHIP", "book_leases/GOLD-CHIP", "order_commands/o1")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def current_rules(emulator):
-    emulator.reload_rules()
-
-
-@pytest.fixture
-def client(emulator, current_rules) -> Iterator[RulesClient]:
-    rest = RulesClient(emulator.url, emulator.project)
-    emulator.reset()
-    rest.seed({**WORLD, **DOCS})
-    yield rest
-    rest.close()
 
 
 @pytest.mark.parametrize("path", PUBLIC)

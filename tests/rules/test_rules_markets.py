@@ -3,11 +3,10 @@ forecasts, commits and notifications; admin-only settlement; no client writes an
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Iterator
 
 import pytest
 
-from tests.rules.rules_support import (ADMIN, OTHER, OWNER, WORLD, RulesClient, Where, allowed,
+from tests.rules.rules_support import (ADMIN, OTHER, OWNER, Where, allowed,
                                        query_paths)
 
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -27,20 +26,6 @@ DOCS: dict[str, dict] = {
 PUBLIC = ("markets/m1", "market_slugs/m-1", "activity/a1", "leaderboards/all-all",
           "reputation/alice")
 OWNED = ("forecasts/m1_alice", "forecast_commits/c1", "notifications/n1", "follows/alice_crypto")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def current_rules(emulator):
-    emulator.reload_rules()
-
-
-@pytest.fixture
-def client(emulator, current_rules) -> Iterator[RulesClient]:
-    rest = RulesClient(emulator.url, emulator.project)
-    emulator.reset()
-    rest.seed({**WORLD, **DOCS})
-    yield rest
-    rest.close()
 
 
 @pytest.mark.parametrize("path", PUBLIC)

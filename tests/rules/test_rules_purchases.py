@@ -3,11 +3,10 @@ admins), processed Stripe events and failed deliveries (admins), through the emu
 API. Clients write none of them."""
 from __future__ import annotations
 
-from typing import Iterator
 
 import pytest
 
-from tests.rules.rules_support import (ADMIN, CREATED, OTHER, OWNER, WORLD, RulesClient, Where,
+from tests.rules.rules_support import (ADMIN, CREATED, OTHER, OWNER, Where,
                                        allowed, query_paths)
 
 DOCS: dict[str, dict] = {
@@ -31,20 +30,6 @@ READERS = {
     "stripe_events/evt_1": {"admin"},
     "stripe_failures/evt_2": {"admin"},
 }
-
-
-@pytest.fixture(scope="module", autouse=True)
-def current_rules(emulator):
-    emulator.reload_rules()
-
-
-@pytest.fixture
-def client(emulator, current_rules) -> Iterator[RulesClient]:
-    rest = RulesClient(emulator.url, emulator.project)
-    emulator.reset()
-    rest.seed({**WORLD, **DOCS})
-    yield rest
-    rest.close()
 
 
 @pytest.mark.parametrize("path", list(DOCS))

@@ -3,11 +3,10 @@ only), market data (public), offers and the service price table (signed-in), thr
 emulator's REST API. Clients write none of them."""
 from __future__ import annotations
 
-from typing import Iterator
 
 import pytest
 
-from tests.rules.rules_support import (ADMIN, CREATED, OTHER, OWNER, WORLD, RulesClient, Where,
+from tests.rules.rules_support import (ADMIN, CREATED, OTHER, OWNER, Where,
                                        allowed, query_paths)
 
 DOCS: dict[str, dict] = {
@@ -34,20 +33,6 @@ READERS = {
     "swap_offers/o1": {"owner", "other", "admin"},
     "service_prices/s1": {"owner", "other", "admin"},
 }
-
-
-@pytest.fixture(scope="module", autouse=True)
-def current_rules(emulator):
-    emulator.reload_rules()
-
-
-@pytest.fixture
-def client(emulator, current_rules) -> Iterator[RulesClient]:
-    rest = RulesClient(emulator.url, emulator.project)
-    emulator.reset()
-    rest.seed({**WORLD, **DOCS})
-    yield rest
-    rest.close()
 
 
 @pytest.mark.parametrize("path", list(DOCS))
