@@ -2,28 +2,19 @@
 and the one-minute sweep that does both for every book with work left."""
 from __future__ import annotations
 
-from shared.domain.errors import InvalidInput
 from shared.services import exchange_sequencer as sequencer
 from shared.services import exchange_settlement as settlement
-from shared.web.job import job
+from shared.web.job import job, task_id
 
 
 @job("task_exchange_sequence")
 def task_exchange_sequence(request) -> dict:
-    body = request.get_json(silent=True) or {}
-    book_id = body.get("book")
-    if not isinstance(book_id, str) or not book_id:
-        raise InvalidInput("the task needs a book", field="book")
-    return sequencer.wake(book_id)
+    return sequencer.wake(task_id(request, "book"))
 
 
 @job("task_exchange_settle")
 def task_exchange_settle(request) -> dict:
-    body = request.get_json(silent=True) or {}
-    book_id = body.get("book")
-    if not isinstance(book_id, str) or not book_id:
-        raise InvalidInput("the task needs a book", field="book")
-    return settlement.settle(book_id)
+    return settlement.settle(task_id(request, "book"))
 
 
 @job("job_exchange_sweep")

@@ -43,3 +43,14 @@ def job(name: str) -> Callable:
         return handler
 
     return wrap
+
+
+def task_id(request: Request, field: str) -> str:
+    """The non-empty string `field` of a task's JSON payload, or InvalidInput (a 400 the queue
+    does not retry)."""
+    from shared.domain.errors import InvalidInput
+
+    value = (request.get_json(silent=True) or {}).get(field)
+    if not isinstance(value, str) or not value:
+        raise InvalidInput(f"the task needs a {field}", field=field)
+    return value
