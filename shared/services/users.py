@@ -36,34 +36,43 @@ def welcome_transfer_id(uid: str) -> str:
     return derive_id("welcome", uid)
 
 
-def ensure_user(uid: str) -> User:
+def opening_accounts(uid: str) -> list[str]:
+    """The accounts a new user opens: platform-asset spendable and receivable."""
     asset = settings().platform_asset
-    spendable, receivable = user_account_id(uid, asset), receivable_account_id(uid, asset)
+    return [user_account_id(uid, asset), receivable_account_id(uid, asset)]
+
+
+def create_user(txn: firestore.Transaction, read: ledger_store.LedgerRead, uid: str) -> User:
+    """Inside the caller's transaction, which read opening_accounts(uid) and the welcome
+    transfer: the user document, both accounts opened and the welcome bonus paid once."""
+    asset = settings().platform_asset
+    spendable, receivable = opening_accounts(uid)
     bonus_id = welcome_transfer_id(uid)
     role = Role.SUPERADMIN if uid in settings().bootstrap_admins else Role.USER
+    user = User(uid=uid, role=role, display_name="")
+    batch = LedgerBatch(read.accounts)
+    batch.open(spendable)
+    batch.open(receivable)
+    bonus = settings().welcome_bonus
+    if bonus > 0 and bonus_id not in read.transfers:
+        batch.transfer(Transfer(id=bonus_id, asset=asset, amount=bonus,
+                                debit_account_id=system_account_id(SystemAccount.ISSUANCE, asset),
+                                credit_account_id=spendable, type=TransferType.BONUS,
+                                reference="welcome"))
+    ledger_store.write(txn, batch.result)
+    txn.create(collection(USERS).document(uid),
+               {**user_doc(user), "created_at": firestore.SERVER_TIMESTAMP})
+    return user
 
+
+def ensure_user(uid: str) -> User:
     def work(txn: firestore.Transaction) -> User:
-        read = ledger_store.read(txn, [spendable, receivable], transfer_ids=[bonus_id],
+        read = ledger_store.read(txn, opening_accounts(uid), transfer_ids=[welcome_transfer_id(uid)],
                                  other_paths=[user_path(uid)])
         existing = read.others[user_path(uid)]
-        if existing is not None:
-            return user_from(existing)
-        user = User(uid=uid, role=role, display_name="")
-        batch = LedgerBatch(read.accounts)
-        batch.open(spendable)
-        batch.open(receivable)
-        bonus = settings().welcome_bonus
-        if bonus > 0 and bonus_id not in read.transfers:
-            batch.transfer(Transfer(id=bonus_id, asset=asset, amount=bonus,
-                                    debit_account_id=system_account_id(SystemAccount.ISSUANCE, asset),
-                                    credit_account_id=spendable, type=TransferType.BONUS,
-                                    reference="welcome"))
-        ledger_store.write(txn, batch.result)
-        txn.create(collection(USERS).document(uid),
-                   {**user_doc(user), "created_at": firestore.SERVER_TIMESTAMP})
-        return user
+        return user_from(existing) if existing is not None else create_user(txn, read, uid)
 
-    return run_transaction(work, serialize_on=[spendable])
+    return run_transaction(work, serialize_on=opening_accounts(uid)[:1])
 
 
 def require_user(uid: str) -> User:

@@ -19,12 +19,9 @@ from datetime import datetime, timedelta, timezone
 
 from google.cloud import firestore
 
-from shared.config import settings
-from shared.domain.accounts import SystemAccount, receivable_account_id, system_account_id, user_account_id
 from shared.domain.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from shared.domain.idempotency import Operation
-from shared.domain.ledger import LedgerBatch, Transfer, TransferType
-from shared.domain.users import Role, User
+from shared.domain.users import User
 from shared.domain.wallets import (NONCE_TTL_S, Chain, Challenge, Purpose, check_challenge,
                                    normalize_address, require_chain, require_scheme, verify,
                                    wallet_uid)
@@ -33,9 +30,9 @@ from shared.store import wallets as store
 from shared.store.client import collection
 from shared.store.idempotency import run_idempotent
 from shared.store.transactions import run_transaction
-from shared.store.users import USERS, user_doc, user_path
+from shared.store.users import user_path
 
-from .users import welcome_transfer_id
+from .users import create_user, opening_accounts, welcome_transfer_id
 
 
 def now_utc() -> datetime:
@@ -66,14 +63,14 @@ def sign_in(chain: str, address: str, nonce: str, signature: str, scheme: str) -
     def work(txn: firestore.Transaction) -> tuple[str, bool]:
         paths = [store.nonce_path(nonce), store.used_path(nonce), store.address_path(address),
                  user_path(new_uid)]
-        read = ledger_store.read(txn, _opening_accounts(new_uid),
+        read = ledger_store.read(txn, opening_accounts(new_uid),
                                  transfer_ids=[welcome_transfer_id(new_uid)], other_paths=paths)
         c = _proven(read.others, nonce, kind, address, signature, Purpose.LOGIN)
         link = read.others[store.address_path(address)]
         uid = link["owner"] if link else new_uid
         created = link is None and read.others[user_path(new_uid)] is None
         if created:
-            _create_user(txn, read, new_uid)
+            create_user(txn, read, new_uid)
         if link is None:
             store.create_link(txn, kind, address, uid)
         store.spend_nonce(txn, c, uid)
@@ -148,29 +145,6 @@ def _proven(docs: dict, nonce: str, chain: Chain, address: str, signature: str,
     check_challenge(c, chain, address, now_utc())
     verify(chain, address, c.message, signature)
     return c
-
-
-def _opening_accounts(uid: str) -> list[str]:
-    asset = settings().platform_asset
-    return [user_account_id(uid, asset), receivable_account_id(uid, asset)]
-
-
-def _create_user(txn: firestore.Transaction, read: ledger_store.LedgerRead, uid: str) -> None:
-    """The user document, open accounts and welcome bonus, as a first Firebase sign-in makes."""
-    asset = settings().platform_asset
-    spendable, receivable = _opening_accounts(uid)
-    batch = LedgerBatch(read.accounts)
-    batch.open(spendable)
-    batch.open(receivable)
-    bonus, bonus_id = settings().welcome_bonus, welcome_transfer_id(uid)
-    if bonus > 0 and bonus_id not in read.transfers:
-        batch.transfer(Transfer(id=bonus_id, asset=asset, amount=bonus,
-                                debit_account_id=system_account_id(SystemAccount.ISSUANCE, asset),
-                                credit_account_id=spendable, type=TransferType.BONUS,
-                                reference="welcome"))
-    ledger_store.write(txn, batch.result)
-    txn.create(collection(USERS).document(uid),
-               {**user_doc(User(uid=uid, role=Role.USER)), "created_at": firestore.SERVER_TIMESTAMP})
 
 
 def _custom_token(uid: str) -> str:
