@@ -1,5 +1,12 @@
 """One sequencer batch as one Firestore transaction (see exchange_sequencer for the protocol).
 
+Each processed command gets `sequence`, its place in the book's one total order (1, 2, ...): the
+order the sequencer applied it in, which is the order to replay it in. On Firestore that is
+acceptance-commit order, because a query sees every commit up to its read time (external
+consistency), so a command seen later always has a later commit timestamp. The emulator does
+not promise this: it has made a commit visible ~2 s after a later-stamped one (lock waits after
+the timestamp is chosen), so the recorded sequence, not `accepted_at`, is the order of record.
+
 Reads, in two round trips: the lease, the book state and the commands; then the ledger accounts
 (both escrows, each participant's accounts and receivables), the holds of every order touched,
 and the candles the trades fall in. Writes everything the batch implies; the lease check makes a
@@ -40,8 +47,8 @@ def process(book_id: str, holder: str, epoch: int, command_ids: list[str]) -> in
                     if snaps[r.path].exists and snaps[r.path].get("status") == "accepted"]
         book = restore(config, state)
         out = apply_commands(book, commands)
-        now = int(time.time())
-        _settle_and_write(txn, config, book, out, out.applied, now, holder)
+        sequenced = int((state or {}).get("sequenced", 0))
+        _settle_and_write(txn, config, book, out, sequenced, int(time.time()), holder)
         txn.update(lease_ref, {"expires": time.time() + store.LEASE_S})
         return len(out.applied)
 
@@ -55,7 +62,8 @@ def _command(command_id: str, data: dict) -> Command:
 
 
 def _settle_and_write(txn: firestore.Transaction, config: BookConfig, book: Book, out: Outcome,
-                      commands: list[Command], now: int, holder: str) -> None:
+                      sequenced: int, now: int, holder: str) -> None:
+    commands = out.applied
     owners = {o.owner for o in out.touched.values()}
     owners |= {c.owner for c in commands if c.order and c.order[0] in out.rejected}
     hold_ids = sorted(set(out.touched) | set(out.rejected))
@@ -66,8 +74,8 @@ def _settle_and_write(txn: firestore.Transaction, config: BookConfig, book: Book
     settle(batch, config, out)
     ledger_store.write(txn, batch.result)
     _write_orders(txn, out)
-    for c in commands:
-        txn.update(store.ref(store.COMMANDS, c.id), {"status": "processed",
+    for n, c in enumerate(commands, start=sequenced + 1):
+        txn.update(store.ref(store.COMMANDS, c.id), {"status": "processed", "sequence": n,
                                                      "result": out.results.get(c.id, ""),
                                                      "processed_by": holder,
                                                      "processed_at": firestore.SERVER_TIMESTAMP})
@@ -76,7 +84,8 @@ def _settle_and_write(txn: firestore.Transaction, config: BookConfig, book: Book
         candle = fold_candle(read.others[path], [(f.price, f.quantity) for f, _, _ in out.fills])
         txn.set(db().document(path), candle | {"book": config.id, "interval": interval,
                                                 "start": int(path.rsplit(".", 1)[1])})
-    txn.set(store.ref(store.STATES, config.id), snapshot(book))
+    txn.set(store.ref(store.STATES, config.id),
+            snapshot(book) | {"sequenced": sequenced + len(commands)})
     txn.set(store.ref(store.DEPTH, config.id), _depth(config, book, out), merge=True)
 
 

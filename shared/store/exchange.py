@@ -7,7 +7,8 @@ orders, fills; server only: book_states, book_leases, order_commands):
 - book_leases/{id}      which sequencer may write the book, and its epoch
 - book_depth/{id}       aggregated levels and the last price, rewritten by every batch
 - orders/{order_id}     one per order; created when accepted, then written only by the sequencer
-- order_commands/{id}   accepted place/cancel commands, processed in (accepted_at, id) order
+- order_commands/{id}   accepted place/cancel commands, taken in (accepted_at, id) order; each
+                        processed one records its `sequence` in the book's total order
 - trades/{book}.{seq}   public prints; fills/{book}.{seq}.{buy|sell}: each side's own view
 Book configuration is read outside transactions: an order's transaction never reads (and so
 never locks) the book document.
