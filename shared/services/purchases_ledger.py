@@ -62,10 +62,11 @@ def apply(event_id: str, event_type: str, purchase: PurchaseRef | Purchase, fact
     """Apply `fact` once; returns the outcome ('duplicate' for an event seen before)."""
     spendable = user_account_id(purchase.uid, purchase.asset)
     receivable = receivable_account_id(purchase.uid, purchase.asset)
-    hold_id = dispute_hold_id(purchase.id)
+    # Only a dispute touches the dispute hold; every other fact skips reading it.
+    holds = [dispute_hold_id(purchase.id)] if fact.kind in (DISPUTE_OPENED, DISPUTE_CLOSED) else []
 
     def work(txn: firestore.Transaction) -> str:
-        read = ledger_store.read(txn, [spendable, receivable], hold_ids=[hold_id],
+        read = ledger_store.read(txn, [spendable, receivable], hold_ids=holds,
                                  other_paths=[purchase_path(purchase.id), event_path(event_id),
                                               failure_path(event_id)])
         if read.others[event_path(event_id)] is not None:

@@ -23,7 +23,7 @@ from shared.store import ledger as ledger_store
 from shared.store.assets import get_asset
 from shared.store.idempotency import record, run_idempotent
 from shared.store.transactions import run_transaction
-from shared.store.users import get_user, record_audit, user_path
+from shared.store.users import record_audit, user_path
 
 from .accounts import reads_for
 
@@ -34,19 +34,20 @@ def send(op: Operation, sender: User, recipient: str, asset_code: str, amount: i
     require_amount(amount)
     if recipient == sender.uid:
         raise InvalidInput("you cannot transfer to yourself", field="to", code="cannot_transfer_to_self")
-    # Status and existence are read just before the transaction, not in it: the sender's own
-    # document was read moments ago by authentication, and a user is never deleted.
+    # The sender's status was read moments ago by authentication; the recipient's existence is
+    # read in the transaction's one get_all, which saves a round trip.
     sender.require_active()
-    if get_user(recipient) is None:
-        raise NotFound(f"no user {recipient!r}", field="to", code="unknown_user")
     fee = fee_for(amount, settings().transfer_fee_bps)
     source, target = user_account_id(sender.uid, asset.code), user_account_id(recipient, asset.code)
     fees = system_account_id(SystemAccount.FEES, asset.code)
 
     def work(txn: firestore.Transaction) -> dict:
-        read = ledger_store.read(txn, reads_for(debited=[source], credited=[target]), operation=op)
+        read = ledger_store.read(txn, reads_for(debited=[source], credited=[target]),
+                                 other_paths=[user_path(recipient)], operation=op)
         if read.replay is not None:
             return read.replay
+        if read.others[user_path(recipient)] is None:
+            raise NotFound(f"no user {recipient!r}", field="to", code="unknown_user")
         batch = LedgerBatch(read.accounts)
         batch.transfer(Transfer(id=op.id, debit_account_id=source, credit_account_id=target,
                                 asset=asset.code, amount=amount, type=TransferType.TRANSFER,
