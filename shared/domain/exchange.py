@@ -3,6 +3,8 @@
 Guarantees:
 - A book trades one base asset (a creator token) against one quote asset (the platform token);
   its tick size, quantity bounds and fees are data, checked here before anything is held.
+- A market order names its price cap or takes the book's default: the touch moved by
+  `slippage_bps` against the taker (market_price_cap), so no market order is unbounded.
 - What an order holds is enough for everything it can do: a sell holds its quantity of base; a
   limit buy holds notional plus the taker fee at its limit (book.buy_funds); a market buy holds
   the smaller of that at its price cap and what the user has available, and never fills beyond it.
@@ -40,6 +42,7 @@ class BookConfig:
     max_quantity: int = 1_000_000_000
     maker_bps: int = 30
     taker_bps: int = 50
+    slippage_bps: int = 500   # a market order without a price trades at most this far from the touch
     active: bool = True
 
     def __post_init__(self) -> None:
@@ -51,6 +54,8 @@ class BookConfig:
         if not 0 <= self.maker_bps <= self.taker_bps < BPS:
             raise InvalidInput("fees must satisfy 0 <= maker <= taker < 10000 bps",
                                field="taker_bps")
+        if not 0 <= self.slippage_bps < BPS:
+            raise InvalidInput("slippage must be below 10000 bps", field="slippage_bps")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -66,8 +71,23 @@ class OrderRequest:
     side: Side
     type: OrderType
     quantity: int
-    price: int          # limit price, or a market order's price cap (slippage bound)
+    price: int | None   # limit price, or a market order's cap (None: the book's default)
     tif: TimeInForce
+
+
+def market_price_cap(config: BookConfig, side: Side, touch: int | None) -> int:
+    """The worst price a market order without an explicit cap accepts: the best opposite price
+    moved `slippage_bps` against the taker, on the tick grid (buys round up, sells down, never
+    below one tick). No opposite side: nothing to trade against."""
+    if touch is None:
+        raise Rejected("the book has no orders on the other side", field="book",
+                       code="no_liquidity")
+    tick = config.tick_size
+    if side is Side.BUY:
+        cap = -(-touch * (BPS + config.slippage_bps) // BPS)
+        return -(-cap // tick) * tick
+    cap = touch * (BPS - config.slippage_bps) // BPS
+    return max(cap // tick * tick, tick)
 
 
 def check_order(config: BookConfig, req: OrderRequest) -> None:

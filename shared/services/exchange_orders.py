@@ -14,12 +14,15 @@ Guarantees:
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from google.cloud import firestore
 
 from shared.domain.accounts import user_account_id
-from shared.domain.errors import Conflict, Forbidden, InsufficientFunds, NotFound
-from shared.domain.exchange import BookConfig, CommandType, OrderRequest, check_order, hold_amount
+from shared.domain.errors import (Conflict, Forbidden, InsufficientFunds, InvalidInput, NotFound,
+                                  Rejected)
+from shared.domain.exchange import (BookConfig, CommandType, OrderRequest, OrderType, check_order,
+                                    hold_amount, market_price_cap)
 from shared.domain.book import Side
 from shared.domain.idempotency import Operation
 from shared.domain.ledger import LedgerBatch, Transfer, TransferType
@@ -27,7 +30,7 @@ from shared.domain.users import User
 from shared.store import exchange as store
 from shared.store import ledger as ledger_store
 from shared.store.assets import get_asset
-from shared.store.idempotency import record, run_idempotent
+from shared.store.idempotency import record, record_ref, replayed, run_idempotent
 from shared.store.transactions import run_transaction
 from shared.store.users import record_audit
 
@@ -61,9 +64,16 @@ def place(op: Operation, user: User, req: OrderRequest) -> dict:
 def accept(op: Operation, user: User, req: OrderRequest) -> str:
     """Hold the order's funds and record it with its command; the order id (op.id)."""
     config = store.get_book(req.book)
+    try:
+        req = with_price(config, req)
+    except Rejected:  # no liquidity now; a retry of an order placed earlier still gets its order
+        stored = record_ref(op).get()
+        if stored.exists and replayed(op, stored.to_dict()) is not None:
+            return order_id_of(op)
+        raise
     check_order(config, req)
     user.require_active()
-    order_id = op.id
+    order_id = order_id_of(op)
     asset = config.quote if req.side is Side.BUY else config.base
     account = user_account_id(user.uid, asset)
     escrow = store.escrow_account(config.id, asset)
@@ -90,6 +100,23 @@ def accept(op: Operation, user: User, req: OrderRequest) -> str:
         return record(txn, op, {"order_id": order_id})
 
     return run_transaction(work, serialize_on=[account])["order_id"]
+
+
+def order_id_of(op: Operation) -> str:
+    return op.id  # the Idempotency-Key is the client order id
+
+
+def with_price(config: BookConfig, req: OrderRequest) -> OrderRequest:
+    """A limit order must name its price; a market order without one takes the default cap from
+    the published touch (book_depth, read outside any transaction: a bound, not a quote)."""
+    if req.price is not None:
+        return req
+    if req.type is OrderType.LIMIT:
+        raise InvalidInput("a limit order needs a price", field="price", code="price_required")
+    depth = store.ref(store.DEPTH, config.id).get().to_dict() or {}
+    levels = depth.get("asks" if req.side is Side.BUY else "bids") or []
+    touch = levels[0]["price"] if levels else None
+    return replace(req, price=market_price_cap(config, req.side, touch))
 
 
 def cancel(op: Operation, user: User, order_id: str) -> dict:

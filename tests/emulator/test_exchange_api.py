@@ -31,9 +31,10 @@ def market(api, admin_uid):
 
 
 def place(api, uid, side, quantity, price, tif="gtc", type_="limit", idem=None):
-    return api.call("POST", "place_order", uid, idempotency_key=idem or key(),
-                    json={"book": BOOK, "side": side, "type": type_, "tif": tif,
-                          "quantity": quantity, "price": price})
+    body = {"book": BOOK, "side": side, "type": type_, "tif": tif, "quantity": quantity}
+    if price is not None:
+        body["price"] = price
+    return api.call("POST", "place_order", uid, idempotency_key=idem or key(), json=body)
 
 
 def test_crossing_orders_fill_with_exact_fees_and_balances(api, admin_uid, market):
@@ -95,6 +96,24 @@ def test_market_buy_is_bounded_by_its_price_cap(api, admin_uid, market):
     assert (bought["status"], bought["filled"], bought["notional"]) == ("cancelled", 5, 500)
     assert balance(api, "bob")["committed"] == 0
     assert reconcile(api, admin_uid)["ok"]
+
+
+def test_market_buy_without_a_price_stops_at_the_default_slippage(api, admin_uid, market):
+    for price in (100, 105, 106):  # the default cap is the best ask + 5%: 105
+        ok(place(api, "sal", "sell", 5, price))
+    bought = ok(place(api, "bob", "buy", 20, None, tif="ioc", type_="market"))
+    assert (bought["price"], bought["status"], bought["filled"], bought["notional"]) == \
+        (105, "cancelled", 10, 1_025)
+    depth = ok(api.call("GET", "get_depth", params={"book": BOOK}))
+    assert depth["asks"] == [{"price": 106, "quantity": 5}]
+    assert balance(api, "bob")["committed"] == 0
+    assert reconcile(api, admin_uid)["ok"]
+
+
+def test_orders_without_a_usable_price_are_refused(api, market):
+    error(place(api, "bob", "buy", 5, None), 400, "price_required")
+    error(place(api, "bob", "buy", 5, None, tif="ioc", type_="market"), 422, "no_liquidity")
+    assert balance(api, "bob")["committed"] == 0
 
 
 def test_self_trade_cancels_the_resting_order(api, admin_uid, market):

@@ -9,7 +9,7 @@ from shared.domain.accounts import Account, AccountKind, Counters
 from shared.domain.book import Order, Side, TimeInForce
 from shared.domain.errors import InvalidInput, Rejected
 from shared.domain.exchange import (BookConfig, CommandType, OrderRequest, OrderType, check_order,
-                                    hold_amount, restore, snapshot)
+                                    hold_amount, market_price_cap, restore, snapshot)
 from shared.domain.exchange_batch import (Command, apply_commands, escrow, fold_candle,
                                           ledger_accounts, settle)
 from shared.domain.exchange_settlement import FillLeg, net_positions
@@ -124,3 +124,18 @@ def test_a_batch_stops_taking_commands_once_it_has_enough_fills():
     out = apply_commands(book, commands, max_fills=3)
     assert [c.id for c in out.applied] == [c.id for c in commands[:8]]
     assert len(out.fills) == 3 and set(out.results) == {c.id for c in out.applied}
+
+
+@pytest.mark.parametrize("side,touch,tick,expected", [
+    (Side.BUY, 100, 1, 105), (Side.BUY, 101, 1, 107),   # 106.05 rounds against the taker: up
+    (Side.BUY, 100, 10, 110), (Side.SELL, 100, 1, 95), (Side.SELL, 101, 1, 95),
+    (Side.SELL, 100, 10, 90), (Side.SELL, 1, 1, 1)])   # a sell cap never drops below one tick
+def test_the_default_market_cap_is_the_touch_moved_by_the_slippage(side, touch, tick, expected):
+    config = BookConfig("GOLD-CHIP", "GOLD", "CHIP", tick_size=tick, slippage_bps=500)
+    assert market_price_cap(config, side, touch) == expected
+
+
+def test_a_market_order_with_nothing_opposite_is_refused():
+    with pytest.raises(Rejected) as err:
+        market_price_cap(BookConfig("GOLD-CHIP", "GOLD", "CHIP"), Side.BUY, None)
+    assert err.value.code == "no_liquidity"

@@ -23,6 +23,7 @@ class CreateBookRequest(Body):
     max_quantity: Amount = 1_000_000_000
     maker_bps: Bps = 30
     taker_bps: Bps = 50
+    slippage_bps: Bps = 500
 
 
 class BookView(BaseModel):
@@ -34,6 +35,7 @@ class BookView(BaseModel):
     max_quantity: int
     maker_bps: int
     taker_bps: int
+    slippage_bps: int = 500
     active: bool
 
 
@@ -47,8 +49,10 @@ class PlaceOrderRequest(Body):
     type: OrderType = OrderType.LIMIT
     tif: TimeInForce = TimeInForce.GTC
     quantity: Amount
-    price: Amount = Field(description="limit price in ticks of the quote asset per base unit; "
-                                      "for a market order, the worst price accepted")
+    price: Amount | None = Field(None, description=(
+        "limit price in quote units per base unit, on the book's tick; required for a limit "
+        "order; for a market order, the worst price accepted (default: the best opposite price "
+        "moved by the book's slippage_bps against you)"))
 
 
 class OrderView(BaseModel):
