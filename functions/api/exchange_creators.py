@@ -1,4 +1,5 @@
-"""Creator endpoints: listing (admin), public profiles, token stats and holders, follows, feed."""
+"""Creator endpoints: listing (admin), public profiles, token stats and holders, follows, news,
+feed."""
 from __future__ import annotations
 
 from shared.domain.users import Role
@@ -6,7 +7,8 @@ from shared.services import exchange_creators as creators
 from shared.web.endpoint import Context, endpoint
 from shared.web.schemas.exchange import (CreatorDetail, CreatorPage, CreatorQuery, CreatorsQuery,
                                          CreatorView, Feed, FeedQuery, FollowRequest, FollowView,
-                                         Holders, HoldersQuery, ListCreatorRequest)
+                                         Holders, HoldersQuery, ListCreatorRequest,
+                                         NewsRequest, NewsView)
 
 
 @endpoint("admin_list_creator", method="POST", auth=Role.ADMIN, body=ListCreatorRequest,
@@ -41,7 +43,15 @@ def follow_creator(ctx: Context, body: FollowRequest) -> dict:
     return creators.follow(ctx.user, body.creator, body.follow)
 
 
+@endpoint("post_creator_news", method="POST", body=NewsRequest, response=NewsView, status=201,
+          errors=("unknown_creator", "not_the_creator"),
+          summary="Post news on a creator's page (the creator, or an admin for any creator)")
+def post_creator_news(ctx: Context, body: NewsRequest) -> dict:
+    return creators.post_news(ctx.operation(body.model_dump()), ctx.user,
+                              body.creator or ctx.uid, body.model_dump())
+
+
 @endpoint("get_feed", query=FeedQuery, response=Feed,
-          summary="Recent trades in the tokens of the creators the caller follows")
+          summary="The newest trades and news of the creators the caller follows")
 def get_feed(ctx: Context, q: FeedQuery) -> dict:
     return creators.feed(ctx.user, q.limit)

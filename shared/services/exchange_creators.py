@@ -5,6 +5,8 @@ Guarantees:
   asset (its supply capped at the initial supply), the initial supply minted from issuance to the
   creator, and the token's book against the platform token. A symbol is listed at most once.
 - Follows are owner documents keyed (follower, creator), so following twice is one follow.
+- News is posted by the creator (or an admin), once per Idempotency-Key; the feed merges the
+  followed creators' trades and news, newest first.
 - Token stats come from committed market data: the last price from depth, 24 h change and volume
   from the hourly candles; the change is in basis points, an integer.
 """
@@ -18,23 +20,23 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.config import settings
 from shared.domain.accounts import SystemAccount, system_account_id, user_account_id
 from shared.domain.assets import Asset, AssetKind
-from shared.domain.errors import Conflict, NotFound
+from shared.domain.errors import Conflict, Forbidden, NotFound
 from shared.domain.exchange import BookConfig, book_id_for
 from shared.domain.idempotency import Operation
 from shared.domain.ledger import LedgerBatch, Transfer, TransferType
-from shared.domain.users import User
+from shared.domain.users import Role, User
 from shared.store import exchange as store
 from shared.store import ledger as ledger_store
 from shared.store.assets import ASSETS, asset_doc, forget_cache
 from shared.store.client import collection
-from shared.store.idempotency import record
+from shared.store.idempotency import record, run_idempotent
 from shared.store.pages import page
 from shared.store.transactions import run_transaction
 from shared.store.users import get_user, record_audit
 
 from .accounts import reads_for
 
-CREATORS, SYMBOLS, FOLLOWS = "creators", "creator_symbols", "creator_follows"
+CREATORS, SYMBOLS, FOLLOWS, NEWS = "creators", "creator_symbols", "creator_follows", "creator_news"
 PROFILE_FIELDS = ("uid", "symbol", "name", "bio", "links", "categories", "initial_supply")
 
 
@@ -142,17 +144,41 @@ def follow(user: User, creator_uid: str, on: bool) -> dict:
     return {"creator": creator_uid, "following": on}
 
 
+def post_news(op: Operation, author: User, creator_uid: str, item: dict) -> dict:
+    """A news item on a creator's page; only the creator or an admin may post it."""
+    if creator_uid != author.uid and not author.at_least(Role.ADMIN):
+        raise Forbidden("only the creator or an admin posts a creator's news", field="creator",
+                        code="not_the_creator")
+    creator = get_creator(creator_uid)
+    doc = {"creator": creator_uid, "symbol": creator["symbol"], "book": creator["book"],
+           "author": author.uid, "title": item["title"], "body": item.get("body", ""),
+           "url": item.get("url") or None}
+
+    def work(txn: firestore.Transaction) -> dict:
+        txn.create(store.ref(NEWS, op.id), doc | {"at": firestore.SERVER_TIMESTAMP})
+        return {"id": op.id, **doc}
+
+    return run_idempotent(op, work)
+
+
 def feed(user: User, limit: int) -> dict:
-    """Recent trades in the tokens of the creators the user follows (at most 30 creators)."""
+    """The newest trades and news of the creators the user follows (at most 30 creators)."""
     follows = (collection(FOLLOWS).where(filter=FieldFilter("owner", "==", user.uid))
                .limit(30).stream())
     creators = [store.ref(CREATORS, f.get("creator")).get() for f in follows]
-    books = {c.get("book"): c.get("symbol") for c in creators if c.exists}
-    if not books:
+    creators = [c for c in creators if c.exists]
+    if not creators:
         return {"items": []}
-    trades = (collection(store.TRADES).where(filter=FieldFilter("book", "in", list(books)))
-              .order_by("at", direction=firestore.Query.DESCENDING).limit(limit).stream())
-    return {"items": [t.to_dict() | {"symbol": books[t.get("book")]} for t in trades]}
+    symbols = {c.get("book"): c.get("symbol") for c in creators}
+    newest = firestore.Query.DESCENDING
+    trades = (collection(store.TRADES).where(filter=FieldFilter("book", "in", list(symbols)))
+              .order_by("at", direction=newest).limit(limit).stream())
+    news = (collection(NEWS).where(filter=FieldFilter("creator", "in", [c.id for c in creators]))
+            .order_by("at", direction=newest).limit(limit).stream())
+    items = ([t.to_dict() | {"kind": "trade", "symbol": symbols[t.get("book")]} for t in trades]
+             + [n.to_dict() | {"kind": "news", "id": n.id} for n in news])
+    items.sort(key=lambda i: i["at"], reverse=True)
+    return {"items": items[:limit]}
 
 
 def _profile(data: dict) -> dict:

@@ -49,10 +49,38 @@ def test_trades_show_in_token_stats_holders_and_the_followers_feed(api, admin_ui
     assert ok(api.call("GET", "get_feed", "bob"))["items"] == []
     ok(api.call("POST", "follow_creator", "bob", idempotency_key=key(), json={"creator": "cara"}))
     feed = ok(api.call("GET", "get_feed", "bob"))["items"]
-    assert [(f["symbol"], f["price"], f["quantity"]) for f in feed] == [("CARA", 50, 40)]
+    assert [(f["kind"], f["symbol"], f["price"], f["quantity"]) for f in feed] == \
+        [("trade", "CARA", 50, 40)]
     ok(api.call("POST", "follow_creator", "bob", idempotency_key=key(),
                 json={"creator": "cara", "follow": False}))
     assert ok(api.call("GET", "get_feed", "bob"))["items"] == []
     error(api.call("POST", "follow_creator", "bob", idempotency_key=key(),
                    json={"creator": "nobody"}), 404, "unknown_creator")
     assert reconcile(api, admin_uid)["ok"]
+
+
+def test_news_by_the_creator_reaches_followers_newest_first(api, admin_uid, listed):
+    ok(api.call("POST", "follow_creator", "bob", idempotency_key=key(), json={"creator": "cara"}))
+    posted = ok(api.call("POST", "post_creator_news", "cara", idempotency_key="news-1",
+                         json={"title": "New series", "body": "twelve paintings",
+                               "url": "https://cara.example/series"}))
+    again = ok(api.call("POST", "post_creator_news", "cara", idempotency_key="news-1",
+                        json={"title": "New series", "body": "twelve paintings",
+                              "url": "https://cara.example/series"}))
+    assert again["id"] == posted["id"]
+    place(api, "cara", "sell", 10, 60)
+    place(api, "bob", "buy", 10, 60)
+    ok(api.call("POST", "post_creator_news", admin_uid, idempotency_key=key(),
+                json={"creator": "cara", "title": "Listed on the front page"}))
+    feed = ok(api.call("GET", "get_feed", "bob"))["items"]
+    assert [(f["kind"], f.get("title"), f.get("price")) for f in feed] == [
+        ("news", "Listed on the front page", None), ("trade", None, 60),
+        ("news", "New series", None)]
+    assert feed[2]["url"] == "https://cara.example/series" and feed[2]["symbol"] == "CARA"
+    error(api.call("POST", "post_creator_news", "bob", idempotency_key=key(),
+                   json={"creator": "cara", "title": "fake news"}), 403, "not_the_creator")
+    error(api.call("POST", "post_creator_news", "bob", idempotency_key=key(),
+                   json={"title": "I am no creator"}), 404, "unknown_creator")
+    error(api.call("POST", "post_creator_news", "cara", idempotency_key=key(),
+                   json={"title": "x", "url": "http://insecure.example"}), 400, "invalid_input")
+    assert len(ok(api.call("GET", "get_feed", "bob"))["items"]) == 3

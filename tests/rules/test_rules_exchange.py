@@ -29,9 +29,10 @@ DOCS: dict[str, dict] = {
     "creators/cara": {"uid": "cara", "symbol": "CARA", "name": "Cara", "book": "CARA-CHIP"},
     "creator_symbols/CARA": {"uid": "cara"},
     "creator_follows/alice_cara": {"owner": OWNER, "creator": "cara", "created_at": AT},
+    "creator_news/n1": {"creator": "cara", "symbol": "CARA", "title": "New series", "at": AT},
 }
 PUBLIC = ("books/GOLD-CHIP", "book_depth/GOLD-CHIP", "trades/GOLD-CHIP.000000000001",
-          "candles/GOLD-CHIP.1m.60", "creators/cara", "creator_symbols/CARA")
+          "candles/GOLD-CHIP.1m.60", "creators/cara", "creator_symbols/CARA", "creator_news/n1")
 OWNED = ("orders/o1", "fills/GOLD-CHIP.000000000001.buy", "creator_follows/alice_cara")
 SERVER_ONLY = ("book_states/GOLD-CHIP", "book_leases/GOLD-CHIP", "order_commands/o1")
 

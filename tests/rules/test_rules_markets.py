@@ -62,3 +62,53 @@ def test_no_client_writes_market_documents(client, path, uid):
     assert allowed(client.delete(path, uid)) is False
     assert client.peek(path) == DOCS[path]
     assert allowed(client.create(path + "x", DOCS[path], uid)) is False
+
+
+# --- social: badges, the activity feed, flags (server-only: reputation_events, reminders) ---
+SOCIAL_DOCS: dict[str, dict] = {
+    "badges/alice.first_forecast": {"owner": OWNER, "badge": "first_forecast", "awarded_at": AT},
+    "market_feed/f1": {"kind": "forecast_placed", "uid": OWNER, "market_id": "m1",
+                       "created_at": AT},
+    "leaderboards/week.all.20260105": {"period": "week", "category": "all", "rows": []},
+    "forecast_flags/x1": {"forecast_id": "m1_alice", "forecaster": OWNER, "reason": "spam",
+                          "flagged_by": ADMIN, "created_at": AT},
+    "reputation_events/m1_alice": {"owner": OWNER, "market_id": "m1", "score_ppm": 1},
+    "market_reminders/m1": {"market_id": "m1"},
+}
+DOCS.update(SOCIAL_DOCS)
+SOCIAL_PUBLIC = ("badges/alice.first_forecast", "market_feed/f1", "leaderboards/week.all.20260105")
+
+
+@pytest.mark.parametrize("path", SOCIAL_PUBLIC)
+@pytest.mark.parametrize("uid", [None, OWNER, OTHER])
+def test_badges_feed_and_leaderboards_are_public(client, path, uid):
+    assert allowed(client.get(path, uid)) is True
+    assert allowed(client.query(path.split("/")[0], uid)) is True
+
+
+def test_flagged_forecasts_are_admin_only_even_for_the_forecaster(client):
+    assert allowed(client.get("forecast_flags/x1", ADMIN)) is True
+    assert allowed(client.get("forecast_flags/x1", OWNER)) is False
+    assert allowed(client.get("forecast_flags/x1", None)) is False
+
+
+@pytest.mark.parametrize("path", ["reputation_events/m1_alice", "market_reminders/m1"])
+@pytest.mark.parametrize("uid", [OWNER, ADMIN])
+def test_server_only_social_documents_are_closed(client, path, uid):
+    assert allowed(client.get(path, uid)) is False
+
+
+@pytest.mark.parametrize("path", tuple(SOCIAL_DOCS))
+@pytest.mark.parametrize("uid", [OWNER, ADMIN])
+def test_no_client_writes_social_documents(client, path, uid):
+    assert allowed(client.update(path, {"badge": "top_ten", "read": True}, uid)) is False
+    assert allowed(client.delete(path, uid)) is False
+    assert client.peek(path) == DOCS[path]
+    assert allowed(client.create(path + "x", DOCS[path], uid)) is False
+
+
+def test_a_user_reads_and_lists_only_their_own_notifications_and_follows(client):
+    mine = client.query("notifications", OWNER, Where("owner", OWNER))
+    assert allowed(mine) and query_paths(mine, client.project) == ["notifications/n1"]
+    assert allowed(client.query("notifications", OTHER, Where("owner", OWNER))) is False
+    assert allowed(client.query("follows", OTHER, Where("owner", OWNER))) is False

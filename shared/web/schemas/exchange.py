@@ -253,9 +253,40 @@ class FeedQuery(Query):
     limit: int = Field(20, ge=1, le=100)
 
 
-class FeedItem(TradeView):
+class NewsRequest(Body):
+    creator: Annotated[str, StringConstraints(min_length=1, max_length=128,
+                                              pattern=r"^[^:/]+$")] | None = Field(
+        None, description="the creator's uid; default: the caller")
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140)]
+    body: Annotated[str, StringConstraints(max_length=2_000)] = ""
+    url: Link | None = None
+
+
+class NewsView(BaseModel):
+    id: str
+    creator: str
+    symbol: str
+    book: str
+    author: str
+    title: str
+    body: str = ""
+    url: str | None = None
+
+
+class FeedItem(BaseModel):
+    kind: Literal["trade", "news"]
     book: str
     symbol: str
+    at: datetime | None = None
+    seq: int | None = Field(None, description="trades: the trade's sequence number in its book")
+    price: int | None = None
+    quantity: int | None = None
+    taker_side: Side | None = None
+    id: str | None = Field(None, description="news: the item's id")
+    creator: str | None = None
+    title: str | None = None
+    body: str | None = None
+    url: str | None = None
 
 
 class Feed(BaseModel):

@@ -1,0 +1,152 @@
+"""The social side of prediction markets: badges, leaderboard periods and ranking.
+
+Invariants:
+- A badge is identified by (uid, badge); its document id `badge_id(uid, badge)` is deterministic,
+  so awarding it is a create that can succeed once. `badges_to_award` never returns a badge the
+  user already holds, whatever order or how often results are replayed.
+- Results are judged in the order they were settled: "five in a row" is a run of five
+  consecutive wins anywhere in that sequence; "ten correct" is ten wins in total.
+- A leaderboard ranks by reputation gained in its period (score_ppm, descending), then net tokens
+  won (descending), then uid (ascending), so equal inputs always give the same order.
+- The "all" category board aggregates every category: its score for a user is the sum of that
+  user's scores over the category boards of the same period.
+- Periods are UTC: a week starts on Monday 00:00, a month on its first day 00:00; all time starts
+  at the epoch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from enum import StrEnum
+from typing import Iterable, Mapping, Sequence
+
+TOP_N = 100           # rows kept in a leaderboard document (well below the 1 MiB doc limit)
+TOP_BADGE_RANK = 10   # the "top 10" badge
+TEN_CORRECT, STREAK = 10, 5
+CLOSING_WINDOW = timedelta(hours=24)
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+ALL = "all"
+
+
+class Badge(StrEnum):
+    FIRST_FORECAST = "first_forecast"
+    TEN_CORRECT = "ten_correct"
+    FIVE_IN_A_ROW = "five_in_a_row"
+    TOP_TEN = "top_ten"
+
+
+class Period(StrEnum):
+    WEEK = "week"
+    MONTH = "month"
+    ALL_TIME = "all"
+
+
+def badge_id(uid: str, badge: Badge) -> str:
+    return f"{uid}.{badge.value}"
+
+
+def longest_streak(results: Sequence[str]) -> int:
+    """The longest run of consecutive "won" in settled order ("lost" breaks it)."""
+    best = run = 0
+    for result in results:
+        run = run + 1 if result == "won" else 0
+        best = max(best, run)
+    return best
+
+
+def earned_badges(results: Sequence[str]) -> set[Badge]:
+    """Badges the settled results (in settled order) qualify for."""
+    earned: set[Badge] = set()
+    if sum(1 for r in results if r == "won") >= TEN_CORRECT:
+        earned.add(Badge.TEN_CORRECT)
+    if longest_streak(results) >= STREAK:
+        earned.add(Badge.FIVE_IN_A_ROW)
+    return earned
+
+
+def badges_to_award(held: Iterable[Badge], earned: Iterable[Badge]) -> list[Badge]:
+    """What to create now: earned and not held, in a stable order."""
+    have = set(held)
+    return sorted({b for b in earned if b not in have}, key=lambda b: list(Badge).index(b))
+
+
+def period_start(period: Period, now: datetime) -> datetime:
+    now = now.astimezone(timezone.utc)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period is Period.WEEK:
+        return midnight - timedelta(days=midnight.weekday())
+    if period is Period.MONTH:
+        return midnight.replace(day=1)
+    return EPOCH
+
+
+def leaderboard_id(period: Period, category: str, start: datetime) -> str:
+    """leaderboards/{period}.{category}.{YYYYMMDD of the period start}: a new document each
+    period, so last week's board stays readable."""
+    return f"{period.value}.{category}.{start:%Y%m%d}"
+
+
+@dataclass(frozen=True)
+class ReputationEvent:
+    """One settled forecast's contribution (written by settlement, never changed)."""
+
+    uid: str
+    category: str
+    result: str       # "won" | "lost"
+    score_ppm: int
+    net_won: int
+    at: datetime
+
+
+@dataclass
+class Standing:
+    uid: str
+    score_ppm: int = 0
+    net_won: int = 0
+    resolved: int = 0
+    correct: int = 0
+
+    def add(self, e: ReputationEvent) -> None:
+        self.score_ppm += e.score_ppm
+        self.net_won += e.net_won
+        self.resolved += 1
+        self.correct += 1 if e.result == "won" else 0
+
+
+@dataclass
+class Boards:
+    """Per category (and "all"): uid -> Standing, for one period."""
+
+    by_category: dict[str, dict[str, Standing]] = field(default_factory=dict)
+
+    def add(self, e: ReputationEvent) -> None:
+        for category in (e.category, ALL):
+            board = self.by_category.setdefault(category, {})
+            board.setdefault(e.uid, Standing(e.uid)).add(e)
+
+
+def tally(events: Iterable[ReputationEvent], starts: Mapping[Period, datetime]) -> dict[Period, Boards]:
+    """Every period's boards from one pass over the events."""
+    boards = {p: Boards() for p in starts}
+    for e in events:
+        for p, start in starts.items():
+            if e.at >= start:
+                boards[p].add(e)
+    return boards
+
+
+def rank(standings: Iterable[Standing], top: int = TOP_N) -> list[dict]:
+    """Rows best first, each with its 1-based rank (ties on every key are impossible: uid)."""
+    ordered = sorted(standings, key=lambda s: (-s.score_ppm, -s.net_won, s.uid))[:top]
+    return [{"rank": i + 1, "uid": s.uid, "score_ppm": s.score_ppm, "net_won": s.net_won,
+             "resolved": s.resolved, "correct": s.correct} for i, s in enumerate(ordered)]
+
+
+def top_ten(rows: Sequence[Mapping]) -> list[str]:
+    """Who earns the top-10 badge from a ranked board: the first ten with a positive gain (a
+    board of three forecasters who all lost ranks them, but honours nobody)."""
+    return [r["uid"] for r in rows[:TOP_BADGE_RANK] if r["score_ppm"] > 0]
+
+
+def closing_soon(now: datetime, closes_at: datetime) -> bool:
+    return now < closes_at <= now + CLOSING_WINDOW

@@ -1,0 +1,123 @@
+"""Pure rules of the markets' social side: badges, streaks, periods, leaderboard ranking."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared.domain.markets_social import (ALL, Badge, Boards, Period, ReputationEvent, Standing,
+                                          badge_id, badges_to_award, closing_soon, earned_badges,
+                                          leaderboard_id, longest_streak, period_start, rank,
+                                          tally, top_ten)
+
+results = st.lists(st.sampled_from(["won", "lost"]), max_size=40)
+uids = st.sampled_from([f"u{i}" for i in range(8)])
+categories = st.sampled_from(["crypto", "sports", "election"])
+moments = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1),
+                       timezones=st.just(timezone.utc))
+events = st.lists(st.builds(ReputationEvent, uid=uids, category=categories,
+                            result=st.sampled_from(["won", "lost"]),
+                            score_ppm=st.integers(-1_000_000, 1_000_000),
+                            net_won=st.integers(-10_000, 10_000), at=moments), max_size=60)
+standings = st.lists(st.builds(Standing, uid=st.text(min_size=1, max_size=6),
+                               score_ppm=st.integers(-5, 5), net_won=st.integers(-5, 5)),
+                     max_size=40, unique_by=lambda s: s.uid)
+
+
+def _brute_streak(rs: list[str]) -> int:
+    return max((j - i for i in range(len(rs) + 1) for j in range(i, len(rs) + 1)
+                if all(r == "won" for r in rs[i:j])), default=0)
+
+
+@given(results)
+def test_longest_streak_is_the_longest_run_of_wins(rs):
+    assert longest_streak(rs) == _brute_streak(rs)
+
+
+def test_five_in_a_row_needs_consecutive_wins_and_ten_correct_needs_ten():
+    assert earned_badges(["won"] * 4 + ["lost"] + ["won"] * 4) == set()
+    assert earned_badges(["lost", *["won"] * 5]) == {Badge.FIVE_IN_A_ROW}
+    assert earned_badges(["won", "lost"] * 10) == {Badge.TEN_CORRECT}
+
+
+@given(st.lists(results, max_size=8))
+def test_replaying_settlements_awards_each_badge_exactly_once(history):
+    # given a user whose results arrive settlement by settlement (some judged twice)
+    held: list[Badge] = []
+    seen: list[str] = []
+    for batch in history:
+        seen += batch
+        for _ in range(2):  # a redelivered trigger judges the same state again
+            held += badges_to_award(held, earned_badges(seen))
+    # then no badge was awarded twice, and every badge earned by the end is held
+    assert len(held) == len(set(held))
+    assert set(held) == earned_badges(seen)
+
+
+@given(standings)
+def test_ranking_orders_by_score_then_net_won_then_uid(rows):
+    ranked = rank(rows)
+    keys = [(-r["score_ppm"], -r["net_won"], r["uid"]) for r in ranked]
+    assert keys == sorted(keys)
+    assert [r["rank"] for r in ranked] == list(range(1, len(ranked) + 1))
+    assert sorted(r["uid"] for r in ranked) == sorted(s.uid for s in rows)  # 40 < TOP_N
+
+
+@given(standings)
+def test_ranking_keeps_the_top_n_and_is_independent_of_input_order(rows):
+    assert rank(rows, top=5) == rank(list(reversed(rows)), top=5)
+    assert len(rank(rows, top=5)) == min(5, len(rows))
+
+
+def test_net_tokens_break_a_reputation_tie():
+    rows = rank([Standing("a", 500, 10), Standing("b", 500, 90), Standing("c", 900, -5)])
+    assert [r["uid"] for r in rows] == ["c", "b", "a"]
+
+
+@given(events, moments)
+def test_the_all_board_is_the_sum_of_the_category_boards(evs, now):
+    starts = {p: period_start(p, now) for p in Period}
+    for period, boards in tally(evs, starts).items():
+        total: dict[str, int] = {}
+        for category, board in boards.by_category.items():
+            if category != ALL:
+                for uid, s in board.items():
+                    total[uid] = total.get(uid, 0) + s.score_ppm
+        assert {u: s.score_ppm for u, s in boards.by_category.get(ALL, {}).items()} == total
+        counted = sum(s.resolved for s in boards.by_category.get(ALL, {}).values())
+        assert counted == sum(1 for e in evs if e.at >= starts[period])
+
+
+@given(moments)
+def test_periods_start_at_utc_monday_first_of_month_and_epoch(now):
+    week, month = period_start(Period.WEEK, now), period_start(Period.MONTH, now)
+    assert week.weekday() == 0 and week <= now < week + timedelta(days=7)
+    assert month.day == 1 and month <= now and (month.year, month.month) == (now.year, now.month)
+    assert period_start(Period.ALL_TIME, now) <= week
+    assert (week.hour, week.minute, month.hour) == (0, 0, 0)
+
+
+def test_ids_are_deterministic():
+    start = period_start(Period.WEEK, datetime(2026, 1, 8, 13, tzinfo=timezone.utc))
+    assert leaderboard_id(Period.WEEK, "crypto", start) == "week.crypto.20260105"
+    assert badge_id("ann", Badge.TOP_TEN) == "ann.top_ten"
+
+
+def test_top_ten_honours_only_a_positive_gain():
+    rows = rank([Standing(f"u{i:02d}", 100 - i * 10) for i in range(15)])
+    assert top_ten(rows) == [f"u{i:02d}" for i in range(10)]
+    assert top_ten(rank([Standing("x", 0), Standing("y", -3)])) == []
+
+
+def test_closing_soon_is_the_next_24_hours():
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert closing_soon(now, now + timedelta(hours=23))
+    assert not closing_soon(now, now + timedelta(hours=25))
+    assert not closing_soon(now, now - timedelta(seconds=1))
+
+
+def test_boards_add_to_the_category_and_all():
+    boards = Boards()
+    boards.add(ReputationEvent("u", "crypto", "won", 300, 7, datetime.now(timezone.utc)))
+    assert boards.by_category["crypto"]["u"].correct == boards.by_category[ALL]["u"].correct == 1
