@@ -158,6 +158,7 @@ WALLETS_SWAPS_FEES: tuple[Function, ...] = (
     _http("list_prices", "prices"),
     _http("get_price_history", "prices"),
     _http("get_conversion_rate", "prices"),
+    _job("job_price_feed", "prices", "0 * * * *"),
     _http("create_swap_offer", "swaps"),
     _http("execute_swap_offer", "swaps"),
     _http("cancel_swap_offer", "swaps"),

@@ -1,11 +1,13 @@
-"""Market prices (admins set them), their history, and conversion rates derived from them."""
+"""Market prices (admins or the price feed set them; a traded creator token's last trade price
+counts), their history, and conversion rates derived from them."""
 from __future__ import annotations
 
 from shared.domain.users import Role
 from shared.services import prices
 from shared.web.endpoint import Context, endpoint
-from shared.web.schemas.swaps import (PriceHistoryPage, PriceHistoryQuery, MarketPriceList, MarketPriceView,
-                                      ConversionRateQuery, ConversionRateView, SetMarketPriceRequest)
+from shared.web.schemas.prices import PriceHistoryPoints, PricesThatCount
+from shared.web.schemas.swaps import (ConversionRateQuery, ConversionRateView, MarketPriceView,
+                                      PriceHistoryQuery, SetMarketPriceRequest)
 
 
 @endpoint("admin_set_price", method="POST", auth=Role.ADMIN, body=SetMarketPriceRequest,
@@ -16,12 +18,14 @@ def admin_set_price(ctx: Context, body: SetMarketPriceRequest) -> dict:
                             body.btc, body.version)
 
 
-@endpoint("list_prices", auth=None, response=MarketPriceList, summary="Current price of every asset")
+@endpoint("list_prices", auth=None, response=PricesThatCount,
+          summary="The price that counts for every asset: a traded creator token's last trade "
+                  "price, else the price an admin or the feed set")
 def list_prices(ctx: Context, _: None) -> dict:
     return {"items": prices.prices()}
 
 
-@endpoint("get_price_history", auth=None, query=PriceHistoryQuery, response=PriceHistoryPage,
+@endpoint("get_price_history", auth=None, query=PriceHistoryQuery, response=PriceHistoryPoints,
           summary="Every price an asset has had, newest first", errors=("unknown_asset",))
 def get_price_history(ctx: Context, q: PriceHistoryQuery) -> dict:
     items, cursor = prices.history(q.asset, q.cursor, q.limit)

@@ -1,63 +1,76 @@
-"""A user's portfolio: holdings valued in USD and in the platform token, and its value history.
+"""A user's portfolio: holdings valued in USD and in the platform token, positions in creator
+tokens at average cost, and the portfolio's value per day.
 
 Guarantees:
 - Values are integers: USD in 1e-8 (pricing.CURRENCY_DECIMALS) and the platform token in its
-  smallest unit, each rounded down; an asset without a market price is listed with no value and
+  smallest unit, each rounded down, at the price that counts (prices.current_prices: a traded
+  creator token at its last trade price). An asset without a price is listed with no value and
   left out of the totals (never valued at zero silently: `unpriced` names it).
+- Positions come from the user's own fills (domain/portfolio): cost, average cost, realised and
+  unrealised profit or loss at the book's last trade price, all in the quote asset's smallest
+  units.
 - History comes from the daily balance snapshots (job_snapshot_balances), one point per day,
-  valued at current prices (no per-day price is frozen yet; see price_history for the prices).
+  each valued at that day's prices: the last price_history point at or before the end of the
+  day (recorded by admins and job_price_feed), never today's price.
 """
 from __future__ import annotations
 
 from collections import defaultdict
+from fractions import Fraction
 
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.config import settings
 from shared.domain.accounts import AccountKind
+from shared.domain.assets import AssetKind
 from shared.domain.errors import NotFound
-from shared.domain.pricing import conversion_rate
+from shared.domain.portfolio import Fill, PricePoint, day_end, position, price_on
+from shared.domain.prices import Price, rate
+from shared.store import exchange as books
 from shared.store import prices as price_store
 from shared.store.assets import get_asset
-from shared.store.client import collection
+from shared.store.client import collection, db
 
 from .balances import SNAPSHOTS, balances
+from .prices import current_prices
 
 MAX_DAYS = 366
 
 
-def _valuer():
-    """value(asset, amount) -> (usd, platform) or None, from one read of current prices."""
-    quotes = {d["asset"]: d for d in price_store.market_prices()}
-    platform = get_asset(settings().platform_asset)
+def units() -> dict:
+    platform = settings().platform_asset
+    return {"usd": "1e-8 USD", "platform": f"smallest unit of {platform}",
+            "positions": "smallest units of each position's quote asset"}
 
-    def value(asset_code: str, amount: int) -> tuple[int, int] | None:
-        try:
-            asset = get_asset(asset_code)
-        except NotFound:
-            return None
-        price, base = quotes.get(asset.code), quotes.get(platform.code)
-        if price is None:
-            return None
-        usd = amount * int(price["usd"]) // 10**asset.decimals
-        if asset.code == platform.code:
-            return usd, amount
-        if base is None:
-            return None
-        rate = conversion_rate(asset.code, asset.decimals, int(price["usd"]), platform.code,
-                               platform.decimals, int(base["usd"]))
-        return usd, rate.convert(amount)
 
-    return value
+def _decimals(code: str) -> int | None:
+    try:
+        return get_asset(code).decimals
+    except NotFound:
+        return None
+
+
+def _value(amount: int, code: str, priced: dict[str, Price]) -> tuple[int, int] | None:
+    """(usd, platform) of `amount` of `code`, or None without a price."""
+    platform = settings().platform_asset
+    price, base, decimals = priced.get(code), priced.get(platform), _decimals(code)
+    if price is None or decimals is None:
+        return None
+    usd = price.value(amount, decimals, "usd")
+    if code == platform:
+        return usd, amount
+    if base is None:
+        return None
+    return usd, rate(price, decimals, base, get_asset(platform).decimals).convert(amount)
 
 
 def portfolio(uid: str) -> dict:
-    value = _valuer()
+    priced = current_prices()
     holdings, unpriced = [], []
     total_usd = total_platform = 0
     for row in balances(uid):
-        worth = value(row["asset"], row["total"])
+        worth = _value(row["total"], row["asset"], priced)
         if worth is None:
             unpriced.append(row["asset"])
         else:
@@ -67,23 +80,92 @@ def portfolio(uid: str) -> dict:
                          "value_usd": worth[0] if worth else None,
                          "value_platform": worth[1] if worth else None})
     return {"platform_asset": settings().platform_asset, "holdings": holdings,
-            "total_usd": total_usd, "total_platform": total_platform, "unpriced": unpriced}
+            "total_usd": total_usd, "total_platform": total_platform, "unpriced": unpriced,
+            "positions": positions(uid), "units": units()}
+
+
+def positions(uid: str) -> list[dict]:
+    """One position per creator-token book the user bought on, from their own fills."""
+    by_book: dict[str, list[Fill]] = defaultdict(list)
+    query = (collection(books.FILLS).where(filter=FieldFilter("owner", "==", uid))
+             .order_by("at", direction=firestore.Query.DESCENDING))
+    for snap in query.stream():
+        d = snap.to_dict()
+        by_book[d["book"]].append(Fill(int(d["seq"]), d["side"], int(d["price"]),
+                                       int(d["quantity"]), int(d.get("fee") or 0)))
+    configs = []
+    for book_id in sorted(by_book):
+        try:
+            config = books.get_book(book_id)
+        except NotFound:
+            continue
+        if get_asset(config.base).kind == AssetKind.CREATOR:
+            configs.append(config)
+    depth = {s.id: s for s in db().get_all([books.ref(books.DEPTH, c.id) for c in configs])} \
+        if configs else {}
+    out = []
+    for config in configs:
+        held = position(by_book[config.id])
+        snap = depth.get(config.id)
+        last = (snap.to_dict() or {}).get("last_price") if snap is not None else None
+        if held.bought == 0 or last is None:
+            continue
+        out.append({"book": config.id, "asset": config.base, "quote": config.quote,
+                    "quantity": held.quantity, "cost": held.cost,
+                    "average_cost": held.average_cost, "last_price": int(last),
+                    "market_value": held.quantity * int(last),
+                    "unrealised_pnl": held.unrealised(int(last)), "realised_pnl": held.realised})
+    return out
 
 
 def history(uid: str, days: int) -> dict:
     query = (collection(SNAPSHOTS).where(filter=FieldFilter("owner", "==", uid))
              .where(filter=FieldFilter("kind", "==", AccountKind.USER.value))
              .order_by("date", direction=firestore.Query.DESCENDING).limit(days * 16))
-    value = _valuer()
-    by_day: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_day: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for snap in query.stream():
         data = snap.to_dict()
-        worth = value(data["asset"], int(data["balance"]))
-        point = by_day[data["date"]]
-        if worth is not None:
-            point[0] += worth[0]
-            point[1] += worth[1]
+        by_day[data["date"]].append((data["asset"], int(data["balance"])))
     dates = sorted(by_day)[-days:]
-    return {"platform_asset": settings().platform_asset,
-            "points": [{"date": d, "value_usd": by_day[d][0], "value_platform": by_day[d][1]}
-                       for d in dates]}
+    platform = settings().platform_asset
+    if not dates:
+        return {"platform_asset": platform, "points": [], "units": units()}
+    assets = {a for d in dates for a, _ in by_day[d]} | {platform}
+    points = {a: _price_points(a, dates[0], dates[-1]) for a in sorted(assets)}
+    return {"platform_asset": platform, "units": units(),
+            "points": [_day_value(d, by_day[d], points) for d in dates]}
+
+
+def _day_value(day: str, rows: list[tuple[str, int]],
+               points: dict[str, list[PricePoint]]) -> dict:
+    platform = settings().platform_asset
+    base = price_on(points[platform], day)
+    total_usd = total_platform = 0
+    unpriced = []
+    for code, amount in sorted(rows):
+        point, decimals = price_on(points.get(code, []), day), _decimals(code)
+        if point is None or decimals is None or (code != platform and base is None):
+            unpriced.append(code)
+            continue
+        price = Price(code, Fraction(point.usd), Fraction(point.btc), "history")
+        total_usd += price.value(amount, decimals, "usd")
+        total_platform += amount if code == platform else rate(
+            price, decimals, Price(platform, Fraction(base.usd), Fraction(base.btc), "history"),
+            get_asset(platform).decimals).convert(amount)
+    return {"date": day, "value_usd": total_usd, "value_platform": total_platform,
+            "unpriced": unpriced}
+
+
+def _price_points(code: str, first: str, last: str) -> list[PricePoint]:
+    """Points of `code` from the last one before `first` through the end of `last`, ascending."""
+    query = (collection(price_store.PRICE_HISTORY).where(filter=FieldFilter("asset", "==", code))
+             .where(filter=FieldFilter("at", "<", day_end(last)))
+             .order_by("at", direction=firestore.Query.DESCENDING))
+    first_close = day_end(first)
+    out: list[PricePoint] = []
+    for snap in query.stream():
+        d = snap.to_dict()
+        out.append(PricePoint(d["at"], int(d["usd"]), int(d["btc"])))
+        if d["at"] < first_close:  # the price in force through `first`: nothing older is needed
+            break
+    return out[::-1]

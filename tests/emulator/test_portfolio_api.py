@@ -33,3 +33,82 @@ def test_holdings_are_valued_in_usd_and_chips_and_history_comes_from_snapshots(
     points = ok(api.call("GET", "get_portfolio_history", "ann", params={"days": 7}))["points"]
     assert [(p["value_usd"], p["value_platform"]) for p in points] == [(750_000_000, 15_000)]
     assert reconcile(api, admin_uid)["ok"]
+
+
+def positions(api, uid: str) -> list[tuple]:
+    return [(p["asset"], p["quote"], p["quantity"], p["cost"], p["average_cost"], p["last_price"],
+             p["market_value"], p["unrealised_pnl"], p["realised_pnl"])
+            for p in ok(api.call("GET", "get_portfolio", uid))["positions"]]
+
+
+def test_creator_token_positions_show_average_cost_and_profit_or_loss(api, admin_uid):
+    from .test_prices_api import list_creator, place, set_price
+
+    # given CARA listed (cara holds the supply) and CHIP at 0.05 USD
+    list_creator(api, admin_uid, "cara", "CARA")
+    set_price(api, admin_uid, "CHIP", 5_000_000, 100_000)
+    for uid in ("bob", "dan"):
+        api.call("GET", "get_me", uid)
+    # when bob buys 40 at 50 (fee 10) and 20 at 60 (fee 6), as taker at 0.5%
+    for quantity, price in ((40, 50), (20, 60)):
+        place(api, "cara", "CARA-CHIP", "sell", quantity, price)
+        assert place(api, "bob", "CARA-CHIP", "buy", quantity, price)["status"] == "filled"
+    # then 60 CARA cost 2000 + 10 + 1200 + 6 = 3216 CHIP cents, 53 on average; at 60 he is up 384
+    assert positions(api, "bob") == [("CARA", "CHIP", 60, 3216, 53, 60, 3600, 384, 0)]
+    # when he sells 30 at 55 into dan's bid (his fee 9, dan's maker fee 5)
+    place(api, "dan", "CARA-CHIP", "buy", 30, 55)
+    assert place(api, "bob", "CARA-CHIP", "sell", 30, 55)["status"] == "filled"
+    # then half his cost went with them (1608) and he realised 1650 - 9 - 1608 = 33
+    assert positions(api, "bob") == [("CARA", "CHIP", 30, 1608, 53, 55, 1650, 42, 33)]
+    assert positions(api, "dan") == [("CARA", "CHIP", 30, 1655, 55, 55, 1650, -5, 0)]
+    assert positions(api, "cara") == []  # her tokens came from the listing, not the book
+    # and holdings value CARA at its last trade: 30 x 55 CHIP cents x 0.05 USD
+    mine = ok(api.call("GET", "get_portfolio", "bob"))
+    values = {h["asset"]: (h["total"], h["value_usd"], h["value_platform"])
+              for h in mine["holdings"]}
+    assert values == {"CHIP": (8_425, 421_250_000, 8_425), "CARA": (30, 82_500_000, 1_650)}
+    assert (mine["total_usd"], mine["total_platform"]) == (503_750_000, 10_075)
+    assert mine["units"]["positions"] == "smallest units of each position's quote asset"
+    assert reconcile(api, admin_uid)["ok"]
+
+
+def test_history_values_each_day_at_that_days_prices_not_todays(api, admin_uid):
+    from datetime import datetime, timezone
+
+    from shared.services import price_feed, snapshots
+
+    from .test_prices_api import set_price
+
+    def at(day: int, hour: int) -> datetime:
+        return datetime(2025, 1, day, hour, tzinfo=timezone.utc)
+
+    def adjust(asset: str, amount: int) -> None:
+        ok(api.call("POST", "admin_adjust", admin_uid, idempotency_key=key(),
+                    json={"uid": "ann", "asset": asset, "amount": amount, "reason": "setup"}))
+
+    # given ann with 100.00 CHIP and 2.50 GOLD, snapshotted on three past days, while the
+    # feed recorded GOLD at 1 USD on day 1, 2 USD on day 2, and CHIP at 0.10 USD on day 3
+    ok(api.call("POST", "admin_create_asset", admin_uid, idempotency_key=key(),
+                json={"code": "GOLD", "name": "Gold", "decimals": 2}))
+    api.call("GET", "get_me", "ann")
+    adjust("GOLD", 250)
+    set_price(api, admin_uid, "CHIP", 5_000_000, 1)
+    set_price(api, admin_uid, "GOLD", 100_000_000, 1)
+    price_feed.run(at=at(1, 12))
+    snapshots.snapshot_balances(now=at(1, 0))
+    set_price(api, admin_uid, "GOLD", 200_000_000, 1)
+    price_feed.run(at=at(2, 12))
+    snapshots.snapshot_balances(now=at(2, 0))
+    adjust("GOLD", 250)  # 5.00 GOLD from day 3 on, when the feed's source moves CHIP
+    price_feed.run(source=lambda current: {"CHIP": (10_000_000, 1)}, at=at(3, 23))
+    snapshots.snapshot_balances(now=at(3, 0))
+    # when ann asks for her history (today's prices: CHIP 0.10, GOLD 2 USD)
+    history = ok(api.call("GET", "get_portfolio_history", "ann", params={"days": 30}))
+    # then each day is valued at that day's closing prices
+    assert [(p["date"], p["value_usd"], p["value_platform"], p["unpriced"])
+            for p in history["points"]] == [
+        ("2025-01-01", 500_000_000 + 250_000_000, 10_000 + 5_000, []),
+        ("2025-01-02", 500_000_000 + 500_000_000, 10_000 + 10_000, []),
+        ("2025-01-03", 1_000_000_000 + 1_000_000_000, 10_000 + 10_000, [])]
+    assert history["units"]["usd"] == "1e-8 USD"
+    assert reconcile(api, admin_uid)["ok"]
