@@ -10,12 +10,16 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help dev test bench clean
+.PHONY: help dev test bench clean ts-client ts-client-check
 
 help:
 	@echo "make dev     the emulator, the dev server and demo data (Ctrl-C stops all)"
 	@echo "make test    every test suite (unit, emulator, rules, e2e); PYTEST_ARGS=... to filter"
 	@echo "make bench   list the benchmark modules"
+	@echo "make ts-client        regenerate clients/ts from functions/openapi.json"
+	@echo "make ts-client-check  fail if clients/ts is not current; typecheck it"
+	@echo "make deploy PROJECT=id       stage functions/ + shared/ and deploy everything (gcloud)"
+	@echo "make deploy-plan PROJECT=id  print every deploy command, run nothing"
 	@echo "make clean   remove virtualenvs, caches and logs"
 
 # $(call venv,DIR,REQUIREMENTS): DIR/.installed is up to date once DIR holds REQUIREMENTS.
@@ -35,11 +39,38 @@ dev: $(VENV)/.installed .venv-stripe/.installed
 test: $(VENV)/.installed .venv-stripe/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# An npm project's node_modules (clients/ts, clients/web-sdk-test), reinstalled with `npm ci`
+# only when its package-lock.json changes; tests/support/npm.py applies the same stamp rule.
+%/node_modules/.installed: %/package-lock.json
+	cd $* && npm ci --no-audit --no-fund
+	touch $@
+
+# The typed TypeScript client: types generated from functions/openapi.json by openapi-typescript.
+ts-client: clients/ts/node_modules/.installed
+	cd clients/ts && npm run --silent generate
+
+ts-client-check: clients/ts/node_modules/.installed
+	cd clients/ts && npm run --silent check
+
 bench: $(VENV)/.installed
 	@echo "benchmark modules (run one with $(PY) -m bench.NAME):"
 	@ls bench/*.py 2>/dev/null | grep -v '/__init__.py$$' | sed 's|^bench/|  bench.|; s|\.py$$||' \
 		|| echo "  none yet"
 
 clean:
-	rm -rf $(VENV) .venv-* .pytest_cache .hypothesis .stack
+	rm -rf $(VENV) .venv-* .pytest_cache .hypothesis .stack clients/*/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Deployment (dev/deploy.py): REGION and DEPLOY_ARGS (e.g. --env MINTBOOK_CORS_ORIGINS=https://app)
+# pass through; PROJECT is required.
+.PHONY: deploy deploy-plan
+REGION ?= us-central1
+DEPLOY_ARGS ?=
+deploy-project = $(if $(PROJECT),--project=$(PROJECT) --region=$(REGION) $(DEPLOY_ARGS),\
+	$(error usage: make $@ PROJECT=your-gcp-project [REGION=us-central1]))
+
+deploy: $(VENV)/.installed
+	$(PY) -m dev.deploy $(deploy-project)
+
+deploy-plan: $(VENV)/.installed
+	@$(PY) -m dev.deploy --plan $(deploy-project)
