@@ -16,6 +16,9 @@ Guarantees (property-tested in tests/unit/test_book_properties.py):
 - Self-trade prevention: an incoming order never fills against its owner's resting order; the
   resting order is cancelled instead.
 - IOC cancels whatever does not fill at once; FOK fills entirely at once or changes nothing.
+- One incoming order fills against at most MAX_FILLS_PER_ORDER resting orders; what is left then
+  is cancelled (reason "max_fills"), never rested, so the book stays uncrossed and one order's
+  settlement always fits in one Firestore transaction. FOK counts that bound too (`walk`).
   A market order is an IOC or FOK limit at its price cap (`price`), bounded by its funds.
 - One code path for both sides: a side's sign turns prices into keys where smaller is better,
   so "best", "crosses" and "priority" are each written once.
@@ -31,6 +34,7 @@ from typing import NamedTuple
 from .errors import InvalidInput
 
 BPS = 10_000
+MAX_FILLS_PER_ORDER = 16
 
 
 class Side(StrEnum):
@@ -203,7 +207,7 @@ class Book:
         """What `order` would fill now as a taker, without changing anything (FOK, estimates)."""
         other = 1 - _INDEX[order.side]
         sign = _SIGN[other]
-        filled = notional = basis = 0
+        filled = notional = basis = fills = 0
         for key in sorted(k for k, q in self._live[other].items() if q > 0):
             if key > sign * order.price or filled == order.quantity:
                 break
@@ -211,12 +215,14 @@ class Book:
             for maker in self._levels[other][key]:
                 if maker.status is OrderStatus.CANCELLED or maker.owner == order.owner:
                     continue
+                if fills == MAX_FILLS_PER_ORDER:
+                    break
                 q = min(order.quantity - filled, maker.remaining)
                 if order.side is Side.BUY:
                     q = min(q, affordable(order.funds, notional, basis, price, self.taker_bps))
                 if q == 0:
                     break
-                filled, notional = filled + q, notional + q * price
+                filled, notional, fills = filled + q, notional + q * price, fills + 1
                 basis += q * price * self.taker_bps
             if order.side is Side.BUY and filled < order.quantity and \
                     affordable(order.funds, notional, basis, price, self.taker_bps) == 0:
@@ -257,6 +263,9 @@ class Book:
                 self.cancel(maker.id, "self_trade")
                 result.cancelled.append(maker)
                 continue
+            if len(fills) == MAX_FILLS_PER_ORDER:  # it would fill again: stop, cancel the rest
+                order.reason = "max_fills"
+                return
             price = key * sign
             q = self._quantity(order, maker, price)
             if q == 0:

@@ -19,7 +19,7 @@ from .accounts import SystemAccount, receivable_account_id, system_account_id, u
 from .book import Book, Fill, Order, OrderStatus, Side, TimeInForce
 from .errors import MintbookError
 from .exchange import BookConfig, CommandType
-from .ledger import LedgerBatch, Transfer, TransferType
+from .ledger import BatchResult, LedgerBatch, Transfer, TransferType
 
 REJECTED = "rejected"
 
@@ -42,10 +42,13 @@ class Outcome:
     applied: list[Command] = field(default_factory=list)                   # in order
 
 
-# Firestore commits at most 500 writes; a fill costs about 20 (five transfers with their journal
-# entries, the trade, two fills, orders), so a batch stops taking commands past this many fills.
-# One command that sweeps more levels than that still commits alone, in one larger batch.
+# Firestore commits at most 500 writes. A fill costs about 20 (five transfers with their journal
+# entries, the trade, two fills, orders), so a batch stops taking commands past this many fills;
+# the sequencer then checks the exact count (write_count) and halves the batch while it exceeds
+# MAX_WRITES. One order fills at most MAX_FILLS_PER_ORDER (book.py) makers, so it always fits.
 MAX_FILLS_PER_BATCH = 20
+MAX_WRITES = 480
+BOOK_DOCS = 3  # the book state, its depth and its lease
 
 
 def apply_commands(book: Book, commands: list[Command],
@@ -87,6 +90,15 @@ def _place(book: Book, c: Command, out: Outcome) -> None:
     by_id = {oid: order, **result.makers}
     out.fills.extend((f, order, by_id[f.maker_id]) for f in result.fills)
     out.results[c.id] = order.status.value
+
+
+def write_count(out: Outcome, result: BatchResult) -> int:
+    """The documents a batch transaction writes: ledger, orders, commands, prints, book."""
+    ledger = (len(result.accounts) + len(result.blind) + len(result.holds)
+              + len(result.transfers) + len(result.journal))
+    candles = len(CANDLE_SECONDS) if out.fills else 0
+    return (ledger + len(out.touched) + len(out.rejected) + len(out.applied)
+            + 3 * len(out.fills) + candles + BOOK_DOCS)
 
 
 def ledger_accounts(config: BookConfig, owners: set[str]) -> list[str]:

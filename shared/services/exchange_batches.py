@@ -10,7 +10,8 @@ the timestamp is chosen), so the recorded sequence, not `accepted_at`, is the or
 Reads, in two round trips: the lease, the book state and the commands; then the ledger accounts
 (both escrows, each participant's accounts and receivables), the holds of every order touched,
 and the candles the trades fall in. Writes everything the batch implies; the lease check makes a
-stale holder's batch commit nothing.
+stale holder's batch commit nothing. A batch writes at most MAX_WRITES documents (Firestore's
+per-transaction limit is 500): past that it is halved, and the rest waits for the next batch.
 """
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ from google.cloud import firestore
 from shared.domain.book import Book, Side
 from shared.domain.errors import Conflict
 from shared.domain.exchange import BookConfig, CommandType, restore, snapshot
-from shared.domain.exchange_batch import (Command, Outcome, apply_commands, candle_starts,
-                                          fold_candle, ledger_accounts, settle)
+from shared.domain.exchange_batch import (MAX_WRITES, Command, Outcome, apply_commands,
+                                          candle_starts, fold_candle, ledger_accounts, settle,
+                                          write_count)
 from shared.domain.ledger import LedgerBatch
 from shared.store import exchange as store
 from shared.store import ledger as ledger_store
@@ -45,11 +47,19 @@ def process(book_id: str, holder: str, epoch: int, command_ids: list[str]) -> in
         state = snaps[state_ref.path].to_dict() if snaps[state_ref.path].exists else None
         commands = [_command(i, snaps[r.path].to_dict()) for i, r in zip(command_ids, refs[2:])
                     if snaps[r.path].exists and snaps[r.path].get("status") == "accepted"]
-        book = restore(config, state)
-        out = apply_commands(book, commands)
+        book, out = _apply(config, state, commands)
+        candle_paths = _candle_paths(config.id, int(time.time())) if out.fills else {}
+        read = ledger_store.read(txn, ledger_accounts(config, _owners(out)),
+                                 hold_ids=sorted(set(out.touched) | set(out.rejected)),
+                                 other_paths=list(candle_paths.values()))
+        batch = _settled(config, read, out)
+        # A prefix of the commands touches a subset of what all of them touch, so the same read
+        # serves every shorter attempt; one command always fits (MAX_FILLS_PER_ORDER).
+        while write_count(out, batch.result) > MAX_WRITES and len(out.applied) > 1:
+            book, out = _apply(config, state, out.applied[:len(out.applied) // 2])
+            batch = _settled(config, read, out)
         sequenced = int((state or {}).get("sequenced", 0))
-        _settle_and_write(txn, config, book, out, sequenced, int(time.time()), holder)
-        txn.update(lease_ref, {"expires": time.time() + store.LEASE_S})
+        _write(txn, config, book, out, batch, read, candle_paths, sequenced, holder)
         return len(out.applied)
 
     return run_transaction(work, serialize_on=[f"book:{book_id}"], deadline_s=20.0)
@@ -61,20 +71,30 @@ def _command(command_id: str, data: dict) -> Command:
                    order)
 
 
-def _settle_and_write(txn: firestore.Transaction, config: BookConfig, book: Book, out: Outcome,
-                      sequenced: int, now: int, holder: str) -> None:
-    commands = out.applied
+def _apply(config: BookConfig, state: dict | None, commands: list[Command]) -> tuple[Book, Outcome]:
+    book = restore(config, state)
+    return book, apply_commands(book, commands)
+
+
+def _owners(out: Outcome) -> set[str]:
     owners = {o.owner for o in out.touched.values()}
-    owners |= {c.owner for c in commands if c.order and c.order[0] in out.rejected}
-    hold_ids = sorted(set(out.touched) | set(out.rejected))
-    candle_paths = _candle_paths(config.id, now) if out.fills else {}
-    read = ledger_store.read(txn, ledger_accounts(config, owners),
-                             hold_ids=hold_ids, other_paths=list(candle_paths.values()))
+    return owners | {c.owner for c in out.applied if c.order and c.order[0] in out.rejected}
+
+
+def _settled(config: BookConfig, read: ledger_store.LedgerRead, out: Outcome) -> LedgerBatch:
     batch = LedgerBatch(read.accounts, read.holds)
     settle(batch, config, out)
+    return batch
+
+
+def _write(txn: firestore.Transaction, config: BookConfig, book: Book, out: Outcome,
+           batch: LedgerBatch, read: ledger_store.LedgerRead, candle_paths: dict[str, str],
+           sequenced: int, holder: str) -> None:
+    """Every write of the batch: exactly write_count(out, batch.result) documents."""
+    txn.update(store.ref(store.LEASES, config.id), {"expires": time.time() + store.LEASE_S})
     ledger_store.write(txn, batch.result)
     _write_orders(txn, out)
-    for n, c in enumerate(commands, start=sequenced + 1):
+    for n, c in enumerate(out.applied, start=sequenced + 1):
         txn.update(store.ref(store.COMMANDS, c.id), {"status": "processed", "sequence": n,
                                                      "result": out.results.get(c.id, ""),
                                                      "processed_by": holder,
@@ -85,7 +105,7 @@ def _settle_and_write(txn: firestore.Transaction, config: BookConfig, book: Book
         txn.set(db().document(path), candle | {"book": config.id, "interval": interval,
                                                 "start": int(path.rsplit(".", 1)[1])})
     txn.set(store.ref(store.STATES, config.id),
-            snapshot(book) | {"sequenced": sequenced + len(commands)})
+            snapshot(book) | {"sequenced": sequenced + len(out.applied)})
     txn.set(store.ref(store.DEPTH, config.id), _depth(config, book, out), merge=True)
 
 

@@ -154,7 +154,7 @@ import sys, time
 from shared.services import exchange_batches, exchange_sequencer
 exchange_sequencer.BATCH_SIZE = 4
 where = sys.argv[1]
-real_write, real_process = exchange_batches._settle_and_write, exchange_batches.process
+real_write, real_process = exchange_batches._write, exchange_batches.process
 def stall():
     print("stalled", flush=True)
     time.sleep(600)  # SIGKILLed here
@@ -167,7 +167,7 @@ def process(*args, **kwargs):
     if where == "between_batches":
         stall()
     return done
-exchange_batches._settle_and_write, exchange_batches.process = write, process
+exchange_batches._write, exchange_batches.process = write, process
 exchange_sequencer.run("GOLD-CHIP", holder="doomed")
 """
 
@@ -222,3 +222,39 @@ def test_settlement_puts_every_fill_in_exactly_one_netted_batch(book):
         for asset in ("GOLD", "CHIP"):
             assert sum(n.get(asset, 0) for n in b["net"].values()) == 0
     assert settlement.settle(BOOK)["batches"] == []
+
+
+def test_sweeping_orders_are_split_so_no_batch_exceeds_firestores_write_limit(book, monkeypatch):
+    """Two buys that each sweep MAX_FILLS_PER_ORDER one-unit asks would need ~650 writes in one
+    batch; the sequencer halves the batch instead, and each commit's real write count (taken
+    from the transaction as it commits) is what write_count predicted and within MAX_WRITES."""
+    from shared.domain.book import MAX_FILLS_PER_ORDER
+    from shared.domain.exchange_batch import MAX_WRITES, write_count
+    from shared.domain.idempotency import Operation
+    from shared.services import exchange_batches, exchange_orders
+    from shared.services import exchange_sequencer as sequencer
+    from shared.store.users import get_user
+
+    commits: list[tuple[int, int]] = []
+    real_write = exchange_batches._write
+
+    def counting_write(txn, config, book_, out, batch, *rest):
+        real_write(txn, config, book_, out, batch, *rest)
+        commits.append((len(txn._write_pbs), write_count(out, batch.result)))
+
+    monkeypatch.setattr(exchange_batches, "_write", counting_write)
+
+    def accept(n: int, uid: str, side: Side, quantity: int, price: int) -> None:
+        req = OrderRequest(BOOK, side, OrderType.LIMIT, quantity, price, TimeInForce.GTC)
+        exchange_orders.accept(Operation.of(uid, "place_order", f"w{n}", {}), get_user(uid), req)
+
+    for n in range(2 * MAX_FILLS_PER_ORDER):
+        accept(n, f"trader{n % 5}", Side.SELL, 1, 100 + n)
+    sequencer.run(BOOK, holder="resting")
+    commits.clear()
+    accept(100, "trader5", Side.BUY, MAX_FILLS_PER_ORDER, 200)
+    accept(101, "trader5", Side.BUY, MAX_FILLS_PER_ORDER, 200)
+    sequencer.run(BOOK, holder="sweeps")
+    assert len(commits) == 2  # one sweep per batch
+    assert all(actual == predicted <= MAX_WRITES for actual, predicted in commits), commits
+    check_exactly_once_in_recorded_order()
