@@ -14,7 +14,9 @@ times (docs: ARCHITECTURE section 2). A raised exception means the task may or m
 from __future__ import annotations
 
 import json
+import logging
 import os
+import time
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
@@ -32,6 +34,20 @@ def enqueue(function: str, payload: dict, *, task_name: str | None = None,
     if tasks_url:
         return _enqueue_local(tasks_url, function, payload, task_name, delay_s)
     return _enqueue_cloud(function, payload, task_name, delay_s)
+
+
+def wake_later(function: str, key: str, payload: dict, delay_s: int, window_s: int) -> bool:
+    """A wake-up task coalesced to one per `key` per `window_s`, run after `delay_s`.
+
+    A failed enqueue is only logged: every wake-up in Mintbook is backed by a sweep job, so a
+    lost one delays work, never loses it."""
+    window = int(time.time() // max(window_s, 1))
+    try:
+        return enqueue(function, payload, task_name=f"{key}-{window}", delay_s=delay_s)
+    except Exception:
+        logging.getLogger("mintbook.tasks").exception("could not enqueue a wake-up",
+                                                      extra={"task": function, "key": key})
+        return False
 
 
 def function_url(function: str) -> str:

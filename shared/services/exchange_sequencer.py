@@ -167,16 +167,11 @@ def _run_safely(book_id: str) -> dict:
 
 
 def wake_later(book_id: str, delay_s: int) -> bool:
-    """A named task per book per window coalesces wake-ups; enqueue failures are only logged."""
-    from shared.integrations.tasks import enqueue
+    """A named task per book per window coalesces wake-ups; the sweep catches a lost one."""
+    from shared.integrations.tasks import wake_later as wake
 
-    window = int(time.time() // max(delay_s, 1))
-    try:
-        return enqueue(TASK, {"book": book_id}, task_name=f"exseq-{book_id}-{delay_s}-{window}",
-                       delay_s=delay_s)
-    except Exception:
-        log.exception("could not enqueue a sequencer wake-up", extra={"book": book_id})
-        return False
+    return wake(TASK, f"exseq-{book_id}-{delay_s}", {"book": book_id}, delay_s=delay_s,
+                window_s=delay_s)
 
 
 def sweep() -> dict:

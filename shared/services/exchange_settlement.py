@@ -11,9 +11,6 @@ Guarantees:
 """
 from __future__ import annotations
 
-import logging
-
-import time
 from typing import Protocol
 
 from google.cloud import firestore
@@ -27,7 +24,6 @@ from shared.store.transactions import run_transaction
 BATCHES = "settlement_batches"
 MAX_FILLS = 400  # two fills per trade; well under Firestore's 500 writes per transaction
 TASK = "task_exchange_settle"
-log = logging.getLogger("mintbook.exchange")
 
 
 class SettlementAdapter(Protocol):
@@ -86,17 +82,10 @@ def _group(book_id: str) -> dict | None:
 
 
 def wake_later(book_id: str) -> bool:
-    """One named task per book per 10 s window; a failed enqueue is logged and left to the
-    one-minute sweep, which settles whatever is pending."""
-    from shared.integrations.tasks import enqueue
+    """One named task per book per 10 s window; the one-minute sweep settles what it misses."""
+    from shared.integrations.tasks import wake_later as wake
 
-    window = int(time.time() // 10)
-    try:
-        return enqueue(TASK, {"book": book_id}, task_name=f"exsettle-{book_id}-{window}",
-                       delay_s=10)
-    except Exception:
-        log.exception("could not enqueue a settlement wake-up", extra={"book": book_id})
-        return False
+    return wake(TASK, f"exsettle-{book_id}", {"book": book_id}, delay_s=10, window_s=10)
 
 
 def sweep() -> dict:
