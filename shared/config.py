@@ -26,6 +26,11 @@ class Settings:
     emulated_auth: bool = False
     tasks_url: str | None = None           # local task dispatch (dev server); None = Cloud Tasks
     region: str = "us-central1"
+    login_domain: str = "localhost"        # the domain wallet sign-in messages name
+    max_purchase_amount: int = 100_000     # per purchase, in the currency's minor unit
+    swap_band_bps: int = 1_000             # a swap offer's rate within 10 % of the market
+    swap_fee_bps: int = 30
+    reward_shards: int = 8
     extra: dict = field(default_factory=dict)
 
     @property
@@ -47,4 +52,9 @@ def settings() -> Settings:
         emulated_auth=bool(env("FIREBASE_AUTH_EMULATOR_HOST")),
         tasks_url=env("MINTBOOK_TASKS_URL"),
         region=env("FUNCTION_REGION", "us-central1"),
+        login_domain=env("MINTBOOK_LOGIN_DOMAIN", "localhost"),
+        max_purchase_amount=int(env("MINTBOOK_MAX_PURCHASE_AMOUNT") or 100_000),
+        swap_band_bps=int(env("MINTBOOK_SWAP_BAND_BPS", "1000")),
+        swap_fee_bps=int(env("MINTBOOK_SWAP_FEE_BPS", "30")),
+        reward_shards=int(env("MINTBOOK_REWARD_SHARDS", "8")),
     )

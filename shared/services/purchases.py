@@ -12,7 +12,6 @@ Guarantees:
 """
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -33,11 +32,6 @@ from shared.store.purchases import (PACKAGES, PURCHASES, package_doc, package_fr
 from shared.store.transactions import run_transaction
 from shared.store.users import record_audit
 
-DEFAULT_MAX_AMOUNT = 100_000  # 1,000.00 in a two-decimal currency
-
-
-def max_purchase_amount() -> int:
-    return int(os.environ.get("MINTBOOK_MAX_PURCHASE_AMOUNT") or DEFAULT_MAX_AMOUNT)
 
 
 # -- packages --------------------------------------------------------------------------------
@@ -119,7 +113,7 @@ def _record_pending(op: Operation, user: User, package: Package) -> Purchase:
                                           field="Idempotency-Key")
             return purchase_from(snap.id, snap.to_dict())
         recent = len(list(recent_query.stream(transaction=txn)))
-        check_limits(package.price, recent, max_purchase_amount())
+        check_limits(package.price, recent, settings().max_purchase_amount)
         purchase = Purchase(id=op.id, uid=user.uid, package_id=package.id,
                             asset=settings().platform_asset, tokens=package.tokens,
                             bonus=package.bonus, amount=package.price, currency=package.currency)

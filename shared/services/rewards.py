@@ -13,10 +13,10 @@ Guarantees:
 from __future__ import annotations
 
 import hashlib
-import os
 
 from google.cloud import firestore
 
+from shared.config import settings
 from shared.domain.accounts import SystemAccount, system_account_id, user_account_id
 from shared.domain.errors import Forbidden, NotFound, Rejected
 from shared.domain.idempotency import Operation
@@ -33,7 +33,7 @@ from .accounts import reads_for
 
 
 def shard_count() -> int:
-    return int(os.environ.get("MINTBOOK_REWARD_SHARDS", "8"))
+    return settings().reward_shards
 
 
 def shard_account(n: int, asset: str) -> str:

@@ -15,11 +15,11 @@ Guarantees:
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 
 from google.cloud import firestore
 
+from shared.config import settings
 from shared.domain.accounts import SystemAccount, system_account_id, user_account_id
 from shared.domain.errors import Forbidden, NotFound
 from shared.domain.idempotency import Operation
@@ -38,14 +38,6 @@ from . import prices
 from .accounts import reads_for
 
 
-def band_bps() -> int:
-    return int(os.environ.get("MINTBOOK_SWAP_BAND_BPS", "1000"))
-
-
-def fee_bps() -> int:
-    return int(os.environ.get("MINTBOOK_SWAP_FEE_BPS", "30"))
-
-
 def escrow_account(offer_id: str, asset: str) -> str:
     return system_account_id(f"swap.{offer_id}", asset)
 
@@ -55,7 +47,8 @@ def create_offer(op: Operation, maker: User, give_asset: str, give_amount: int, 
     offer = new_offer(op.id, maker.uid, get_asset(give_asset).code, give_amount,
                       get_asset(want_asset).code, want_amount, allow_partial)
     maker.require_active()
-    check_band(give_amount, want_amount, prices.rate(give_asset, want_asset), band_bps())
+    check_band(give_amount, want_amount, prices.rate(give_asset, want_asset),
+               settings().swap_band_bps)
     source = user_account_id(maker.uid, give_asset)
 
     def work(txn: firestore.Transaction) -> dict:
@@ -87,7 +80,7 @@ def execute(op: Operation, taker: User, offer_id: str, amount: int | None) -> di
             raise Forbidden("you cannot take your own offer", field="offer_id",
                             code="cannot_take_own_offer")
         result = fill(offer, amount)
-        fee = fee_for(result.pay, fee_bps())
+        fee = fee_for(result.pay, settings().swap_fee_bps)
         batch = _settle(txn, op, offer, result.give, result.pay, fee, taker.uid,
                         final=result.offer.remaining == 0)
         ledger_store.write(txn, batch.result)

@@ -13,12 +13,12 @@ Guarantees:
 """
 from __future__ import annotations
 
-import os
 import secrets
 from datetime import datetime, timedelta, timezone
 
 from google.cloud import firestore
 
+from shared.config import settings
 from shared.domain.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from shared.domain.idempotency import Operation
 from shared.domain.users import User
@@ -47,7 +47,7 @@ def issue_challenge(chain: str, address: str, scheme: str, uid: str | None = Non
     c = Challenge(nonce=secrets.token_hex(16), chain=kind, address=normalize_address(kind, address),
                   purpose=Purpose.LINK if uid else Purpose.LOGIN, issued_at=issued,
                   expires_at=issued + timedelta(seconds=NONCE_TTL_S),
-                  domain=os.environ.get("MINTBOOK_LOGIN_DOMAIN", "localhost"), uid=uid)
+                  domain=settings().login_domain, uid=uid)
     store.save_challenge(c)
     return {"chain": kind.value, "address": c.address, "nonce": c.nonce, "message": c.message,
             "issued_at": c.issued_at, "expires_at": c.expires_at}
