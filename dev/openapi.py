@@ -1,4 +1,5 @@
-"""Write functions/openapi.json from the code (`python -m dev.openapi`), or check it (--check)."""
+"""Write functions/openapi.json and the README's function reference from the code
+(`python -m dev.openapi`), or check both (--check)."""
 from __future__ import annotations
 
 import json
@@ -7,10 +8,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "functions" / "openapi.json"
+README = ROOT / "README.md"
+sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "functions")) if p not in sys.path]
 
 
 def render() -> str:
-    sys.path[:0] = [str(ROOT), str(ROOT / "functions")]
     from manifest import FUNCTIONS
 
     from shared.web import openapi
@@ -18,16 +20,27 @@ def render() -> str:
     return json.dumps(openapi.build(openapi.specs(FUNCTIONS)), indent=2, sort_keys=False) + "\n"
 
 
+def render_readme() -> str:
+    from manifest import FUNCTIONS
+
+    from shared.web import openapi
+
+    from . import api_reference
+
+    specs = {s.name: s for s in openapi.specs(FUNCTIONS)}
+    return api_reference.updated_readme(api_reference.render(list(FUNCTIONS), specs))
+
+
 def main() -> int:
-    text = render()
+    outputs = ((TARGET, render()), (README, render_readme()))
     if "--check" in sys.argv:
-        current = TARGET.read_text() if TARGET.exists() else ""
-        if current != text:
-            print("functions/openapi.json is out of date: run `python -m dev.openapi`")
-            return 1
-        return 0
-    TARGET.write_text(text)
-    print(f"wrote {TARGET.relative_to(ROOT)}")
+        stale = [path.name for path, text in outputs if path.read_text() != text]
+        if stale:
+            print(f"{', '.join(stale)} out of date: run `python -m dev.openapi`")
+        return 1 if stale else 0
+    for path, text in outputs:
+        path.write_text(text)
+        print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 

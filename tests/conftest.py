@@ -13,9 +13,16 @@ tests/unit runs without java.
 Event triggers are on only for tests that use the stack: the rest share its emulator, and must
 not see event functions rewrite the documents they seed (whichever order the tests run in).
 A failed test that used the stack gets the tail of the dev server's log in its report.
+Every Firestore query the session runs (in this process and in the dev server, which inherits
+the environment) records its shape; the session fails at the end if firestore.indexes.json lacks
+an index one of them needs (dev/query_shapes.py).
 """
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -28,6 +35,34 @@ from tests.support.firestore_rest import FirestoreRest
 from tests.support.stack import DevServer, env_for, new_emulator
 
 DEV_SERVER = pytest.StashKey[DevServer]()
+RECORDED_QUERIES = pytest.StashKey[tuple[Path, bool]]()  # (folder, made by this session)
+RECORD_QUERIES_ENV = "MINTBOOK_RECORD_QUERIES"  # read by shared/store/query_recorder.py
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    made = not os.environ.get(RECORD_QUERIES_ENV)
+    if made:
+        os.environ[RECORD_QUERIES_ENV] = tempfile.mkdtemp(prefix="mintbook-queries-")
+    config.stash[RECORDED_QUERIES] = (Path(os.environ[RECORD_QUERIES_ENV]), made)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from dev.query_shapes import report
+
+    folder, made = session.config.stash.get(RECORDED_QUERIES, (None, False))
+    if folder is None or not folder.is_dir():
+        return
+    missing = report(folder)
+    if missing is None:
+        if made:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_sep("=", "missing Firestore indexes", red=True)
+        reporter.write_line(missing)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _forget_cached_settings() -> None:

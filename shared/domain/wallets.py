@@ -24,8 +24,6 @@ from datetime import datetime
 from enum import StrEnum
 
 import base58
-from nacl.exceptions import BadSignatureError
-from nacl.signing import VerifyKey
 
 from .errors import Forbidden, InvalidInput, Unauthenticated
 
@@ -144,6 +142,11 @@ def verify(chain: Chain, address: str, message: str, signature: str) -> None:
             raise Unauthenticated("the signature's public key is not this address's key",
                                   field="signature", code="public_key_mismatch")
         signed = sui_personal_message_digest(raw)
+    # pynacl (libsodium through cffi) is imported here, not at module level: only the functions
+    # that verify a signature pay for it at cold start.
+    from nacl.exceptions import BadSignatureError
+    from nacl.signing import VerifyKey
+
     try:
         VerifyKey(key).verify(signed, sig)
     except (BadSignatureError, ValueError):

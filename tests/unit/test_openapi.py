@@ -1,9 +1,14 @@
-"""The committed OpenAPI document is exactly what the code generates."""
-from dev.openapi import TARGET, render
+"""The committed OpenAPI document and the README's function reference are exactly what the code
+generates."""
+from dev.openapi import README, TARGET, render, render_readme
 
 
 def test_committed_openapi_matches_the_code():
     assert TARGET.read_text() == render(), "run `python -m dev.openapi` and commit the result"
+
+
+def test_the_readme_function_reference_matches_the_code():
+    assert README.read_text() == render_readme(), "run `python -m dev.openapi` and commit README"
 
 
 def test_every_http_function_is_described_with_its_envelope():
