@@ -66,6 +66,9 @@ FOUNDATION: tuple[Function, ...] = (
     _event("on_user_written", "users", "users/{uid}"),
     _job("job_reconcile", "reconcile", "*/15 * * * *"),
     _job("job_snapshot_balances", "snapshots", "5 0 * * *"),
+    _http("admin_list_flags", "flags"),
+    _http("admin_clear_flag", "flags"),
+    _job("job_flag_suspicious", "flags", "*/15 * * * *"),
 )
 
 PURCHASES: tuple[Function, ...] = (

@@ -1,7 +1,7 @@
 """Wallet sign-in (Solana, Sui) and linking more wallets to an account."""
 from __future__ import annotations
 
-from shared.services import wallets
+from shared.services import flags, wallets
 from shared.web.endpoint import Context, endpoint
 from shared.web.schemas.wallets import (ChallengeRequest, ChallengeView, LinkedWallets,
                                         ProofRequest, SignInResult, UnlinkRequest, WalletView)
@@ -25,7 +25,10 @@ def wallet_challenge(ctx: Context, body: ChallengeRequest) -> dict:
           summary="Exchange a signed challenge for a Firebase custom token", errors=PROOF_ERRORS)
 def wallet_sign_in(ctx: Context, body: ProofRequest) -> dict:
     # The nonce, not the Idempotency-Key, makes this single-use: a replay is nonce_already_used.
-    return wallets.sign_in(body.chain, body.address, body.nonce, body.signature, body.scheme)
+    signed_in = wallets.sign_in(body.chain, body.address, body.nonce, body.signature, body.scheme)
+    if signed_in["created"]:  # for the suspicious-account rules: many accounts from one IP
+        flags.note_signup(signed_in["uid"], ctx.ip, body.address)
+    return signed_in
 
 
 @endpoint("wallet_link_challenge", method="POST", body=ChallengeRequest, response=ChallengeView,
@@ -39,8 +42,10 @@ def wallet_link_challenge(ctx: Context, body: ChallengeRequest) -> dict:
           summary="Link a wallet to your account with a signed link challenge",
           errors=PROOF_ERRORS + ("nonce_user_mismatch", "wallet_linked_elsewhere"))
 def wallet_link(ctx: Context, body: ProofRequest) -> dict:
-    return wallets.link(ctx.operation(body.model_dump()), ctx.user, body.chain, body.address,
-                        body.nonce, body.signature, body.scheme)
+    linked = wallets.link(ctx.operation(body.model_dump()), ctx.user, body.chain, body.address,
+                          body.nonce, body.signature, body.scheme)
+    flags.note_wallet(ctx.uid, linked["address"])  # many new accounts from one wallet
+    return linked
 
 
 @endpoint("wallet_unlink", method="POST", body=UnlinkRequest, response=WalletView,

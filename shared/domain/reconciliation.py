@@ -6,6 +6,9 @@ Checks, each returning `Drift` values rather than raising, so one run reports ev
 - holds: each account's pending counters equal the remaining amounts of its open holds.
 - overdraft: no user spendable account has available < 0.
 - range: no counter reaches 2**53.
+- duplicate_credit: a once-only credit (welcome or purchase bonus, purchase, payout, reward) is
+  posted to a user at most once per reference, whatever its transfer id: a second credit for the
+  same purchase, market or reward id means an effect ran twice under two ids.
 """
 from __future__ import annotations
 
@@ -13,11 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from .accounts import Account, AccountKind, Counters
+from .accounts import Account, AccountKind, Counters, parse_account_id
 from .ledger import Hold
 from .money import MAX_AMOUNT
 
 FIELDS = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
+ONCE_ONLY_CREDITS = ("bonus", "purchase", "payout", "reward")
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,18 @@ def limits(accounts: Iterable[Account]) -> list[Drift]:
     return out
 
 
+def duplicate_credits(credits: Iterable[tuple[str, str, str]]) -> list[Drift]:
+    """`credits`: (type, reference, credit account id) of each posted transfer of a once-only
+    type; a user account credited twice for one (type, reference) is a duplicate."""
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    for kind, reference, account_id in credits:
+        if kind in ONCE_ONLY_CREDITS and parse_account_id(account_id)[2] is AccountKind.USER:
+            counts[(kind, reference, account_id)] += 1
+    return [Drift("duplicate_credit", account_id, f"{kind}:{reference}", 1, n)
+            for (kind, reference, account_id), n in sorted(counts.items()) if n > 1]
+
+
 def reconcile(accounts: list[Account], journal: Mapping[str, Counters],
-              holds: list[Hold]) -> list[Drift]:
-    return zero_sum(accounts) + against_journal(accounts, journal) + against_holds(accounts, holds) + limits(accounts)
+              holds: list[Hold], credits: Iterable[tuple[str, str, str]] = ()) -> list[Drift]:
+    return (zero_sum(accounts) + against_journal(accounts, journal)
+            + against_holds(accounts, holds) + limits(accounts) + duplicate_credits(credits))

@@ -110,7 +110,8 @@ def token_stats(book_id: str) -> dict:
     change_bps = None
     if candles and candles[0]["open"]:
         change_bps = (candles[-1]["close"] - candles[0]["open"]) * 10_000 // candles[0]["open"]
-    return {"book": book_id, "last_price": depth.get("last_price") if depth.exists else None,
+    # A book with resting orders but no trade yet has depth without a last price.
+    return {"book": book_id, "last_price": (depth.to_dict() or {}).get("last_price"),
             "change_24h_bps": change_bps, "volume_24h": volume,
             "quote_volume_24h": sum(c["quote_volume"] for c in candles)}
 

@@ -16,19 +16,19 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.accounts import Account, Counters
 from shared.domain.ledger import Hold
-from shared.domain.reconciliation import FIELDS, Drift, reconcile
+from shared.domain.reconciliation import FIELDS, ONCE_ONLY_CREDITS, Drift, reconcile
 from shared.store.client import collection
 from shared.store.transactions import run_transaction
-from shared.store.ledger import ACCOUNTS, HOLDS, JOURNAL, account_from, hold_from
+from shared.store.ledger import ACCOUNTS, HOLDS, JOURNAL, TRANSFERS, account_from, hold_from
 
 REPORTS = "reconciliation_reports"
 log = logging.getLogger("mintbook.reconciliation")
 
 
 def run() -> dict:
-    accounts, journal, holds, purchases = run_transaction(_read_everything, read_only=True,
-                                                          deadline_s=60)
-    drift = reconcile(accounts, journal, holds) + purchases
+    accounts, journal, holds, credits, purchases = run_transaction(
+        _read_everything, read_only=True, deadline_s=60)
+    drift = reconcile(accounts, journal, holds, credits) + purchases
     now = datetime.now(timezone.utc)
     report = {"at": firestore.SERVER_TIMESTAMP, "ok": not drift, "accounts": len(accounts),
               "journal_accounts": len(journal), "open_holds": len(holds),
@@ -41,9 +41,9 @@ def run() -> dict:
 
 
 def _read_everything(txn: firestore.Transaction) -> tuple[list[Account], dict[str, Counters],
-                                                          list[Hold], list[Drift]]:
-    """Accounts, per-account journal sums, open holds and the purchases check, all from the
-    snapshot of `txn`."""
+                                                          list[Hold], list, list[Drift]]:
+    """Accounts, per-account journal sums, open holds, once-only credits and the purchases
+    check, all from the snapshot of `txn`."""
     from .purchases_sync import purchase_drift
 
     accounts = [account_from(s.id, s.to_dict()) for s in collection(ACCOUNTS).stream(transaction=txn)]
@@ -53,4 +53,11 @@ def _read_everything(txn: firestore.Transaction) -> tuple[list[Account], dict[st
         journal[d["account_id"]] += Counters(*(int(d.get(f, 0)) for f in FIELDS))
     open_holds = collection(HOLDS).where(filter=FieldFilter("status", "==", "pending"))
     holds = [hold_from(s.to_dict()) for s in open_holds.stream(transaction=txn)]
-    return accounts, journal, holds, purchase_drift(txn)
+    return accounts, journal, holds, _once_only_credits(txn), purchase_drift(txn)
+
+
+def _once_only_credits(txn: firestore.Transaction) -> list[tuple[str, str, str]]:
+    query = (collection(TRANSFERS).where(filter=FieldFilter("type", "in", list(ONCE_ONLY_CREDITS)))
+             .select(["type", "reference", "credit_account_id", "pending"]))
+    return [(d["type"], d.get("reference", ""), d["credit_account_id"])
+            for d in (s.to_dict() for s in query.stream(transaction=txn)) if not d.get("pending")]

@@ -26,10 +26,17 @@ from shared.store.users import USERS, get_user, record_audit, user_doc, user_fro
 from shared.web.auth import uid_from_bearer
 
 
-def authenticate(authorization: str | None) -> User:
-    """The caller's user, created on their first authenticated call."""
+def authenticate(authorization: str | None, ip: str | None = None) -> User:
+    """The caller's user, created on their first authenticated call (its sign-up IP recorded
+    for the suspicious-account rules)."""
     uid = uid_from_bearer(authorization)
-    return get_user(uid) or ensure_user(uid)
+    user = get_user(uid)
+    if user is None:
+        from .flags import note_signup
+
+        user = ensure_user(uid)
+        note_signup(uid, ip)
+    return user
 
 
 def welcome_transfer_id(uid: str) -> str:

@@ -69,6 +69,10 @@ class Context:
         assert self.user is not None, "endpoint declared auth=None but needs a user"
         return self.user.uid
 
+    @property
+    def ip(self) -> str:
+        return _client_ip(self.request)
+
     def operation(self, payload: Any) -> Operation:
         """The idempotent operation of this call: (caller, endpoint, key) plus a fingerprint."""
         caller = self.user.uid if self.user else "anonymous"
@@ -156,7 +160,7 @@ def _prepare(spec: Spec, request: Request, rid: str) -> tuple[Context, Any]:
     if spec.auth is not None:
         from shared.services.users import authenticate
 
-        user = authenticate(request.headers.get("Authorization"))
+        user = authenticate(request.headers.get("Authorization"), _client_ip(request))
         user.require_role(spec.auth)
     if spec.rate_limit is not None:
         from shared.store.rate_limits import hit

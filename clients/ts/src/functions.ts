@@ -5,6 +5,7 @@
 export const FUNCTIONS = {
   admin_adjust: { method: 'POST', auth: true, idempotent: true },
   admin_audit_log: { method: 'GET', auth: true, idempotent: false },
+  admin_clear_flag: { method: 'POST', auth: true, idempotent: true },
   admin_create_asset: { method: 'POST', auth: true, idempotent: true },
   admin_create_book: { method: 'POST', auth: true, idempotent: true },
   admin_create_package: { method: 'POST', auth: true, idempotent: true },
@@ -12,6 +13,7 @@ export const FUNCTIONS = {
   admin_ledger_stats: { method: 'GET', auth: true, idempotent: false },
   admin_list_creator: { method: 'POST', auth: true, idempotent: true },
   admin_list_flagged_forecasts: { method: 'GET', auth: true, idempotent: false },
+  admin_list_flags: { method: 'GET', auth: true, idempotent: false },
   admin_list_packages: { method: 'GET', auth: true, idempotent: false },
   admin_list_purchases: { method: 'GET', auth: true, idempotent: false },
   admin_list_stripe_failures: { method: 'GET', auth: true, idempotent: false },

@@ -44,6 +44,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin_clear_flag": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clear a flag with a reason (audited); the reasons stay
+         * @description Requires a signed-in user with role admin or above.
+         */
+        post: operations["admin_clear_flag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin_create_asset": {
         parameters: {
             query?: never;
@@ -176,6 +196,26 @@ export interface paths {
          * @description Requires a signed-in user with role admin or above.
          */
         get: operations["admin_list_flagged_forecasts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin_list_flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Flagged accounts and why, by uid; filter by status (open or cleared)
+         * @description Requires a signed-in user with role admin or above.
+         */
+        get: operations["admin_list_flags"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2193,6 +2233,18 @@ export interface components {
             /** Available After */
             available_after: number;
         };
+        /** ClearFlagRequest */
+        ClearFlagRequest: {
+            /** Uid */
+            uid: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Version
+             * @default null
+             */
+            version: number | null;
+        };
         /** CommitRequest */
         CommitRequest: {
             /** Market Id */
@@ -2908,15 +2960,17 @@ export interface components {
              */
             at: string | null;
         };
-        /** FlagPage */
-        FlagPage: {
-            /** Items */
-            items: components["schemas"]["FlagView"][];
+        /** FlagReasonView */
+        FlagReasonView: {
             /**
-             * Next Cursor
-             * @default null
+             * Code
+             * @enum {string}
              */
-            next_cursor: string | null;
+            code: "refund_after_spend" | "two_way_trading" | "signup_burst";
+            /** Subject */
+            subject: string;
+            /** Detail */
+            detail: string;
         };
         /** FlagRequest */
         FlagRequest: {
@@ -2927,40 +2981,23 @@ export interface components {
             /** Reason */
             reason: string;
         };
-        /** FlagView */
-        FlagView: {
-            /** Id */
-            id: string;
-            /** Forecast Id */
-            forecast_id: string;
-            /** Market Id */
-            market_id: string;
-            /** Forecaster */
-            forecaster: string;
-            /** Reason */
-            reason: string;
-            /** Flagged By */
-            flagged_by: string;
+        /** FlagsQuery */
+        FlagsQuery: {
             /**
-             * Created At
+             * Cursor
              * @default null
              */
-            created_at: string | null;
+            cursor: string | null;
             /**
-             * Outcome
+             * Limit
+             * @default 20
+             */
+            limit: number;
+            /**
+             * Status
              * @default null
              */
-            outcome: string | null;
-            /**
-             * Amount
-             * @default null
-             */
-            amount: number | null;
-            /**
-             * Market Title
-             * @default null
-             */
-            market_title: string | null;
+            status: ("open" | "cleared") | null;
         };
         /** FollowView */
         FollowView: {
@@ -4625,6 +4662,40 @@ export interface components {
              */
             follow: boolean;
         };
+        /** FlagPage */
+        shared__web__schemas__flags__FlagPage: {
+            /** Items */
+            items: components["schemas"]["shared__web__schemas__flags__FlagView"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor: string | null;
+        };
+        /** FlagView */
+        shared__web__schemas__flags__FlagView: {
+            /** Uid */
+            uid: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "cleared";
+            /** Version */
+            version: number;
+            /** Reasons */
+            reasons: components["schemas"]["FlagReasonView"][];
+            /**
+             * Cleared By
+             * @default null
+             */
+            cleared_by: string | null;
+            /**
+             * Cleared Reason
+             * @default null
+             */
+            cleared_reason: string | null;
+        };
         /** EstimateQuery */
         shared__web__schemas__markets__EstimateQuery: {
             /** Market Id */
@@ -4648,6 +4719,51 @@ export interface components {
             limit: number;
             /** @default null */
             category: components["schemas"]["Category"] | null;
+        };
+        /** FlagPage */
+        shared__web__schemas__markets_social__FlagPage: {
+            /** Items */
+            items: components["schemas"]["shared__web__schemas__markets_social__FlagView"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor: string | null;
+        };
+        /** FlagView */
+        shared__web__schemas__markets_social__FlagView: {
+            /** Id */
+            id: string;
+            /** Forecast Id */
+            forecast_id: string;
+            /** Market Id */
+            market_id: string;
+            /** Forecaster */
+            forecaster: string;
+            /** Reason */
+            reason: string;
+            /** Flagged By */
+            flagged_by: string;
+            /**
+             * Created At
+             * @default null
+             */
+            created_at: string | null;
+            /**
+             * Outcome
+             * @default null
+             */
+            outcome: string | null;
+            /**
+             * Amount
+             * @default null
+             */
+            amount: number | null;
+            /**
+             * Market Title
+             * @default null
+             */
+            market_title: string | null;
         };
         /** FollowRequest */
         shared__web__schemas__markets_social__FollowRequest: {
@@ -4817,6 +4933,137 @@ export interface operations {
                         /** @constant */
                         success: true;
                         data: components["schemas"]["AuditPage"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_clear_flag: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A replay with the same key returns the first answer */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClearFlagRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["shared__web__schemas__flags__FlagView"];
                         errors: unknown[];
                     };
                 };
@@ -5722,7 +5969,135 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                        data: components["schemas"]["FlagPage"];
+                        data: components["schemas"]["shared__web__schemas__markets_social__FlagPage"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_list_flags: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                status?: ("open" | "cleared") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["shared__web__schemas__flags__FlagPage"];
                         errors: unknown[];
                     };
                 };
@@ -9228,7 +9603,7 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                        data: components["schemas"]["FlagView"];
+                        data: components["schemas"]["shared__web__schemas__markets_social__FlagView"];
                         errors: unknown[];
                     };
                 };
