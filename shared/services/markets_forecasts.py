@@ -3,17 +3,23 @@
 Guarantees:
 - The commit transaction reads only the user's account, the user's forecast in this market and
   the idempotency record; it writes the hold (user -> one escrow shard, the shard credited blind),
-  the forecast, a commit record stamped with the server's commit time, and an activity entry. It
-  never reads or writes the market document, so thousands of users can commit to one market at
-  once without contending.
-- Whether the market accepts commits is checked against a snapshot at most a few seconds old;
-  the authority is the server commit time, judged at settlement (late commits are refunded).
+  the forecast and a commit record stamped with the server's commit time, nothing else. It never
+  reads or writes the market document, so thousands of users can commit to one market at once
+  without contending. (The feed's "forecast placed" entry is written by the trigger on the
+  forecast's creation, shared/services/markets_social.py, outside this transaction.)
+- A raise updates only the forecast fields that change: every field written costs index
+  writes on the hot path.
+- Whether the market accepts commits is checked against a snapshot at most a few seconds old,
+  refreshed by one request at a time per instance; the authority is the server commit time,
+  judged at settlement (late commits are refunded).
 - The transaction's deadline ends ARRIVAL_GRACE after the close, so no commit can exist that a
   resolution, which waits that long, could miss.
 - The implied probability recorded is the outcome's share of the pool in the snapshot (PPM).
 """
 from __future__ import annotations
 
+import threading
+import zlib
 from datetime import datetime, timezone
 
 from google.cloud import firestore
@@ -34,15 +40,16 @@ from shared.store.idempotency import record
 from shared.store.pages import page
 from shared.store.transactions import run_transaction
 
-from .markets import ACTIVITY, activity
-
 MAX_DEADLINE_S = 10.0
+# When a market's snapshot expires, every in-flight commit of the instance would re-read the
+# market and all its escrow shards at once; a lock per market (striped) lets one of them do it.
+_REFRESH = [threading.Lock() for _ in range(64)]
 
 
 def commit(op: Operation, user: User, market_id: str, outcome: str, amount: int) -> dict:
     user.require_active()
     require_amount(amount)
-    snap = store.snapshot(market_id)
+    snap = _snapshot(market_id)
     market, now = snap.market, datetime.now(timezone.utc)
     market.require_accepting(now, outcome)
     deadline = min(MAX_DEADLINE_S, (market.closes_at + ARRIVAL_GRACE - now).total_seconds() - 0.5)
@@ -64,17 +71,23 @@ def commit(op: Operation, user: User, market_id: str, outcome: str, amount: int)
                             asset=market.asset, amount=amount, type=TransferType.COMMIT,
                             reference=market.id, pending=True))
         ledger_store.write(txn, batch.result)
-        txn.set(forecast_ref, _forecast_doc(market, user.uid, state, current is None))
+        if current is None:
+            txn.create(forecast_ref, _forecast_doc(market, user.uid, state))
+        else:
+            txn.update(forecast_ref, _raised(state))
         txn.create(collection(store.COMMITS).document(op.id),
                    {"market_id": market.id, "owner": user.uid, "outcome": outcome,
                     "amount": amount, "p_ppm": p, "state": "pending",
                     "committed_at": firestore.SERVER_TIMESTAMP})
-        txn.create(collection(ACTIVITY).document(op.id),
-                   activity("forecast_placed", market, user.uid, outcome=outcome, amount=amount))
         return record(txn, op, _answer(op.id, market, snap.totals, state, amount, p,
                                        batch.account(account).available))
 
     return run_transaction(work, serialize_on=[account], deadline_s=deadline)
+
+
+def _snapshot(market_id: str) -> store.Snapshot:
+    with _REFRESH[zlib.crc32(market_id.encode()) % len(_REFRESH)]:
+        return store.snapshot(market_id)
 
 
 def _state(data: dict | None) -> ForecastState | None:
@@ -84,14 +97,17 @@ def _state(data: dict | None) -> ForecastState | None:
                          p_ppm=int(data["p_ppm"]), commits=int(data["commits"]))
 
 
-def _forecast_doc(market, uid: str, state: ForecastState, new: bool) -> dict:
-    doc = {"market_id": market.id, "owner": uid, "category": market.category.value,
-           "market_title": market.title, "outcome": state.outcome, "amount": state.amount,
-           "p_ppm": state.p_ppm, "commits": state.commits, "asset": market.asset,
-           "result": "pending", "updated_at": firestore.SERVER_TIMESTAMP}
-    if new:
-        doc["created_at"] = firestore.SERVER_TIMESTAMP
-    return doc
+def _forecast_doc(market, uid: str, state: ForecastState) -> dict:
+    return {"market_id": market.id, "owner": uid, "category": market.category.value,
+            "market_title": market.title, "outcome": state.outcome, "amount": state.amount,
+            "p_ppm": state.p_ppm, "commits": state.commits, "asset": market.asset,
+            "result": "pending", "updated_at": firestore.SERVER_TIMESTAMP,
+            "created_at": firestore.SERVER_TIMESTAMP}
+
+
+def _raised(state: ForecastState) -> dict:
+    return {"amount": state.amount, "p_ppm": state.p_ppm, "commits": state.commits,
+            "updated_at": firestore.SERVER_TIMESTAMP}
 
 
 def _answer(commit_id: str, market, totals: dict[str, int], state: ForecastState, amount: int,
