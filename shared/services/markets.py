@@ -25,7 +25,6 @@ from shared.store.client import collection
 from shared.store.idempotency import run_idempotent
 from shared.store.pages import page
 
-ACTIVITY = "activity"
 
 
 def now() -> datetime:
@@ -47,18 +46,10 @@ def create(op: Operation, actor: User, fields: dict) -> dict:
         txn.create(slug_ref, {"market_id": market_id})
         txn.create(ref, {**store.market_doc(market), "committed_total": 0,
                          "created_at": firestore.SERVER_TIMESTAMP})
-        txn.create(collection(ACTIVITY).document(derive_id("created", market_id)),
-                   activity("market_created", market, actor.uid))
         return {"id": market_id}
 
     run_idempotent(op, work)
     return detail(market_id)
-
-
-def activity(kind: str, market: Market, uid: str, **extra: object) -> dict:
-    return {"kind": kind, "market_id": market.id, "market_title": market.title,
-            "category": market.category.value, "uid": uid, **extra,
-            "created_at": firestore.SERVER_TIMESTAMP}
 
 
 def detail(market_id: str) -> dict:

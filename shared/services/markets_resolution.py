@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from google.cloud import firestore
 
 from shared.domain.errors import Conflict, Rejected
-from shared.domain.idempotency import Operation, derive_id
+from shared.domain.idempotency import Operation
 from shared.domain.markets import ARRIVAL_GRACE, Market, MarketStatus, Resolution
 from shared.domain.payouts import PayoutPlan, plan
 from shared.domain.users import User
@@ -29,7 +29,7 @@ from shared.store import markets as store
 from shared.store.client import collection, db
 from shared.store.idempotency import run_idempotent
 
-from .markets import ACTIVITY, activity, detail
+from .markets import detail
 
 log = logging.getLogger("mintbook.markets")
 HOLDS_PER_STEP, PAYOUTS_PER_STEP = 40, 100
@@ -83,9 +83,6 @@ def _freeze(op: Operation, market: Market, frozen: PayoutPlan, status: MarketSta
                     "started_at": at})
         for n, step in enumerate(steps):
             txn.create(db().document(store.step_path(market.id, n)), step)
-        kind = "market_resolved" if status is MarketStatus.RESOLVED else "market_cancelled"
-        txn.create(collection(ACTIVITY).document(derive_id(kind, market.id)),
-                   activity(kind, market, decision["by"], outcome=decision.get("outcome")))
         return {"id": market.id}
 
     run_idempotent(op, work)

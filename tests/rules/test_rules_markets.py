@@ -14,7 +14,6 @@ DOCS: dict[str, dict] = {
     "markets/m1": {"slug": "m-1", "title": "M", "status": "open", "category": "crypto",
                    "outcomes": [{"id": "yes", "label": "Yes"}], "closes_at": AT},
     "market_slugs/m-1": {"market_id": "m1"},
-    "activity/a1": {"kind": "forecast_placed", "market_id": "m1", "uid": OWNER, "created_at": AT},
     "leaderboards/all-all": {"period": "all", "category": "all", "rows": []},
     "reputation/alice": {"owner": OWNER, "score_ppm": 500_000},
     "forecasts/m1_alice": {"owner": OWNER, "market_id": "m1", "outcome": "yes", "amount": 5},
@@ -23,7 +22,7 @@ DOCS: dict[str, dict] = {
     "follows/alice_crypto": {"owner": OWNER, "category": "crypto"},
     "market_settlements/m1": {"market_id": "m1", "next_step": 0, "done": False},
 }
-PUBLIC = ("markets/m1", "market_slugs/m-1", "activity/a1", "leaderboards/all-all",
+PUBLIC = ("markets/m1", "market_slugs/m-1", "leaderboards/all-all",
           "reputation/alice")
 OWNED = ("forecasts/m1_alice", "forecast_commits/c1", "notifications/n1", "follows/alice_crypto")
 
