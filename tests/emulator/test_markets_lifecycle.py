@@ -206,3 +206,28 @@ def test_commit_inside_a_suspension_is_refunded_and_concurrent_resolutions_pay_o
     expected = {"fay": 1_070, "hal": 930} if winner == "yes" else {"fay": 900, "hal": 1_100}
     assert totals == expected
     assert reconcile(api, admin_uid)["ok"]
+
+
+def test_the_market_list_filters_sorts_and_pages(api, admin_uid):
+    late = create_market(api, admin_uid, "late-one", closes_in_s=3_600)
+    soon = create_market(api, admin_uid, "soon-one", closes_in_s=600, category="sports")
+    middle = create_market(api, admin_uid, "middle-one", closes_in_s=1_800)
+
+    def listed(**params) -> list[str]:
+        return [m["id"] for m in ok(api.call("GET", "list_markets", params=params))["items"]]
+
+    assert listed() == [middle["id"], soon["id"], late["id"]]                  # newest first
+    assert listed(sort="closing_soon") == [soon["id"], middle["id"], late["id"]]
+    assert listed(category="crypto", sort="closing_soon") == [middle["id"], late["id"]]
+    assert listed(category="sports", status="open") == [soon["id"]]
+    assert listed(status="resolved") == []
+    first = ok(api.call("GET", "list_markets", params={"limit": 2}))
+    rest = ok(api.call("GET", "list_markets", params={"limit": 2, "cursor": first["next_cursor"]}))
+    assert [m["id"] for m in first["items"] + rest["items"]] == listed()
+    # every filter and sort a client can combine answers (each needs its composite index)
+    for category in (None, "crypto"):
+        for status in (None, "open", "suspended", "closed", "resolved", "cancelled"):
+            for sort in ("newest", "closing_soon", "most_committed"):
+                params = {k: v for k, v in (("category", category), ("status", status),
+                                            ("sort", sort)) if v}
+                ok(api.call("GET", "list_markets", params=params))
