@@ -9,6 +9,8 @@ Routes:
   (404 when there is none).
 - `POST /_tasks/enqueue` {function, payload, task_name?, delay_s?}: local Cloud Tasks
   (dev/tasks_local.py), delivered back to `/<function>`; `GET /_tasks`: its counters.
+- `POST /_caches/forget`: drop this process's cached asset and book configurations (tests call
+  it after wiping the emulator).
 - `GET /`: what is mounted.
 
 Guarantees:
@@ -110,6 +112,8 @@ class Router:
                                  start_response)
         if path.startswith("/_tasks"):
             return self._tasks_api(Request(environ))(environ, start_response)
+        if path == "/_caches/forget" and environ.get("REQUEST_METHOD") == "POST":
+            return self._forget_caches()(environ, start_response)
         if path == "/openapi.json":
             return self._openapi()(environ, start_response)
         if path == "/":
@@ -126,6 +130,15 @@ class Router:
         inner["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
         inner["PATH_INFO"] = environ["PATH_INFO"][len(prefix):] or "/"
         return self.apps[name](inner, start_response)
+
+    def _forget_caches(self) -> Response:
+        """Tests wipe the emulator under a running server: drop what this process cached (asset
+        and book configurations are immutable in production, so only a wipe makes them stale)."""
+        from shared.store import assets, exchange
+
+        assets.forget_cache()
+        exchange.forget_cache()
+        return _json(200, {"success": True, "data": {"forgot": ["assets", "books"]}, "errors": []})
 
     def _openapi(self) -> Response:
         for path in self.openapi_files:

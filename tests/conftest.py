@@ -143,8 +143,18 @@ def api(server_url: str, emulator: FirestoreEmulator) -> Iterator[Api]:
 
 
 @pytest.fixture
-def clean_db(emulator: FirestoreEmulator) -> None:
+def clean_db(request: pytest.FixtureRequest, emulator: FirestoreEmulator) -> None:
     emulator.reset()
+    # The wiped documents may sit in caches: this process's, and the dev server's if it runs.
+    from shared.store import assets, exchange
+
+    assets.forget_cache()
+    exchange.forget_cache()
+    server = request.config.stash.get(DEV_SERVER, None)
+    if server is not None and server.process is not None:
+        import requests
+
+        requests.post(f"{server.url}/_caches/forget", timeout=10).raise_for_status()
 
 
 @pytest.fixture
