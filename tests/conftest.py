@@ -32,7 +32,7 @@ from dev.localstripe import LocalStripe
 from dev.localstripe import available as localstripe_available
 from tests.support.api import Api
 from tests.support.firestore_rest import FirestoreRest
-from tests.support.stack import DevServer, env_for, new_emulator
+from tests.support.stack import DevServer, env_for, new_emulator, wipe
 
 DEV_SERVER = pytest.StashKey[DevServer]()
 RECORDED_QUERIES = pytest.StashKey[tuple[Path, bool]]()  # (folder, made by this session)
@@ -144,17 +144,7 @@ def api(server_url: str, emulator: FirestoreEmulator) -> Iterator[Api]:
 
 @pytest.fixture
 def clean_db(request: pytest.FixtureRequest, emulator: FirestoreEmulator) -> None:
-    emulator.reset()
-    # The wiped documents may sit in caches: this process's, and the dev server's if it runs.
-    from shared.store import assets, exchange
-
-    assets.forget_cache()
-    exchange.forget_cache()
-    server = request.config.stash.get(DEV_SERVER, None)
-    if server is not None and server.process is not None:
-        import requests
-
-        requests.post(f"{server.url}/_caches/forget", timeout=10).raise_for_status()
+    wipe(emulator, request.config.stash.get(DEV_SERVER, None))
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ import requests
 
 from shared.domain.markets import ARRIVAL_GRACE
 from tests.support.api import Api
+from tests.support.stack import wipe
 
 from .fuzzing import (Fuzzer, Outcome, caller_for, identity_role, load, name_of, operations,
                       role_of)
@@ -35,7 +36,7 @@ EXAMPLES = int(os.environ.get("MINTBOOK_FUZZ_EXAMPLES", "12"))
 def fuzzed(stack, emulator) -> tuple[Outcome, list[str], dict]:
     from shared.services.bootstrap import ensure_platform
 
-    emulator.reset()
+    wipe(emulator, stack)
     ensure_platform()
     api = Api(stack.url, emulator.project)
     schema = load(stack.url)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from dev.simulation import Simulation
+from tests.support.stack import wipe
 
 STEPS = int(os.environ.get("MINTBOOK_SIM_STEPS", "200"))
 SEED = int(os.environ.get("MINTBOOK_SIM_SEED", "20261122"))
@@ -16,7 +17,7 @@ SEED = int(os.environ.get("MINTBOOK_SIM_SEED", "20261122"))
 def test_a_seeded_simulation_with_faults_ends_reconciled(stack, emulator):
     from shared.services.bootstrap import ensure_platform
 
-    emulator.reset()
+    wipe(emulator, stack)
     ensure_platform()
     result = Simulation(stack.url, emulator.project, SEED).run(STEPS)
     outcomes = result["outcomes"]

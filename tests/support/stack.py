@@ -77,3 +77,17 @@ class DevServer:
     def stop(self) -> None:
         if self.process is not None:
             stop_group(self.process)
+
+
+def wipe(emulator: FirestoreEmulator, server: DevServer | None) -> None:
+    """Delete every document, and what this process and the dev server cached of them (asset and
+    book configurations never change in production, so only a wipe makes those caches stale)."""
+    import requests
+
+    from shared.store import assets, exchange
+
+    emulator.reset()
+    assets.forget_cache()
+    exchange.forget_cache()
+    if server is not None and server.process is not None:
+        requests.post(f"{server.url}/_caches/forget", timeout=10).raise_for_status()
