@@ -1,8 +1,9 @@
 """Rate-limit counters held in Firestore, so every function instance sees the same count.
 
-One document per (bucket, caller, window), incremented blind and then read back: no
-transaction, so concurrent calls never contend; under a race the count can only be higher than
-exact, which errs on the side of the limit. Counters carry `expires_at` for a Firestore TTL
+One document per (bucket, caller, window), incremented blind: no transaction, so concurrent
+calls never contend. The commit answers the counter's value after the increment (the write
+result's transform result), so one round trip both counts and reads; each call sees the count
+its own increment made, so the limit is exact. Counters carry `expires_at` for a Firestore TTL
 policy to delete them.
 """
 from __future__ import annotations
@@ -26,5 +27,7 @@ def hit(bucket: str, caller: str) -> None:
     window = limit.window(now)
     ref = collection(RATE_LIMITS).document(derive_id(bucket, caller, str(window)))
     expires = datetime.fromtimestamp((window + 2) * limit.seconds, tz=timezone.utc)
-    ref.set({"count": firestore.Increment(1), "bucket": bucket, "expires_at": expires}, merge=True)
-    limit.check(bucket, int(ref.get(["count"]).get("count")), now)
+    result = ref.set({"count": firestore.Increment(1), "bucket": bucket, "expires_at": expires},
+                     merge=True)
+    [count] = result.transform_results  # the one transform: the increment
+    limit.check(bucket, int(count.integer_value), now)
