@@ -30,7 +30,7 @@ from shared.domain.users import User
 from shared.store import exchange as store
 from shared.store import ledger as ledger_store
 from shared.store.assets import get_asset
-from shared.store.idempotency import record, record_ref, replayed, run_idempotent
+from shared.store.idempotency import run_idempotent
 from shared.store.transactions import run_transaction
 from shared.store.users import record_audit
 
@@ -67,8 +67,7 @@ def accept(op: Operation, user: User, req: OrderRequest) -> str:
     try:
         req = with_price(config, req)
     except Rejected:  # no liquidity now; a retry of an order placed earlier still gets its order
-        stored = record_ref(op).get()
-        if stored.exists and replayed(op, stored.to_dict()) is not None:
+        if ledger_store.read(None, receipt_of=op).replay is not None:
             return order_id_of(op)
         raise
     check_order(config, req)
@@ -79,7 +78,7 @@ def accept(op: Operation, user: User, req: OrderRequest) -> str:
     escrow = store.escrow_account(config.id, asset)
 
     def work(txn: firestore.Transaction) -> dict:
-        read = ledger_store.read(txn, [account], operation=op)
+        read = ledger_store.read(txn, [account], receipt_of=op)
         if read.replay is not None:
             return read.replay
         available = read.accounts[account].available
@@ -91,13 +90,14 @@ def accept(op: Operation, user: User, req: OrderRequest) -> str:
         batch.hold(Transfer(id=order_id, debit_account_id=account, credit_account_id=escrow,
                             asset=asset, amount=held, type=TransferType.TRADE,
                             reference=order_id, pending=True))
-        ledger_store.write(txn, batch.result)
+        answer = {"order_id": order_id}
+        ledger_store.write(txn, batch.result, receipt=ledger_store.Receipt(op, answer))
         txn.create(store.ref(store.ORDERS, order_id), _order_doc(order_id, user.uid, req, held))
         txn.create(store.ref(store.COMMANDS, order_id), _command(
             config.id, CommandType.PLACE, user.uid, order_id,
             order=[order_id, user.uid, req.side.value, req.price, req.quantity, req.tif.value,
                    held if req.side is Side.BUY else 0]))
-        return record(txn, op, {"order_id": order_id})
+        return answer
 
     return run_transaction(work, serialize_on=[account])["order_id"]
 

@@ -2,8 +2,9 @@
 
 Guarantees:
 - The commit transaction reads only the user's account, the user's forecast in this market and
-  the idempotency record; it writes the hold (user -> one escrow shard, the shard credited blind),
-  the forecast and a commit record stamped with the server's commit time, nothing else. It never
+  the commit's own transfer (its receipt, if this is a replay); it writes the hold (user -> one
+  escrow shard, the shard credited blind) with the idempotent answer on its transfer, the
+  forecast and a commit record stamped with the server's commit time, nothing else. It never
   reads or writes the market document, so thousands of users can commit to one market at once
   without contending. (The feed's "forecast placed" entry is written by the trigger on the
   forecast's creation, shared/services/markets_social.py, outside this transaction.)
@@ -36,7 +37,6 @@ from shared.domain.users import User
 from shared.store import ledger as ledger_store
 from shared.store import markets as store
 from shared.store.client import collection
-from shared.store.idempotency import record
 from shared.store.pages import page
 from shared.store.transactions import run_transaction
 
@@ -61,7 +61,7 @@ def commit(op: Operation, user: User, market_id: str, outcome: str, amount: int)
     forecast_ref = collection(store.FORECASTS).document(store.forecast_id(market.id, user.uid))
 
     def work(txn: firestore.Transaction) -> dict:
-        read = ledger_store.read(txn, [account], other_paths=[forecast_ref.path], operation=op)
+        read = ledger_store.read(txn, [account], other_paths=[forecast_ref.path], receipt_of=op)
         if read.replay is not None:
             return read.replay
         current = read.others[forecast_ref.path]
@@ -70,7 +70,9 @@ def commit(op: Operation, user: User, market_id: str, outcome: str, amount: int)
         batch.hold(Transfer(id=op.id, debit_account_id=account, credit_account_id=escrow,
                             asset=market.asset, amount=amount, type=TransferType.COMMIT,
                             reference=market.id, pending=True))
-        ledger_store.write(txn, batch.result)
+        answer = _answer(op.id, market, snap.totals, state, amount, p,
+                         batch.account(account).available)
+        ledger_store.write(txn, batch.result, receipt=ledger_store.Receipt(op, answer))
         if current is None:
             txn.create(forecast_ref, _forecast_doc(market, user.uid, state))
         else:
@@ -79,8 +81,7 @@ def commit(op: Operation, user: User, market_id: str, outcome: str, amount: int)
                    {"market_id": market.id, "owner": user.uid, "outcome": outcome,
                     "amount": amount, "p_ppm": p, "state": "pending",
                     "committed_at": firestore.SERVER_TIMESTAMP})
-        return record(txn, op, _answer(op.id, market, snap.totals, state, amount, p,
-                                       batch.account(account).available))
+        return answer
 
     return run_transaction(work, serialize_on=[account], deadline_s=deadline)
 

@@ -2,8 +2,9 @@
 
 Guarantees:
 - A user-to-user transfer moves `amount` to the recipient and a fee of ceil(amount x fee rate) from
-  the sender to the fee account, in one transaction with one idempotency record; the sender pays
-  amount + fee, and the recipient receives exactly `amount` (less any receivable it repays).
+  the sender to the fee account, in one transaction whose transfer carries the idempotent answer
+  (its receipt); the sender pays amount + fee, and the recipient receives exactly `amount` (less
+  any receivable it repays).
 - The fee account is credited blind: no user transaction reads it.
 - An adjustment mints from (or burns to) issuance with a mandatory reason and an audit entry; a
   debit never overdraws the user; a mint never exceeds the asset's supply cap.
@@ -21,7 +22,7 @@ from shared.domain.money import fee_for, require_amount
 from shared.domain.users import User
 from shared.store import ledger as ledger_store
 from shared.store.assets import get_asset
-from shared.store.idempotency import record, run_idempotent
+from shared.store.idempotency import run_idempotent
 from shared.store.transactions import run_transaction
 from shared.store.users import record_audit, user_path
 
@@ -43,7 +44,7 @@ def send(op: Operation, sender: User, recipient: str, asset_code: str, amount: i
 
     def work(txn: firestore.Transaction) -> dict:
         read = ledger_store.read(txn, reads_for(debited=[source], credited=[target]),
-                                 other_paths=[user_path(recipient)], operation=op)
+                                 other_paths=[user_path(recipient)], receipt_of=op)
         if read.replay is not None:
             return read.replay
         if read.others[user_path(recipient)] is None:
@@ -56,10 +57,10 @@ def send(op: Operation, sender: User, recipient: str, asset_code: str, amount: i
             batch.transfer(Transfer(id=f"{op.id}.fee", debit_account_id=source,
                                     credit_account_id=fees, asset=asset.code, amount=fee,
                                     type=TransferType.FEE, reference=op.id))
-        ledger_store.write(txn, batch.result)
-        return record(txn, op, {"transfer_id": op.id, "asset": asset.code, "amount": amount,
-                                "fee": fee, "to": recipient,
-                                "available_after": batch.account(source).available})
+        answer = {"transfer_id": op.id, "asset": asset.code, "amount": amount, "fee": fee,
+                  "to": recipient, "available_after": batch.account(source).available}
+        ledger_store.write(txn, batch.result, receipt=ledger_store.Receipt(op, answer))
+        return answer
 
     return run_transaction(work, serialize_on=[source])
 

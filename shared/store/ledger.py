@@ -6,6 +6,9 @@ Guarantees:
   counters (and a `version` one higher); blind system accounts get increments only, so no user
   transaction ever reads or locks them; every transfer is created (a duplicate id fails the commit)
   and every journal entry is created with the commit's server timestamp.
+- A receipt (an operation's idempotent answer) rides on the transfer whose id is the operation id,
+  so the hot paths write no separate idempotency record: the transfer's existence and the answer
+  commit together by construction, and a replay reads the one document it would have created.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from shared.domain.ledger import BatchResult, Hold, HoldStatus, JournalEntry, Tr
 from shared.domain.idempotency import Operation
 
 from .client import collection, db
-from .idempotency import record_ref, replayed
+from .idempotency import record_fields, record_ref, replayed
 
 ACCOUNTS, HOLDS, TRANSFERS, JOURNAL = "accounts", "holds", "transfers", "journal"
 COUNTERS = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
@@ -35,16 +38,29 @@ class LedgerRead:
     replay: dict | None = None      # the stored answer when `operation` already committed
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """The answer to `operation`, stored on its transfer (see the module guarantees)."""
+    operation: Operation
+    response: dict
+
+
 def read(txn: firestore.Transaction | None, account_ids: Iterable[str] = (),
          hold_ids: Iterable[str] = (), transfer_ids: Iterable[str] = (),
-         other_paths: Iterable[str] = (), operation: Operation | None = None) -> LedgerRead:
+         other_paths: Iterable[str] = (), operation: Operation | None = None,
+         receipt_of: Operation | None = None) -> LedgerRead:
     """One get_all for everything; missing accounts read as empty, missing holds are absent.
 
     With `operation`, its idempotency record is read in the same round trip: `replay` is then
     the first answer (or IdempotencyConflict is raised) and the caller records its own answer.
+    `receipt_of` does the same for an operation whose receipt rides on transfers/{operation.id}
+    (the caller then writes with `receipt=`).
     """
     if operation is not None:
         other_paths = [record_ref(operation).path, *other_paths]
+    if receipt_of is not None:
+        transfer_ids = [receipt_of.id, *transfer_ids]
+    receipt_data: dict | None = None
     refs = ([collection(ACCOUNTS).document(i) for i in dict.fromkeys(account_ids)]
             + [collection(HOLDS).document(i) for i in dict.fromkeys(hold_ids)]
             + [collection(TRANSFERS).document(i) for i in dict.fromkeys(transfer_ids)]
@@ -63,10 +79,14 @@ def read(txn: firestore.Transaction | None, account_ids: Iterable[str] = (),
         elif kind == TRANSFERS and ref.path.count("/") == 1:
             if data is not None:
                 out.transfers[doc_id] = transfer_from(doc_id, data)
+                if receipt_of is not None and doc_id == receipt_of.id:
+                    receipt_data = data
         else:
             out.others[ref.path] = data
     if operation is not None:
         out.replay = replayed(operation, out.others[record_ref(operation).path])
+    if receipt_of is not None:
+        out.replay = replayed(receipt_of, receipt_data)
     return out
 
 
@@ -151,7 +171,7 @@ def journal_doc(e: JournalEntry, memo: str = "") -> dict:
     return doc
 
 
-def write(txn: firestore.Transaction, result: BatchResult) -> None:
+def write(txn: firestore.Transaction, result: BatchResult, receipt: Receipt | None = None) -> None:
     for account in result.accounts.values():
         txn.set(collection(ACCOUNTS).document(account.id), account_doc(account))
     for account_id, delta in result.blind.items():
@@ -162,7 +182,12 @@ def write(txn: firestore.Transaction, result: BatchResult) -> None:
             data["created_at"] = firestore.SERVER_TIMESTAMP
         txn.set(collection(HOLDS).document(hold.id), data, merge=True)
     memos = {t.id: t.memo for t in result.transfers}
+    if receipt is not None and receipt.operation.id not in memos:
+        raise AssertionError(f"no transfer {receipt.operation.id} to carry the receipt")
     for t in result.transfers:
-        txn.create(collection(TRANSFERS).document(t.id), transfer_doc(t))
+        doc = transfer_doc(t)
+        if receipt is not None and t.id == receipt.operation.id:
+            doc |= record_fields(receipt.operation, receipt.response)
+        txn.create(collection(TRANSFERS).document(t.id), doc)
     for entry in result.journal:
         txn.create(collection(JOURNAL).document(entry.id), journal_doc(entry, memos.get(entry.transfer_id, "")))
