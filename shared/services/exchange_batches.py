@@ -16,6 +16,7 @@ per-transaction limit is 500): past that it is halved, and the rest waits for th
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 from google.cloud import firestore
 
@@ -34,10 +35,15 @@ from shared.store.transactions import run_transaction
 DEPTH_LEVELS = 20
 
 
-def process(book_id: str, holder: str, epoch: int, command_ids: list[str]) -> int:
+class Processed(NamedTuple):
+    commands: int                # how many commands the batch applied
+    orders: tuple[str, ...]      # the orders whose documents it changed
+
+
+def process(book_id: str, holder: str, epoch: int, command_ids: list[str]) -> Processed:
     config = store.get_book(book_id)
 
-    def work(txn: firestore.Transaction) -> int:
+    def work(txn: firestore.Transaction) -> Processed:
         lease_ref, state_ref = store.ref(store.LEASES, book_id), store.ref(store.STATES, book_id)
         refs = [lease_ref, state_ref] + [store.ref(store.COMMANDS, i) for i in command_ids]
         snaps = {s.reference.path: s for s in db().get_all(refs, transaction=txn)}
@@ -60,7 +66,7 @@ def process(book_id: str, holder: str, epoch: int, command_ids: list[str]) -> in
             batch = _settled(config, read, out)
         sequenced = int((state or {}).get("sequenced", 0))
         _write(txn, config, book, out, batch, read, candle_paths, sequenced, holder)
-        return len(out.applied)
+        return Processed(len(out.applied), (*out.touched, *out.rejected))
 
     return run_transaction(work, serialize_on=[f"book:{book_id}"], deadline_s=20.0)
 

@@ -37,6 +37,7 @@ from shared.store.users import record_audit
 from . import exchange_sequencer as sequencer
 
 WAIT_S = 1.5
+POLL_S = 0.2
 
 
 def create_book(op: Operation, admin: User, config: BookConfig) -> dict:
@@ -147,14 +148,15 @@ def _accept(op: Operation, book_id: str, kind: CommandType, uid: str, order_id: 
 
 
 def wait_for(order_id: str, wait_s: float = WAIT_S) -> dict:
-    """The order as it stands once the sequencer has seen it, or after `wait_s` at most."""
+    """The order as it stands once the sequencer has seen it, or after `wait_s` at most. The
+    order is read when this process's sequencer reports it done, or every POLL_S (another
+    process may have sequenced it)."""
     deadline = time.monotonic() + wait_s
     while True:
+        sequencer.progress.wait(order_id, timeout=max(min(POLL_S, deadline - time.monotonic()), 0))
         data = store.ref(store.ORDERS, order_id).get().to_dict()
-        if data["status"] != "pending" or time.monotonic() > deadline:
+        if data["status"] != "pending" or time.monotonic() >= deadline:
             return order_view(data)
-        with sequencer.progress:
-            sequencer.progress.wait(timeout=0.2)
 
 
 def order_view(data: dict) -> dict:

@@ -27,6 +27,8 @@ import os
 import threading
 import time
 import uuid
+from collections import OrderedDict
+from typing import Iterable
 
 from google.cloud import firestore
 
@@ -49,11 +51,21 @@ def acquire(book_id: str, holder: str) -> int | None:
     """The new epoch if this holder now holds the book; None if another live holder does."""
     lease_ref = store.ref(store.LEASES, book_id)
 
+    def held_by_another(data: dict) -> bool:
+        return data.get("holder") not in (None, holder) and data.get("expires", 0) > time.time()
+
+    # A plain read first: a transaction would lock the lease, which the holder's every batch
+    # reads and renews, so a busy book's wake-ups would stall its sequencer. If this read is
+    # stale and the holder has just released, the holder's own last look after releasing
+    # (run) still finds what this caller accepted.
+    if held_by_another(lease_ref.get().to_dict() or {}):
+        return None
+
     def work(txn: firestore.Transaction) -> int | None:
         snap = lease_ref.get(transaction=txn)
         data = snap.to_dict() if snap.exists else {}
         now = time.time()
-        if data.get("holder") not in (None, holder) and data.get("expires", 0) > now:
+        if held_by_another(data):
             return None
         epoch = int(data.get("epoch", 0)) + 1
         txn.set(lease_ref, {"holder": holder, "epoch": epoch, "expires": now + store.LEASE_S,
@@ -90,10 +102,10 @@ def run(book_id: str, holder: str | None = None, max_batches: int = 40) -> dict:
                 ids = store.pending_command_ids(book_id, BATCH_SIZE)
                 if not ids:
                     break
-                processed += exchange_batches.process(book_id, holder, epoch, ids)
+                done = exchange_batches.process(book_id, holder, epoch, ids)
+                processed += done.commands
                 batches += 1
-                with progress:
-                    progress.notify_all()
+                progress.announce(done.orders)
         except Conflict as err:
             if err.code == "lease_lost":
                 return {"book": book_id, "status": "lease_lost", "processed": processed}
@@ -124,10 +136,33 @@ class _Local:
             return self.wanted
 
 
+class _Progress:
+    """The orders whose results this process's batches committed, so that a waiting placer reads
+    its order once, when it changed, instead of at every batch; an order another process
+    sequences is still seen by the waiter's slow poll. Remembers the latest MAX orders."""
+
+    MAX = 10_000
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._orders: OrderedDict[str, None] = OrderedDict()
+
+    def announce(self, order_ids: Iterable[str]) -> None:
+        with self._changed:
+            for order_id in order_ids:
+                self._orders[order_id] = None
+            while len(self._orders) > self.MAX:
+                self._orders.popitem(last=False)
+            self._changed.notify_all()
+
+    def wait(self, order_id: str, timeout: float) -> bool:
+        """True once a local batch committed a result for `order_id`; False after `timeout`."""
+        with self._changed:
+            return self._changed.wait_for(lambda: order_id in self._orders, timeout)
+
+
 _local: dict[str, _Local] = {}
-# Notified after every batch this process commits, so local waiters look at once instead of
-# polling on a timer; orders matched by another process are still seen by the waiters' polls.
-progress = threading.Condition()
+progress = _Progress()
 _local_guard = threading.Lock()
 
 
