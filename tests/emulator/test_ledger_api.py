@@ -142,6 +142,18 @@ def test_admin_ledger_stats_show_supply(api, admin_uid):
     assert {"asset": "CHIP", "supply": 20_000, "cap": None} in stats["supply"]
 
 
+def test_anyone_lists_every_asset_with_its_decimals_and_cap(api, admin_uid):
+    # given an admin lists a capped creator token beside the platform chip
+    body = {"code": "GOLD", "name": "Gold creator", "decimals": 0, "kind": "creator",
+            "supply_cap": 1_000_000}
+    ok(api.call("POST", "admin_create_asset", admin_uid, idempotency_key=key(), json=body))
+    # when an anonymous visitor lists the assets
+    items = {a["code"]: a for a in ok(api.call("GET", "list_assets"))["items"]}
+    # then both are there, with what a client needs to display amounts
+    assert items["GOLD"]["decimals"] == 0 and items["GOLD"]["supply_cap"] == 1_000_000
+    assert items["CHIP"]["decimals"] == 2 and items["CHIP"]["supply_cap"] is None
+
+
 def test_roles_follow_rank(api, admin_uid):
     api.call("GET", "get_me", admin_uid)
     api.call("GET", "get_me", "ann")

@@ -231,3 +231,17 @@ def test_the_market_list_filters_sorts_and_pages(api, admin_uid):
                 params = {k: v for k, v in (("category", category), ("status", status),
                                             ("sort", sort)) if v}
                 ok(api.call("GET", "list_markets", params=params))
+
+
+def test_admins_see_the_markets_past_close_that_still_need_resolving(api, admin_uid):
+    # given a market already past its close, one still open, and one past close but resolved
+    waiting = create_market(api, admin_uid, "awaiting-result", closes_in_s=1)
+    create_market(api, admin_uid, "still-open", closes_in_s=3_600)
+    done = create_market(api, admin_uid, "already-resolved", closes_in_s=1)
+    wait_past_close(done)
+    ok(resolve(api, admin_uid, done["id"], "yes"))
+    # when an admin asks which markets need resolving
+    answer = ok(api.call("GET", "admin_markets_needing_resolution", admin_uid))
+    # then only the closed, unresolved one is listed, and users may not ask
+    assert [m["id"] for m in answer["items"]] == [waiting["id"]]
+    error(api.call("GET", "admin_markets_needing_resolution", "ivy"), 403, "role_required")
