@@ -3,8 +3,9 @@
 Guarantees:
 - The commit transaction reads only the user's account, the user's forecast in this market and
   the commit's own transfer (its receipt, if this is a replay); it writes the hold (user -> one
-  escrow shard, the shard credited blind) with the idempotent answer on its transfer, the
-  forecast and a commit record stamped with the server's commit time, nothing else. It never
+  escrow shard, the shard credited blind) with the idempotent answer on its transfer, and the
+  forecast, nothing else. The hold is the commit's record: it carries the market, the outcome
+  and the implied probability, and its `created_at` is the server's commit time. It never
   reads or writes the market document, so thousands of users can commit to one market at once
   without contending. (The feed's "forecast placed" entry is written by the trigger on the
   forecast's creation, shared/services/markets_social.py, outside this transaction.)
@@ -72,15 +73,13 @@ def commit(op: Operation, user: User, market_id: str, outcome: str, amount: int)
                             reference=market.id, pending=True))
         answer = _answer(op.id, market, snap.totals, state, amount, p,
                          batch.account(account).available)
-        ledger_store.write(txn, batch.result, receipt=ledger_store.Receipt(op, answer))
+        ledger_store.write(txn, batch.result, receipt=ledger_store.Receipt(op, answer),
+                           hold_facts={op.id: {"market_id": market.id, "outcome": outcome,
+                                               "p_ppm": p}})
         if current is None:
             txn.create(forecast_ref, _forecast_doc(market, user.uid, state))
         else:
             txn.update(forecast_ref, _raised(state))
-        txn.create(collection(store.COMMITS).document(op.id),
-                   {"market_id": market.id, "owner": user.uid, "outcome": outcome,
-                    "amount": amount, "p_ppm": p, "state": "pending",
-                    "committed_at": firestore.SERVER_TIMESTAMP})
         return answer
 
     return run_transaction(work, serialize_on=[account], deadline_s=deadline)

@@ -89,23 +89,19 @@ def _holds(txn: firestore.Transaction, market: Market, step: dict) -> None:
     batch = LedgerBatch(read.accounts, read.holds)
     for u in users:
         for h in u["holds"]:
-            _settle_hold(txn, batch, h["hold_id"], h["action"])
+            _settle_hold(batch, h["hold_id"], h["action"])
         _record_result(txn, market, u)
     ledger_store.write(txn, batch.result)
 
 
-def _settle_hold(txn: firestore.Transaction, batch: LedgerBatch, hold_id: str, action: str) -> None:
-    try:
-        hold = batch.hold_state(hold_id)
-    except KeyError:
-        return  # a commit record whose transaction never committed has no hold
+def _settle_hold(batch: LedgerBatch, hold_id: str, action: str) -> None:
+    """Post or void what the commit's hold has left; settling it again changes nothing."""
+    hold = batch.hold_state(hold_id)
     if hold.status is HoldStatus.PENDING:
         if action == "post":
             batch.post(derive_id("post", hold_id), hold_id, hold.remaining, final=True)
         else:
             batch.void(derive_id("void", hold_id), hold_id)
-    state = "posted" if action == "post" else "voided"
-    txn.set(collection(store.COMMITS).document(hold_id), {"state": state}, merge=True)
 
 
 def _record_result(txn: firestore.Transaction, market: Market, u: dict) -> None:
@@ -168,13 +164,11 @@ def _payouts(txn: firestore.Transaction, market: Market, step: dict) -> None:
 def _finish(txn: firestore.Transaction, market: Market, step: dict) -> None:
     pending = step["pending"]
     if pending:
-        owners = [collection(store.COMMITS).document(h).get(transaction=txn).get("owner")
-                  for h in pending]
-        read = ledger_store.read(txn, [user_account_id(o, market.asset) for o in owners],
-                                 hold_ids=pending)
-        batch = LedgerBatch(read.accounts, read.holds)
+        holds = ledger_store.read(txn, hold_ids=pending).holds
+        accounts = ledger_store.read(txn, sorted({h.debit_account_id for h in holds.values()}))
+        batch = LedgerBatch(accounts.accounts, holds)
         for hold_id in pending:
-            _settle_hold(txn, batch, hold_id, "void")
+            _settle_hold(batch, hold_id, "void")
         ledger_store.write(txn, batch.result)
     txn.update(collection(store.MARKETS).document(market.id),
                {"settlement.state": "settled",

@@ -171,7 +171,10 @@ def journal_doc(e: JournalEntry, memo: str = "") -> dict:
     return doc
 
 
-def write(txn: firestore.Transaction, result: BatchResult, receipt: Receipt | None = None) -> None:
+def write(txn: firestore.Transaction, result: BatchResult, receipt: Receipt | None = None,
+          hold_facts: dict[str, dict] | None = None) -> None:
+    """`hold_facts`: fields a caller attaches to a hold it creates, written once with it (a
+    forecast commit's market, outcome and implied probability), so the hold is its record."""
     for account in result.accounts.values():
         txn.set(collection(ACCOUNTS).document(account.id), account_doc(account))
     for account_id, delta in result.blind.items():
@@ -180,6 +183,7 @@ def write(txn: firestore.Transaction, result: BatchResult, receipt: Receipt | No
         data = hold_doc(hold)
         if hold.version == 0:
             data["created_at"] = firestore.SERVER_TIMESTAMP
+            data |= (hold_facts or {}).get(hold.id, {})
         txn.set(collection(HOLDS).document(hold.id), data, merge=True)
     memos = {t.id: t.memo for t in result.transfers}
     if receipt is not None and receipt.operation.id not in memos:

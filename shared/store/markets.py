@@ -23,7 +23,8 @@ from .client import collection, db
 from .ledger import ACCOUNTS
 
 MARKETS, SLUGS, FORECASTS = "markets", "market_slugs", "forecasts"
-COMMITS, SETTLEMENTS, STEPS = "forecast_commits", "market_settlements", "steps"
+SETTLEMENTS, STEPS = "market_settlements", "steps"
+HOLDS = "holds"  # a commit's record is its hold (shared/services/markets_forecasts.py)
 REPUTATION, REPUTATION_EVENTS = "reputation", "reputation_events"
 SNAPSHOT_TTL_S = 2.0
 
@@ -128,19 +129,19 @@ def forget_snapshots() -> None:
 
 
 def commit_records(market_id: str) -> list[CommitRecord]:
-    query = collection(COMMITS).where(filter=FieldFilter("market_id", "==", market_id))
+    query = collection(HOLDS).where(filter=FieldFilter("market_id", "==", market_id))
     out = []
     for s in query.stream():
         d = s.to_dict()
         out.append(CommitRecord(hold_id=s.id, uid=d["owner"], outcome=d["outcome"],
                                 amount=int(d["amount"]), p_ppm=int(d["p_ppm"]),
-                                committed_at=d["committed_at"]))
+                                committed_at=d["created_at"]))
     return out
 
 
 def pending_commit_ids(market_id: str) -> list[str]:
-    query = (collection(COMMITS).where(filter=FieldFilter("market_id", "==", market_id))
-             .where(filter=FieldFilter("state", "==", "pending")))
+    query = (collection(HOLDS).where(filter=FieldFilter("market_id", "==", market_id))
+             .where(filter=FieldFilter("status", "==", "pending")))
     return [s.id for s in query.stream()]
 
 

@@ -17,14 +17,13 @@ DOCS: dict[str, dict] = {
     "leaderboards/all-all": {"period": "all", "category": "all", "rows": []},
     "reputation/alice": {"owner": OWNER, "score_ppm": 500_000},
     "forecasts/m1_alice": {"owner": OWNER, "market_id": "m1", "outcome": "yes", "amount": 5},
-    "forecast_commits/c1": {"owner": OWNER, "market_id": "m1", "amount": 5, "state": "pending"},
     "notifications/n1": {"owner": OWNER, "kind": "market_resolved", "read": False},
     "follows/alice_crypto": {"owner": OWNER, "category": "crypto"},
     "market_settlements/m1": {"market_id": "m1", "next_step": 0, "done": False},
 }
 PUBLIC = ("markets/m1", "market_slugs/m-1", "leaderboards/all-all",
           "reputation/alice")
-OWNED = ("forecasts/m1_alice", "forecast_commits/c1", "notifications/n1", "follows/alice_crypto")
+OWNED = ("forecasts/m1_alice", "notifications/n1", "follows/alice_crypto")
 
 
 @pytest.mark.parametrize("path", PUBLIC)
