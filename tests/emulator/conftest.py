@@ -14,3 +14,13 @@ def ledger(clean_db) -> None:
 @pytest.fixture
 def admin_uid() -> str:
     return "demo-admin"  # made superadmin on first sign-in (MINTBOOK_BOOTSTRAP_ADMINS)
+
+
+@pytest.fixture(scope="session")
+def sui_sdk(tmp_path_factory: pytest.TempPathFactory):
+    """The official Sui SDK, signing as a wallet does (tests/support/sui_sdk.py)."""
+    from tests.support.sui_sdk import SuiSdk
+
+    sdk = SuiSdk(tmp_path_factory.mktemp("sui-sdk"))
+    yield sdk
+    sdk.close()

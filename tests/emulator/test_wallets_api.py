@@ -1,8 +1,8 @@
-"""Wallet sign-in and linked wallets through the dev server, with real pynacl keys."""
+"""Wallet sign-in and linked wallets through the dev server: Solana keys and signatures from
+pynacl, Sui addresses and signatures from the official @mysten/sui SDK."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import secrets
 
@@ -12,10 +12,18 @@ import requests
 from nacl.signing import SigningKey
 
 from tests.support.firestore_rest import OWNER
+from tests.support.sui_sdk import SuiSdk
 
 from .helpers import balance, error, key, ok, reconcile
 
 pytestmark = pytest.mark.usefixtures("ledger")
+SUI: SuiSdk | None = None  # the session's SDK signer, set for every test by `sui_wallets`
+
+
+@pytest.fixture(autouse=True)
+def sui_wallets(sui_sdk: SuiSdk) -> None:
+    global SUI
+    SUI = sui_sdk
 
 
 def solana(k: SigningKey) -> str:
@@ -23,23 +31,15 @@ def solana(k: SigningKey) -> str:
 
 
 def sui(k: SigningKey) -> str:
-    return "0x" + hashlib.blake2b(b"\x00" + bytes(k.verify_key), digest_size=32).hexdigest()
-
-
-def uleb(n: int) -> bytes:
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    return bytes(out + bytes([n]))
+    assert SUI is not None
+    return SUI.address(bytes(k).hex())  # bytes(k) is the key's 32-byte seed
 
 
 def sign(chain: str, k: SigningKey, message: str) -> str:
-    raw = message.encode()
     if chain == "solana":
-        return base58.b58encode(k.sign(raw).signature).decode()
-    digest = hashlib.blake2b(bytes([3, 0, 0]) + uleb(len(raw)) + raw, digest_size=32).digest()
-    return base64.b64encode(b"\x00" + k.sign(digest).signature + bytes(k.verify_key)).decode()
+        return base58.b58encode(k.sign(message.encode()).signature).decode()
+    assert SUI is not None
+    return SUI.sign(bytes(k).hex(), message)
 
 
 ADDRESS = {"solana": solana, "sui": sui}
