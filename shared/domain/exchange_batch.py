@@ -5,9 +5,11 @@ Guarantees:
   exactly one result, and the outcome names every order whose state changed.
 - Settlement of a fill, all from holds and the book's escrow, per asset conserving every unit:
   the buyer's quote hold posts notional + buyer fee into escrow and the seller's base hold posts
-  the quantity; escrow pays the base to the buyer, notional - seller fee to the seller and both
-  fees to the fee account. Escrow is read (it is debited); the fee account is credited blind.
-- An order that is done (filled, cancelled, rejected) releases what its hold has left.
+  the quantity; escrow pays the base to the buyer and notional - seller fee to the seller. The
+  batch's fees go from escrow to the fee account in one transfer (each fill's share is on its
+  fill documents). Escrow is read (it is debited); the fee account is credited blind.
+- An order that is done (filled, cancelled, rejected) releases what its hold has left: with its
+  last fill's post when it filled in this batch (one transfer, not two), else by a void.
 - Transfer ids derive from the book and the fill's sequence number, so re-running a batch that
   committed cannot post twice (the ids exist), and one that did not commit posts the same ids.
 """
@@ -42,9 +44,9 @@ class Outcome:
     applied: list[Command] = field(default_factory=list)                   # in order
 
 
-# Firestore commits at most 500 writes. A fill costs about 20 (five transfers with their journal
-# entries, the trade, two fills, orders), so a batch stops taking commands past this many fills;
-# the sequencer then checks the exact count (write_count) and halves the batch while it exceeds
+# Firestore commits at most 500 writes. A fill costs about 20 (four transfers with their journal
+# entries, the trade, two fills, both orders and holds), so a batch stops taking commands past
+# this many fills; the sequencer then checks the exact count (write_count) and halves the batch while it exceeds
 # MAX_WRITES. One order fills at most MAX_FILLS_PER_ORDER (book.py) makers, so it always fits.
 MAX_FILLS_PER_BATCH = 20
 MAX_WRITES = 480
@@ -116,10 +118,19 @@ def escrow(config: BookConfig, asset: str) -> str:
 
 
 def settle(batch: LedgerBatch, config: BookConfig, out: Outcome) -> None:
-    for fill, taker, maker in out.fills:
-        _settle_fill(batch, config, fill, taker, maker)
     done = {oid for oid, o in out.touched.items()
             if o.status in (OrderStatus.FILLED, OrderStatus.CANCELLED)} | set(out.rejected)
+    last_fill = {oid: n for n, (_, taker, maker) in enumerate(out.fills)
+                 for oid in (taker.id, maker.id)}
+    fees = 0
+    for n, (fill, taker, maker) in enumerate(out.fills):
+        final = {oid for oid in (taker.id, maker.id) if oid in done and last_fill[oid] == n}
+        fees += _settle_fill(batch, config, fill, taker, maker, final)
+    if fees:
+        batch.transfer(Transfer(f"{config.id}.{out.fills[0][0].seq}.fees",
+                                escrow(config, config.quote),
+                                system_account_id(SystemAccount.FEES, config.quote), config.quote,
+                                fees, TransferType.FEE, reference=config.id))
     for oid in sorted(done):
         if batch.hold_state(oid).remaining > 0:
             batch.void(f"{oid}.release", oid)
@@ -129,26 +140,25 @@ def settle(batch: LedgerBatch, config: BookConfig, out: Outcome) -> None:
 
 
 def _settle_fill(batch: LedgerBatch, config: BookConfig, fill: Fill, taker: Order,
-                 maker: Order) -> None:
+                 maker: Order, final: set[str]) -> int:
+    """Post both holds and pay both sides; the fill's fees (returned) stay in escrow for now.
+    Orders in `final` are done and this is their last fill: their posts release the rest."""
     taker_buys = fill.taker_side is Side.BUY
     buyer, seller = (taker, maker) if taker_buys else (maker, taker)
     buyer_fee, seller_fee = ((fill.taker_fee, fill.maker_fee) if taker_buys
                              else (fill.maker_fee, fill.taker_fee))
     fid = f"{config.id}.{fill.seq}"
     notional = fill.price * fill.quantity
-    base_escrow, quote_escrow = escrow(config, config.base), escrow(config, config.quote)
-    batch.post(f"{fid}.buy", buyer.id, notional + buyer_fee)
-    batch.post(f"{fid}.sell", seller.id, fill.quantity)
-    batch.transfer(Transfer(f"{fid}.base", base_escrow, user_account_id(buyer.owner, config.base),
-                            config.base, fill.quantity, TransferType.TRADE, reference=fid))
+    batch.post(f"{fid}.buy", buyer.id, notional + buyer_fee, final=buyer.id in final)
+    batch.post(f"{fid}.sell", seller.id, fill.quantity, final=seller.id in final)
+    batch.transfer(Transfer(f"{fid}.base", escrow(config, config.base),
+                            user_account_id(buyer.owner, config.base), config.base,
+                            fill.quantity, TransferType.TRADE, reference=fid))
     if notional > seller_fee:
-        batch.transfer(Transfer(f"{fid}.quote", quote_escrow,
+        batch.transfer(Transfer(f"{fid}.quote", escrow(config, config.quote),
                                 user_account_id(seller.owner, config.quote), config.quote,
                                 notional - seller_fee, TransferType.TRADE, reference=fid))
-    if buyer_fee + seller_fee:
-        batch.transfer(Transfer(f"{fid}.fee", quote_escrow,
-                                system_account_id(SystemAccount.FEES, config.quote), config.quote,
-                                buyer_fee + seller_fee, TransferType.FEE, reference=fid))
+    return buyer_fee + seller_fee
 
 
 CANDLE_SECONDS = {"1m": 60, "1h": 3600, "1d": 86400}
