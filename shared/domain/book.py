@@ -55,12 +55,13 @@ class OrderStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-_INDEX = {Side.BUY: 0, Side.SELL: 1}
 _GTC, _FOK = TimeInForce.GTC, TimeInForce.FOK
 _OPEN, _PARTIAL = OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED
 _FILLED, _CANCELLED = OrderStatus.FILLED, OrderStatus.CANCELLED
 _BUY = Side.BUY
 _SIGN = (-1, 1)  # keys: -price for bids, +price for asks; the smallest key is the best price
+# A side's index into the per-side tuples is `0 if side is _BUY else 1`: on the hot path that
+# costs less than a lookup in a {side: index} map.
 
 
 def ceil_div(numerator: int, denominator: int) -> int:
@@ -79,9 +80,11 @@ def affordable(funds: int, notional: int, fee_basis: int, price: int, rate_bps: 
     `price`, paying notional + ceil(fee basis / BPS) out of `funds`."""
     budget = funds - notional
     q = (budget * BPS - fee_basis) // (price * (BPS + rate_bps))
-    while q > 0 and q * price + ceil_div(fee_basis + q * price * rate_bps, BPS) > budget:
+    # What q more would cost: q * price + ceil_div(fee basis after q, BPS), with ceil_div and
+    # max() written out, because this runs for every fill of a market buy.
+    while q > 0 and q * price - (-(fee_basis + q * price * rate_bps) // BPS) > budget:
         q -= 1
-    return max(q, 0)
+    return q if q > 0 else 0
 
 
 @dataclass(slots=True, eq=False)
@@ -117,16 +120,21 @@ class Fill(NamedTuple):
     maker_fee: int
 
 
+# A NamedTuple's generated __new__ is a Python function that only packs its arguments and that
+# a class call runs in a nested interpreter; tuple.__new__(Fill, fields) builds the same Fill
+# in C, which matters at one per fill.
+_new_fill = tuple.__new__
+
+
 class Result:
-    """What one submit did. A plain slotted class: one is built per order on the hot path."""
+    """What one submit did. Slotted, and filled in by submit rather than by an __init__: one
+    is built per order on the hot path, and calling an __init__ makes that half as slow again."""
 
     __slots__ = ("order", "fills", "makers", "cancelled")
-
-    def __init__(self, order: Order) -> None:
-        self.order = order
-        self.fills: list[Fill] = []
-        self.makers: dict[str, Order] = {}     # resting orders this submit touched
-        self.cancelled: list[Order] = []       # resting orders cancelled (self-trade)
+    order: Order
+    fills: list[Fill]
+    makers: dict[str, Order]     # resting orders this submit touched
+    cancelled: list[Order]       # resting orders cancelled (self-trade)
 
 
 class Estimate(NamedTuple):
@@ -159,7 +167,9 @@ class Book:
         self._validate(order)
         self.order_seq += 1
         order.seq = self.order_seq
-        result = Result(order)
+        result = Result()
+        result.order, result.fills = order, []
+        result.makers, result.cancelled = {}, []
         tif = order.tif
         if tif is _FOK and self.walk(order).quantity < order.quantity:
             order.status, order.reason = _CANCELLED, "fok_unfillable"
@@ -180,9 +190,9 @@ class Book:
         order = self.orders.pop(order_id, None)
         if order is None:
             return None
-        s = _INDEX[order.side]
-        self._live[s][_SIGN[s] * order.price] -= order.remaining
-        order.status, order.reason = OrderStatus.CANCELLED, reason
+        s = 0 if order.side is _BUY else 1
+        self._live[s][_SIGN[s] * order.price] -= order.quantity - order.filled
+        order.status, order.reason = _CANCELLED, reason
         return order
 
     def cancel_owner(self, owner: str) -> list[Order]:
@@ -192,40 +202,53 @@ class Book:
     # -- reads ---------------------------------------------------------------------------
 
     def best(self, side: Side) -> int | None:
-        s = _INDEX[side]
+        s = 0 if side is _BUY else 1
         key = self._best_key(s)
         return None if key is None else key * _SIGN[s]
 
     def depth(self, side: Side, levels: int) -> list[tuple[int, int]]:
         """(price, live quantity) of the best `levels` price levels of `side`, best first."""
-        s = _INDEX[side]
+        s = 0 if side is _BUY else 1
         live = self._live[s]
         keys = sorted(k for k, q in live.items() if q > 0)[:levels]
         return [(k * _SIGN[s], live[k]) for k in keys]
 
     def walk(self, order: Order) -> Estimate:
         """What `order` would fill now as a taker, without changing anything (FOK, estimates)."""
-        other = 1 - _INDEX[order.side]
+        buying = order.side is _BUY
+        other = 1 if buying else 0
         sign = _SIGN[other]
+        limit_key = sign * order.price
+        live, levels, rate = self._live[other], self._levels[other], self.taker_bps
         filled = notional = basis = fills = 0
-        for key in sorted(k for k, q in self._live[other].items() if q > 0):
-            if key > sign * order.price or filled == order.quantity:
+        # Levels best first, popped from a copy of the heap as the walk reaches them: a walk
+        # usually ends within a level or two, so sorting every level would be wasted work.
+        keys = self._heaps[other][:]
+        while keys and filled < order.quantity:
+            key = heappop(keys)
+            if key > limit_key:
                 break
+            if live[key] <= 0:
+                continue
             price = key * sign
-            for maker in self._levels[other][key]:
-                if maker.status is OrderStatus.CANCELLED or maker.owner == order.owner:
+            for maker in levels[key]:
+                if maker.status is _CANCELLED or maker.owner == order.owner:
                     continue
                 if fills == MAX_FILLS_PER_ORDER:
                     break
-                q = min(order.quantity - filled, maker.remaining)
-                if order.side is Side.BUY:
-                    q = min(q, affordable(order.funds, notional, basis, price, self.taker_bps))
+                q, left = order.quantity - filled, maker.quantity - maker.filled
+                if left < q:  # not min(): see _quantity
+                    q = left
+                if buying:
+                    most = affordable(order.funds, notional, basis, price, rate)
+                    if most < q:
+                        q = most
                 if q == 0:
                     break
                 filled, notional, fills = filled + q, notional + q * price, fills + 1
-                basis += q * price * self.taker_bps
-            if order.side is Side.BUY and filled < order.quantity and \
-                    affordable(order.funds, notional, basis, price, self.taker_bps) == 0:
+                basis += q * price * rate
+            if buying and filled < order.quantity and \
+                    affordable(order.funds, notional, basis, price, rate) == 0:
                 break
         return Estimate(filled, notional, ceil_div(basis, BPS))
 
@@ -237,24 +260,23 @@ class Book:
         if order.quantity <= 0 or order.price <= 0:
             raise InvalidInput("price and quantity must be positive", field="quantity")
         if order.side is _BUY:
-            # A resting buy must be able to pay for all of itself; a market buy needs some funds.
+            # A resting buy must be able to pay for all of itself (so as a taker its funds never
+            # bind: see _quantity); a market buy needs some funds.
             need = buy_funds(order.quantity, order.price, self.taker_bps) \
-                if order.tif is TimeInForce.GTC else 1
+                if order.tif is _GTC else 1
             if order.funds < need:
                 raise InvalidInput("a buy needs funds for its notional and fee", field="funds",
                                    code="insufficient_order_funds")
 
     def _match(self, order: Order, result: Result) -> None:
-        other = 1 - _INDEX[order.side]
-        sign = _SIGN[other]
-        limit_key = sign * order.price
-        levels, live, heap = self._levels[other], self._live[other], self._heaps[other]
-        fills, makers = result.fills, result.makers
+        other = 1 if order.side is _BUY else 0
+        heap, live = self._heaps[other], self._live[other]
+        limit_key = _SIGN[other] * order.price
         while order.filled < order.quantity:
             key = heap[0] if heap and live[heap[0]] > 0 else self._best_key(other)
             if key is None or key > limit_key:
                 return
-            queue = levels[key]
+            queue = self._levels[other][key]
             maker = queue[0]
             if maker.status is _CANCELLED:
                 queue.popleft()
@@ -263,10 +285,11 @@ class Book:
                 self.cancel(maker.id, "self_trade")
                 result.cancelled.append(maker)
                 continue
+            fills = result.fills
             if len(fills) == MAX_FILLS_PER_ORDER:  # it would fill again: stop, cancel the rest
                 order.reason = "max_fills"
                 return
-            price = key * sign
+            price = maker.price
             q = self._quantity(order, maker, price)
             if q == 0:
                 order.reason = "funds_exhausted"
@@ -275,9 +298,9 @@ class Book:
             taker_fee = self._charge(order, q, notional, self.taker_bps)
             maker_fee = self._charge(maker, q, notional, self.maker_bps)
             self.fill_seq += 1
-            fills.append(Fill(self.fill_seq, order.id, maker.id, order.side, price, q,
-                              taker_fee, maker_fee))
-            makers[maker.id] = maker
+            fills.append(_new_fill(Fill, (self.fill_seq, order.id, maker.id, order.side, price, q,
+                                          taker_fee, maker_fee)))
+            result.makers[maker.id] = maker
             live[key] -= q
             if maker.filled == maker.quantity:
                 queue.popleft()
@@ -288,11 +311,19 @@ class Book:
 
     def _quantity(self, taker: Order, maker: Order, price: int) -> int:
         """A resting buy always affords its own remainder (it holds buy_funds, and maker fees
-        are lower), so only a buying taker's funds can limit a fill."""
-        q = min(taker.quantity - taker.filled, maker.quantity - maker.filled)
-        if taker.side is _BUY:
-            return min(q, affordable(taker.funds, taker.notional, taker.fee_basis, price,
-                                     self.taker_bps))
+        are lower), so only a buying taker's funds can limit a fill. A GTC buy holds buy_funds
+        too, for all of itself at its limit and the taker rate, and it takes at or below its
+        limit: only an IOC or FOK buy, which may hold less, can run out."""
+        # The smallest of the limits, compared by hand: a min() call (it parses keyword
+        # arguments) costs more than the rest of this method, which runs once per fill.
+        q = taker.quantity - taker.filled
+        left = maker.quantity - maker.filled
+        if left < q:
+            q = left
+        if taker.side is _BUY and taker.tif is not _GTC:
+            most = affordable(taker.funds, taker.notional, taker.fee_basis, price, self.taker_bps)
+            if most < q:
+                q = most
         return q
 
     def _charge(self, order: Order, q: int, notional: int, rate_bps: int) -> int:
@@ -305,15 +336,16 @@ class Book:
         return fee
 
     def _rest(self, order: Order) -> None:
-        s = _INDEX[order.side]
+        s = 0 if order.side is _BUY else 1
         key = _SIGN[s] * order.price
-        queue = self._levels[s].get(key)
+        levels, live = self._levels[s], self._live[s]
+        queue = levels.get(key)
         if queue is None:
-            queue = self._levels[s][key] = deque()
-            self._live[s][key] = 0
+            queue = levels[key] = deque()
+            live[key] = 0
             heappush(self._heaps[s], key)
         queue.append(order)
-        self._live[s][key] += order.remaining
+        live[key] += order.quantity - order.filled
         self.orders[order.id] = order
 
     def _best_key(self, s: int) -> int | None:
