@@ -1,36 +1,34 @@
 """Admin endpoints: assets, adjustments, roles and status, ledger stats, audit log, reconcile."""
 from __future__ import annotations
 
-from pydantic import BaseModel
-
 from shared.domain.assets import Asset
 from shared.domain.users import Role
 from shared.services import admin, assets, reconciliation, transfers, users
 from shared.web.endpoint import Context, endpoint
-from shared.web.schemas.common import Empty
+from shared.web.schemas.common import Empty, View
 from shared.web.schemas.ledger import AssetView, CreateAssetRequest
 from shared.web.schemas.users import (AdjustRequest, AdjustResult, AuditPage, AuditQuery,
                                       ProfileView, SetRoleRequest, SetStatusRequest)
 
 
-class SupplyRow(BaseModel):
+class SupplyRow(View):
     asset: str
     supply: int
     cap: int | None
 
 
-class DayCount(BaseModel):
+class DayCount(View):
     date: str
     transfers: int
 
 
-class LedgerStats(BaseModel):
+class LedgerStats(View):
     supply: list[SupplyRow]
     accounts: int
     transfers_per_day: list[DayCount]
 
 
-class DriftView(BaseModel):
+class DriftView(View):
     check: str
     subject: str
     field: str
@@ -39,7 +37,7 @@ class DriftView(BaseModel):
     difference: int
 
 
-class ReconciliationReport(BaseModel):
+class ReconciliationReport(View):
     id: str
     ok: bool
     at: str

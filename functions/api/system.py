@@ -4,14 +4,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from shared.web.endpoint import Context, endpoint
+from shared.web.schemas.common import View
 
 OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi.json"
 
 
-class Health(BaseModel):
+class Health(View):
     status: str
     service: str
 

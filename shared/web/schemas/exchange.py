@@ -1,15 +1,14 @@
 """Requests and responses of the exchange: books, orders, depth, trades, candles, estimates."""
-from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from shared.domain.book import Side, TimeInForce
 from shared.domain.exchange import OrderType
 
-from .common import Amount, AssetCode, Body, PageQuery, Query
+from .common import Amount, AssetCode, Body, PageQuery, Query, View
 
 BookId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,15}-[A-Z][A-Z0-9_]{1,15}$")]
 OrderId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")]
@@ -26,7 +25,7 @@ class CreateBookRequest(Body):
     slippage_bps: Bps = 500
 
 
-class BookView(BaseModel):
+class BookView(View):
     id: str
     base: str
     quote: str
@@ -39,7 +38,7 @@ class BookView(BaseModel):
     active: bool
 
 
-class BookList(BaseModel):
+class BookList(View):
     items: list[BookView]
 
 
@@ -55,7 +54,7 @@ class PlaceOrderRequest(Body):
         "moved by the book's slippage_bps against you)"))
 
 
-class OrderView(BaseModel):
+class OrderView(View):
     id: str
     owner: str
     book: str
@@ -74,7 +73,7 @@ class OrderView(BaseModel):
     created_at: datetime | None = None
 
 
-class OrderPage(BaseModel):
+class OrderPage(View):
     items: list[OrderView]
     next_cursor: str | None = None
 
@@ -87,7 +86,7 @@ class CancelAllRequest(Body):
     book: BookId
 
 
-class CancelAllResult(BaseModel):
+class CancelAllResult(View):
     book: str
     command_id: str
 
@@ -97,12 +96,12 @@ class DepthQuery(Query):
     levels: int = Field(10, ge=1, le=50)
 
 
-class Level(BaseModel):
+class Level(View):
     price: int
     quantity: int
 
 
-class DepthView(BaseModel):
+class DepthView(View):
     book: str
     bids: list[Level]
     asks: list[Level]
@@ -121,7 +120,7 @@ class MyOrdersQuery(MyPageQuery):
     open: bool = Field(False, description="only orders still resting (open, partially filled)")
 
 
-class TradeView(BaseModel):
+class TradeView(View):
     seq: int
     price: int
     quantity: int
@@ -129,12 +128,12 @@ class TradeView(BaseModel):
     at: datetime | None = None
 
 
-class TradePage(BaseModel):
+class TradePage(View):
     items: list[TradeView]
     next_cursor: str | None = None
 
 
-class FillView(BaseModel):
+class FillView(View):
     order_id: str
     book: str
     seq: int
@@ -147,7 +146,7 @@ class FillView(BaseModel):
     at: datetime | None = None
 
 
-class FillPage(BaseModel):
+class FillPage(View):
     items: list[FillView]
     next_cursor: str | None = None
 
@@ -158,7 +157,7 @@ class CandlesQuery(Query):
     limit: int = Field(60, ge=1, le=500)
 
 
-class Candle(BaseModel):
+class Candle(View):
     start: int = Field(description="bucket start, Unix seconds (UTC)")
     open: int
     high: int
@@ -169,7 +168,7 @@ class Candle(BaseModel):
     trades: int
 
 
-class CandleList(BaseModel):
+class CandleList(View):
     items: list[Candle]
 
 
@@ -180,7 +179,7 @@ class EstimateQuery(Query):
     price: int | None = Field(None, gt=0, description="worst price accepted; none: any")
 
 
-class EstimateView(BaseModel):
+class EstimateView(View):
     quantity: int = Field(description="what would fill now")
     notional: int
     fee: int = Field(description="taker fee in the quote asset")
@@ -203,7 +202,7 @@ class ListCreatorRequest(Body):
     initial_supply: Amount
 
 
-class CreatorView(BaseModel):
+class CreatorView(View):
     uid: str
     symbol: str
     name: str
@@ -214,7 +213,7 @@ class CreatorView(BaseModel):
     book: str
 
 
-class TokenStats(BaseModel):
+class TokenStats(View):
     book: str
     last_price: int | None = None
     change_24h_bps: int | None = Field(None, description="close vs 24 h open, basis points")
@@ -226,7 +225,7 @@ class CreatorDetail(CreatorView):
     token: TokenStats
 
 
-class CreatorPage(BaseModel):
+class CreatorPage(View):
     items: list[CreatorView]
     next_cursor: str | None = None
 
@@ -244,7 +243,7 @@ class FollowRequest(Body):
     follow: bool = True
 
 
-class FollowView(BaseModel):
+class FollowView(View):
     creator: str
     following: bool
 
@@ -262,7 +261,7 @@ class NewsRequest(Body):
     url: Link | None = None
 
 
-class NewsView(BaseModel):
+class NewsView(View):
     id: str
     creator: str
     symbol: str
@@ -273,7 +272,7 @@ class NewsView(BaseModel):
     url: str | None = None
 
 
-class FeedItem(BaseModel):
+class FeedItem(View):
     kind: Literal["trade", "news"]
     book: str
     symbol: str
@@ -289,7 +288,7 @@ class FeedItem(BaseModel):
     url: str | None = None
 
 
-class Feed(BaseModel):
+class Feed(View):
     items: list[FeedItem]
 
 
@@ -298,13 +297,13 @@ class HoldersQuery(Query):
     limit: int = Field(10, ge=1, le=100)
 
 
-class Holder(BaseModel):
+class Holder(View):
     uid: str
     balance: int
     share_ppm: int = Field(description="share of supply, parts per million")
 
 
-class Holders(BaseModel):
+class Holders(View):
     symbol: str
     supply: int
     items: list[Holder]

@@ -1,12 +1,11 @@
 """Requests and responses of the service fee table, fee charges and rewards."""
-from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints
 
-from .common import Amount, AssetCode, Body, Query, Reason, ShortText, Uid
+from .common import Amount, AssetCode, Body, Query, Reason, ShortText, Uid, View
 
 ServiceType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
 RequestId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^/]+$")]
@@ -21,7 +20,7 @@ class SetServicePriceRequest(Body):
     reason: Reason
 
 
-class ServicePriceView(BaseModel):
+class ServicePriceView(View):
     service_type: str
     asset: str
     amount: int
@@ -34,7 +33,7 @@ class PriceTableQuery(Query):
     service_type: ServiceType | None = None
 
 
-class PriceTable(BaseModel):
+class PriceTable(View):
     items: list[ServicePriceView]
 
 
@@ -45,7 +44,7 @@ class ChargeFeeRequest(Body):
     description: ShortText = ""
 
 
-class ChargeResult(BaseModel):
+class ChargeResult(View):
     transfer_id: str
     uid: str
     service_type: str
@@ -60,7 +59,7 @@ class FundRewardsRequest(Body):
     reason: Reason
 
 
-class FundRewardsResult(BaseModel):
+class FundRewardsResult(View):
     asset: str
     amount: int
     shards: int
@@ -74,7 +73,7 @@ class RewardRequest(Body):
     reason: Reason
 
 
-class RewardResult(BaseModel):
+class RewardResult(View):
     transfer_id: str
     reward_id: str
     uid: str
@@ -87,12 +86,12 @@ class RewardsPoolQuery(Query):
     asset: AssetCode
 
 
-class RewardsPoolShard(BaseModel):
+class RewardsPoolShard(View):
     account: str
     available: int
 
 
-class RewardsPoolView(BaseModel):
+class RewardsPoolView(View):
     asset: str
     total: int
     shards: list[RewardsPoolShard]

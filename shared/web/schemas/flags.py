@@ -1,11 +1,8 @@
 """Requests and answers of the suspicious-account flags (admin only)."""
-from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
-
-from .common import Body, PageQuery, Reason, Uid
+from .common import Body, PageQuery, Reason, Uid, View
 
 
 class FlagsQuery(PageQuery):
@@ -18,13 +15,13 @@ class ClearFlagRequest(Body):
     version: int | None = None
 
 
-class FlagReasonView(BaseModel):
+class FlagReasonView(View):
     code: Literal["refund_after_spend", "two_way_trading", "signup_burst"]
     subject: str
     detail: str
 
 
-class FlagView(BaseModel):
+class FlagView(View):
     uid: str
     status: Literal["open", "cleared"]
     version: int
@@ -33,6 +30,6 @@ class FlagView(BaseModel):
     cleared_reason: str | None = None
 
 
-class FlagPage(BaseModel):
+class FlagPage(View):
     items: list[FlagView]
     next_cursor: str | None = None

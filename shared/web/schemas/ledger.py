@@ -1,19 +1,18 @@
 """Requests and responses of balances, history, transfers and assets."""
-from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from shared.domain.assets import AssetKind
 from shared.domain.ledger import TransferType
 from shared.domain.money import MAX_AMOUNT
 
-from .common import Amount, AssetCode, Body, PageQuery, Query, ShortText, Uid
+from .common import Amount, AssetCode, Body, PageQuery, Query, ShortText, Uid, View
 
 
-class AssetView(BaseModel):
+class AssetView(View):
     code: str
     name: str
     decimals: int
@@ -22,11 +21,11 @@ class AssetView(BaseModel):
     active: bool = True
 
 
-class AssetList(BaseModel):
+class AssetList(View):
     items: list[AssetView]
 
 
-class BalanceRow(BaseModel):
+class BalanceRow(View):
     asset: str
     available: int = Field(description="spendable now")
     committed: int = Field(description="held: forecasts, resting orders, open offers")
@@ -34,7 +33,7 @@ class BalanceRow(BaseModel):
     owed: int = Field(0, description="tokens owed back after a refund (receivable)")
 
 
-class Balances(BaseModel):
+class Balances(View):
     items: list[BalanceRow]
 
 
@@ -43,7 +42,7 @@ class HistoryQuery(PageQuery):
     type: TransferType | None = None
 
 
-class JournalEntryView(BaseModel):
+class JournalEntryView(View):
     id: str
     transfer_id: str
     asset: str
@@ -60,7 +59,7 @@ class JournalEntryView(BaseModel):
     created_at: datetime | None
 
 
-class JournalPage(BaseModel):
+class JournalPage(View):
     items: list[JournalEntryView]
     next_cursor: str | None = None
 
@@ -69,7 +68,7 @@ class BalanceHistoryQuery(PageQuery):
     asset: AssetCode = "CHIP"
 
 
-class SnapshotView(BaseModel):
+class SnapshotView(View):
     date: str
     asset: str
     balance: int
@@ -77,7 +76,7 @@ class SnapshotView(BaseModel):
     committed: int
 
 
-class SnapshotPage(BaseModel):
+class SnapshotPage(View):
     items: list[SnapshotView]
     next_cursor: str | None = None
 
@@ -89,7 +88,7 @@ class TransferRequest(Body):
     memo: ShortText = ""
 
 
-class TransferResult(BaseModel):
+class TransferResult(View):
     transfer_id: str
     asset: str
     amount: int

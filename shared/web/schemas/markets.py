@@ -1,18 +1,16 @@
 """Requests and responses of prediction markets: markets, forecasts, resolution, moderation."""
-from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, HttpUrl, StringConstraints
+from pydantic import AwareDatetime, Field, HttpUrl, StringConstraints
 
 from shared.domain.markets import MAX_CAP, MAX_OUTCOMES, MAX_SHARDS, Category, MarketStatus
 
-from .common import Amount, AssetCode, Body, PageQuery, Query, Reason
+from .common import Amount, AssetCode, Body, MarketId, PageQuery, Query, Reason, View
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 OutcomeId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")]
-MarketId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 class OutcomeIn(Body):
@@ -34,14 +32,14 @@ class CreateMarketRequest(Body):
     shards: int = Field(8, ge=1, le=MAX_SHARDS, description="escrow shards (hot-market spread)")
 
 
-class OutcomeView(BaseModel):
+class OutcomeView(View):
     id: str
     label: str
     total: int
     implied_ppm: int = Field(description="share of the pool, parts per million")
 
 
-class MarketView(BaseModel):
+class MarketView(View):
     id: str
     slug: str
     title: str
@@ -74,7 +72,7 @@ class MarketListQuery(PageQuery):
     sort: Literal["newest", "closing_soon", "most_committed"] = "newest"
 
 
-class MarketPage(BaseModel):
+class MarketPage(View):
     items: list[MarketView]
     next_cursor: str | None = None
 
@@ -85,7 +83,7 @@ class CommitRequest(Body):
     amount: Amount
 
 
-class CommitResult(BaseModel):
+class CommitResult(View):
     commit_id: str
     market_id: str
     outcome: str
@@ -102,7 +100,7 @@ class EstimateQuery(Query):
     amount: int = Field(gt=0, le=MAX_CAP)
 
 
-class EstimateResult(BaseModel):
+class EstimateResult(View):
     market_id: str
     outcome: str
     amount: int
@@ -113,7 +111,7 @@ class EstimateResult(BaseModel):
     pool: int
 
 
-class ForecastView(BaseModel):
+class ForecastView(View):
     market_id: str
     market_title: str | None = None
     category: str | None = None
@@ -126,7 +124,7 @@ class ForecastView(BaseModel):
     score_ppm: int | None = None
 
 
-class ForecastPage(BaseModel):
+class ForecastPage(View):
     items: list[ForecastView]
     next_cursor: str | None = None
 

@@ -1,17 +1,15 @@
 """Requests and responses of the markets' social side: reputation, badges, leaderboards,
 follows, notifications, the activity feed and forecast flags."""
-from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from shared.domain.markets import Category
 from shared.domain.markets_social import Badge, Period
 
-from .common import Body, PageQuery, Query, Reason, Uid
-from .markets import MarketId
+from .common import Body, MarketId, PageQuery, Query, Reason, Uid, View
 
 NotificationId = Annotated[str, StringConstraints(min_length=1, max_length=128,
                                                   pattern=r"^[A-Za-z0-9_.-]+$")]
@@ -25,7 +23,7 @@ class BadgeQuery(PageQuery):
     uid: Uid
 
 
-class CategoryScore(BaseModel):
+class CategoryScore(View):
     category: str
     score_ppm: int
     net_won: int
@@ -33,7 +31,7 @@ class CategoryScore(BaseModel):
     correct: int
 
 
-class ReputationView(BaseModel):
+class ReputationView(View):
     uid: str
     score_ppm: int = Field(description="sum of +(1-p) per right and -p per wrong forecast, PPM")
     resolved: int
@@ -42,7 +40,7 @@ class ReputationView(BaseModel):
     categories: list[CategoryScore]
 
 
-class BadgeView(BaseModel):
+class BadgeView(View):
     uid: str
     badge: Badge
     label: str
@@ -50,7 +48,7 @@ class BadgeView(BaseModel):
     market_id: str | None = None
 
 
-class BadgePage(BaseModel):
+class BadgePage(View):
     items: list[BadgeView]
     next_cursor: str | None = None
 
@@ -60,7 +58,7 @@ class LeaderboardQuery(Query):
     category: Category | Literal["all"] = "all"
 
 
-class LeaderboardRow(BaseModel):
+class LeaderboardRow(View):
     rank: int
     uid: str
     score_ppm: int
@@ -69,7 +67,7 @@ class LeaderboardRow(BaseModel):
     correct: int
 
 
-class LeaderboardView(BaseModel):
+class LeaderboardView(View):
     id: str = Field(description="leaderboards/{id}: the document clients can listen to")
     period: Period
     category: str
@@ -82,7 +80,7 @@ class FollowRequest(Body):
     category: Category
 
 
-class FollowsView(BaseModel):
+class FollowsView(View):
     categories: list[str]
 
 
@@ -90,7 +88,7 @@ class NotificationQuery(PageQuery):
     unread: bool = False
 
 
-class NotificationView(BaseModel):
+class NotificationView(View):
     id: str
     kind: str
     read: bool
@@ -98,7 +96,7 @@ class NotificationView(BaseModel):
     data: dict[str, Any]
 
 
-class NotificationPage(BaseModel):
+class NotificationPage(View):
     items: list[NotificationView]
     next_cursor: str | None = None
     unread_count: int
@@ -109,13 +107,13 @@ class MarkReadRequest(Body):
     all: bool = False
 
     @model_validator(mode="after")
-    def _one_of(self) -> MarkReadRequest:
+    def _one_of(self) -> Self:
         if (self.ids is None) == (not self.all):
             raise ValueError("give either ids or all: true")
         return self
 
 
-class MarkReadResult(BaseModel):
+class MarkReadResult(View):
     marked: int
 
 
@@ -123,7 +121,7 @@ class FeedQuery(PageQuery):
     category: Category | None = None
 
 
-class FeedEntry(BaseModel):
+class FeedEntry(View):
     id: str
     kind: Literal["forecast_placed", "market_created", "market_resolved", "badge_earned"]
     uid: str
@@ -136,7 +134,7 @@ class FeedEntry(BaseModel):
     created_at: datetime | None = None
 
 
-class FeedPage(BaseModel):
+class FeedPage(View):
     items: list[FeedEntry]
     next_cursor: str | None = None
 
@@ -147,7 +145,7 @@ class FlagRequest(Body):
     reason: Reason
 
 
-class FlagView(BaseModel):
+class FlagView(View):
     id: str
     forecast_id: str
     market_id: str
@@ -160,6 +158,6 @@ class FlagView(BaseModel):
     market_title: str | None = None
 
 
-class FlagPage(BaseModel):
+class FlagPage(View):
     items: list[FlagView]
     next_cursor: str | None = None

@@ -1,27 +1,26 @@
 """Responses of the portfolio: holdings, positions in creator tokens, and value history."""
-from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from shared.services.portfolio import MAX_DAYS
 
-from .common import Query
+from .common import Query, View
 
 
-class Holding(BaseModel):
+class Holding(View):
     asset: str
     total: int
     value_usd: int | None = Field(description="1e-8 USD; null without a market price")
     value_platform: int | None = Field(description="smallest units of the platform token")
 
 
-class PortfolioUnits(BaseModel):
+class PortfolioUnits(View):
     usd: str = Field(description="unit of every *_usd value: 1e-8 USD")
     platform: str = Field(description="unit of every *_platform value")
     positions: str = Field(description="unit of a position's cost, prices and profit or loss")
 
 
-class CreatorPosition(BaseModel):
+class CreatorPosition(View):
     book: str
     asset: str = Field(description="the creator token (the book's base)")
     quote: str = Field(description="the asset costs and prices are in")
@@ -37,7 +36,7 @@ class CreatorPosition(BaseModel):
     realised_pnl: int = Field(description="sale proceeds less fees less the cost removed")
 
 
-class PortfolioView(BaseModel):
+class PortfolioView(View):
     platform_asset: str
     holdings: list[Holding]
     total_usd: int
@@ -51,7 +50,7 @@ class PortfolioHistoryQuery(Query):
     days: int = Field(30, ge=1, le=MAX_DAYS)
 
 
-class ValuePoint(BaseModel):
+class ValuePoint(View):
     date: str
     value_usd: int = Field(description="1e-8 USD, at that day's prices")
     value_platform: int = Field(description="smallest units of the platform token, at that "
@@ -59,7 +58,7 @@ class ValuePoint(BaseModel):
     unpriced: list[str] = Field(description="assets held that day without a price that day")
 
 
-class PortfolioHistory(BaseModel):
+class PortfolioHistory(View):
     platform_asset: str
     points: list[ValuePoint]
     units: PortfolioUnits

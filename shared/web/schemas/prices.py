@@ -1,15 +1,16 @@
 """Responses of market prices that say where a price comes from (admin, feed or last trade)."""
-from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from .common import View
 
 Source = Literal["admin", "feed", "last_trade"]
 
 
-class PriceThatCounts(BaseModel):
+class PriceThatCounts(View):
     asset: str
     usd: int = Field(description="USD per whole token, in 1e-8 USD (rounded down)")
     btc: int = Field(description="BTC per whole token, in 1e-12 BTC (rounded down)")
@@ -22,11 +23,11 @@ class PriceThatCounts(BaseModel):
     last_trade_book: str | None = None
 
 
-class PricesThatCount(BaseModel):
+class PricesThatCount(View):
     items: list[PriceThatCounts]
 
 
-class PriceHistoryPoint(BaseModel):
+class PriceHistoryPoint(View):
     asset: str
     usd: int
     btc: int
@@ -35,6 +36,6 @@ class PriceHistoryPoint(BaseModel):
     last_trade_price: int | None = None
 
 
-class PriceHistoryPoints(BaseModel):
+class PriceHistoryPoints(View):
     items: list[PriceHistoryPoint]
     next_cursor: str | None = None

@@ -1,21 +1,20 @@
 """Requests and responses of packages, purchases, Stripe failures and purchase stats."""
-from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from shared.domain.purchases import DisputeStatus, PurchaseStatus
 
-from .common import Amount, Body, Page, PageQuery, Uid
+from .common import Amount, Body, Page, PageQuery, Uid, View
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[a-z]{3}$")]
 DocId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^/]+$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 
-class PackageView(BaseModel):
+class PackageView(View):
     id: str
     name: str
     tokens: int
@@ -28,7 +27,7 @@ class PackageView(BaseModel):
     version: int
 
 
-class PackageList(BaseModel):
+class PackageList(View):
     items: list[PackageView]
 
 
@@ -60,7 +59,7 @@ class CreatePurchaseRequest(Body):
     package_id: DocId
 
 
-class PurchaseCreated(BaseModel):
+class PurchaseCreated(View):
     purchase_id: str
     payment_intent_id: str
     client_secret: str
@@ -71,7 +70,7 @@ class PurchaseCreated(BaseModel):
     status: PurchaseStatus
 
 
-class PurchaseView(BaseModel):
+class PurchaseView(View):
     id: str
     uid: str
     package_id: str
@@ -103,7 +102,7 @@ class FailureQuery(PageQuery):
     include_resolved: bool = False
 
 
-class FailureView(BaseModel):
+class FailureView(View):
     event_id: str
     type: str
     code: str
@@ -120,27 +119,27 @@ class ReplayRequest(Body):
     event_id: DocId
 
 
-class EventResult(BaseModel):
+class EventResult(View):
     event_id: str
     type: str
     purchase_id: str | None = None
     outcome: str
 
 
-class SyncResult(BaseModel):
+class SyncResult(View):
     checked: int
     applied: list[EventResult]
     expired: int = 0
 
 
-class CurrencyTotals(BaseModel):
+class CurrencyTotals(View):
     currency: str
     revenue: int
     refunded: int
     purchases: int
 
 
-class PurchaseStats(BaseModel):
+class PurchaseStats(View):
     tokens_sold: int
     tokens_clawed_back: int
     completed: int

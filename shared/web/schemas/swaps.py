@@ -1,15 +1,14 @@
 """Requests and responses of market prices, conversion rates, swap offers and swap volume."""
-from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from shared.domain.money import MAX_AMOUNT
 from shared.domain.swaps import OfferStatus
 
-from .common import Amount, AssetCode, Body, PageQuery, Query, Uid
+from .common import Amount, AssetCode, Body, PageQuery, Query, Uid, View
 
 OfferId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}$")]
 Day = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
@@ -23,7 +22,7 @@ class SetMarketPriceRequest(Body):
     version: int | None = Field(None, ge=0, description="the version you read; 409 if it moved")
 
 
-class MarketPriceView(BaseModel):
+class MarketPriceView(View):
     asset: str
     usd: int
     btc: int
@@ -31,7 +30,7 @@ class MarketPriceView(BaseModel):
     updated_at: datetime | None = None
 
 
-class MarketPriceList(BaseModel):
+class MarketPriceList(View):
     items: list[MarketPriceView]
 
 
@@ -39,14 +38,14 @@ class PriceHistoryQuery(PageQuery):
     asset: AssetCode
 
 
-class PricePoint(BaseModel):
+class PricePoint(View):
     asset: str
     usd: int
     btc: int
     at: datetime | None
 
 
-class PriceHistoryPage(BaseModel):
+class PriceHistoryPage(View):
     items: list[PricePoint]
     next_cursor: str | None = None
 
@@ -57,7 +56,7 @@ class ConversionRateQuery(Query):
     currency: Literal["USD", "BTC"] = "USD"
 
 
-class ConversionRateView(BaseModel):
+class ConversionRateView(View):
     base: str
     quote: str
     numerator: int = Field(description="smallest units of quote per smallest unit of base = "
@@ -75,7 +74,7 @@ class CreateSwapOfferRequest(Body):
     allow_partial: bool = False
 
 
-class SwapOfferView(BaseModel):
+class SwapOfferView(View):
     id: str
     maker: str
     give_asset: str
@@ -95,7 +94,7 @@ class ExecuteSwapOfferRequest(Body):
                                                     "all that is left when omitted")
 
 
-class SwapExecutionResult(BaseModel):
+class SwapExecutionResult(View):
     offer: SwapOfferView
     received: int
     paid: int
@@ -114,7 +113,7 @@ class SwapOfferQuery(PageQuery):
     maker: Uid | None = None
 
 
-class SwapOfferPage(BaseModel):
+class SwapOfferPage(View):
     items: list[SwapOfferView]
     next_cursor: str | None = None
 
@@ -126,14 +125,14 @@ class SwapVolumeQuery(Query):
     until: Day | None = None
 
 
-class SwapVolumeDay(BaseModel):
+class SwapVolumeDay(View):
     day: str
     base_volume: int
     quote_volume: int
     fills: int
 
 
-class SwapVolumeView(BaseModel):
+class SwapVolumeView(View):
     base: str
     quote: str
     days: list[SwapVolumeDay]

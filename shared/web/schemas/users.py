@@ -1,16 +1,15 @@
 """Requests and responses of profiles and admin user management."""
-from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field, HttpUrl
+from pydantic import Field, HttpUrl
 
 from shared.domain.users import Role, Status
 
-from .common import AssetCode, Body, PageQuery, Reason, SignedAmount, Uid
+from .common import AssetCode, Body, PageQuery, Reason, SignedAmount, Uid, View
 
 
-class ProfileView(BaseModel):
+class ProfileView(View):
     uid: str
     display_name: str
     bio: str
@@ -48,7 +47,7 @@ class AdjustRequest(Body):
     reason: Reason
 
 
-class AdjustResult(BaseModel):
+class AdjustResult(View):
     transfer_id: str
     uid: str
     asset: str
@@ -61,7 +60,7 @@ class AuditQuery(PageQuery):
     target: Uid | None = None
 
 
-class AuditEntryView(BaseModel):
+class AuditEntryView(View):
     id: str
     actor: str
     action: str
@@ -72,6 +71,6 @@ class AuditEntryView(BaseModel):
     at: datetime | None = None
 
 
-class AuditPage(BaseModel):
+class AuditPage(View):
     items: list[AuditEntryView]
     next_cursor: str | None = None

@@ -1,12 +1,11 @@
 """Requests and responses of wallet sign-in and linked wallets."""
-from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import StringConstraints
 
-from .common import Body
+from .common import Body, View
 
 ChainName = Annotated[str, StringConstraints(min_length=1, max_length=20)]
 Address = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^/]+$")]
@@ -21,7 +20,7 @@ class ChallengeRequest(Body):
     scheme: Scheme = "ed25519"
 
 
-class ChallengeView(BaseModel):
+class ChallengeView(View):
     chain: str
     address: str
     nonce: str
@@ -38,7 +37,7 @@ class ProofRequest(Body):
     scheme: Scheme = "ed25519"
 
 
-class SignInResult(BaseModel):
+class SignInResult(View):
     uid: str
     created: bool
     custom_token: str
@@ -48,18 +47,18 @@ class UnlinkRequest(Body):
     address: Address
 
 
-class WalletView(BaseModel):
+class WalletView(View):
     address: str
     chain: str
     owner: str
 
 
-class LinkedWallet(BaseModel):
+class LinkedWallet(View):
     address: str
     chain: str
     linked_at: datetime | None = None
     sign_in: bool
 
 
-class LinkedWallets(BaseModel):
+class LinkedWallets(View):
     items: list[LinkedWallet]
