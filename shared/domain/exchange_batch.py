@@ -46,8 +46,8 @@ class Outcome:
 
 # Firestore commits at most 500 writes. A fill costs about 20 (four transfers with their journal
 # entries, the trade, two fills, both orders and holds), so a batch stops taking commands past
-# this many fills; the sequencer then checks the exact count (write_count) and halves the batch while it exceeds
-# MAX_WRITES. One order fills at most MAX_FILLS_PER_ORDER (book.py) makers, so it always fits.
+# this many fills; the sequencer then checks the exact count (write_count) and halves the batch
+# while it exceeds MAX_WRITES. One order fills at most MAX_FILLS_PER_ORDER (book.py) makers, so it always fits.
 MAX_FILLS_PER_BATCH = 20
 MAX_WRITES = 480
 BOOK_DOCS = 3  # the book state, its depth and its lease

@@ -40,7 +40,8 @@ def replayed(op: Operation, stored: dict | None) -> dict | None:
 
 
 def record(txn: firestore.Transaction, op: Operation, response: dict) -> dict:
-    txn.create(record_ref(op), record_fields(op, response) | {"created_at": firestore.SERVER_TIMESTAMP})
+    txn.create(record_ref(op),
+               record_fields(op, response) | {"created_at": firestore.SERVER_TIMESTAMP})
     return response
 
 

@@ -60,7 +60,6 @@ def read(txn: firestore.Transaction | None, account_ids: Iterable[str] = (),
         other_paths = [record_ref(operation).path, *other_paths]
     if receipt_of is not None:
         transfer_ids = [receipt_of.id, *transfer_ids]
-    receipt_data: dict | None = None
     refs = ([collection(ACCOUNTS).document(i) for i in dict.fromkeys(account_ids)]
             + [collection(HOLDS).document(i) for i in dict.fromkeys(hold_ids)]
             + [collection(TRANSFERS).document(i) for i in dict.fromkeys(transfer_ids)]
@@ -79,14 +78,13 @@ def read(txn: firestore.Transaction | None, account_ids: Iterable[str] = (),
         elif kind == TRANSFERS and ref.path.count("/") == 1:
             if data is not None:
                 out.transfers[doc_id] = transfer_from(doc_id, data)
-                if receipt_of is not None and doc_id == receipt_of.id:
-                    receipt_data = data
         else:
             out.others[ref.path] = data
     if operation is not None:
         out.replay = replayed(operation, out.others[record_ref(operation).path])
     if receipt_of is not None:
-        out.replay = replayed(receipt_of, receipt_data)
+        receipt = found.get(collection(TRANSFERS).document(receipt_of.id).path)
+        out.replay = replayed(receipt_of, receipt.to_dict() if receipt and receipt.exists else None)
     return out
 
 
