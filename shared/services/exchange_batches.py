@@ -29,6 +29,7 @@ from shared.domain.exchange_batch import (MAX_WRITES, Command, Outcome, apply_co
 from shared.domain.ledger import LedgerBatch
 from shared.store import exchange as store
 from shared.store import ledger as ledger_store
+from shared.store import wire
 from shared.store.client import db
 from shared.store.transactions import run_transaction
 
@@ -46,13 +47,14 @@ def process(book_id: str, holder: str, epoch: int, command_ids: list[str]) -> Pr
     def work(txn: firestore.Transaction) -> Processed:
         lease_ref, state_ref = store.ref(store.LEASES, book_id), store.ref(store.STATES, book_id)
         refs = [lease_ref, state_ref] + [store.ref(store.COMMANDS, i) for i in command_ids]
-        snaps = {s.reference.path: s for s in db().get_all(refs, transaction=txn)}
-        lease = snaps[lease_ref.path]
-        if not lease.exists or lease.get("holder") != holder or lease.get("epoch") != epoch:
+        found = wire.get_all(txn, refs)
+        lease = found[lease_ref.path] or {}
+        if lease.get("holder") != holder or lease.get("epoch") != epoch:
             raise Conflict("another sequencer holds this book", code="lease_lost")
-        state = snaps[state_ref.path].to_dict() if snaps[state_ref.path].exists else None
-        commands = [_command(i, snaps[r.path].to_dict()) for i, r in zip(command_ids, refs[2:])
-                    if snaps[r.path].exists and snaps[r.path].get("status") == "accepted"]
+        state = found[state_ref.path]
+        stored = [(i, found[r.path]) for i, r in zip(command_ids, refs[2:])]
+        commands = [_command(i, data) for i, data in stored
+                    if data is not None and data.get("status") == "accepted"]
         book, out = _apply(config, state, commands)
         candle_paths = _candle_paths(config.id, int(time.time())) if out.fills else {}
         read = ledger_store.read(txn, ledger_accounts(config, _owners(out)),
@@ -97,22 +99,21 @@ def _write(txn: firestore.Transaction, config: BookConfig, book: Book, out: Outc
            batch: LedgerBatch, read: ledger_store.LedgerRead, candle_paths: dict[str, str],
            sequenced: int, holder: str) -> None:
     """Every write of the batch: exactly write_count(out, batch.result) documents."""
-    txn.update(store.ref(store.LEASES, config.id), {"expires": time.time() + store.LEASE_S})
+    wire.update(txn, store.ref(store.LEASES, config.id), {"expires": time.time() + store.LEASE_S})
     ledger_store.write(txn, batch.result)
     _write_orders(txn, out)
     for n, c in enumerate(out.applied, start=sequenced + 1):
-        txn.update(store.ref(store.COMMANDS, c.id), {"status": "processed", "sequence": n,
-                                                     "result": out.results.get(c.id, ""),
-                                                     "processed_by": holder,
-                                                     "processed_at": firestore.SERVER_TIMESTAMP})
+        wire.update(txn, store.ref(store.COMMANDS, c.id), {
+            "status": "processed", "sequence": n, "result": out.results.get(c.id, ""),
+            "processed_by": holder, "processed_at": firestore.SERVER_TIMESTAMP})
     _write_trades(txn, config, out)
     for interval, path in candle_paths.items():
         candle = fold_candle(read.others[path], [(f.price, f.quantity) for f, _, _ in out.fills])
-        txn.set(db().document(path), candle | {"book": config.id, "interval": interval,
-                                                "start": int(path.rsplit(".", 1)[1])})
-    txn.set(store.ref(store.STATES, config.id),
-            snapshot(book) | {"sequenced": sequenced + len(out.applied)})
-    txn.set(store.ref(store.DEPTH, config.id), _depth(config, book, out), merge=True)
+        wire.set(txn, db().document(path), candle | {"book": config.id, "interval": interval,
+                                                      "start": int(path.rsplit(".", 1)[1])})
+    wire.set(txn, store.ref(store.STATES, config.id),
+             snapshot(book) | {"sequenced": sequenced + len(out.applied)})
+    wire.merge(txn, store.ref(store.DEPTH, config.id), _depth(config, book, out))
 
 
 def _candle_paths(book_id: str, now: int) -> dict[str, str]:
@@ -122,24 +123,22 @@ def _candle_paths(book_id: str, now: int) -> dict[str, str]:
 
 def _write_orders(txn: firestore.Transaction, out: Outcome) -> None:
     for oid, o in out.touched.items():
-        txn.set(store.ref(store.ORDERS, oid), {
+        wire.merge(txn, store.ref(store.ORDERS, oid), {
             "status": o.status.value, "reason": o.reason, "filled": o.filled,
-            "notional": o.notional, "fees": o.fees, "updated_at": firestore.SERVER_TIMESTAMP},
-            merge=True)
+            "notional": o.notional, "fees": o.fees, "updated_at": firestore.SERVER_TIMESTAMP})
     for oid, reason in out.rejected.items():
-        txn.set(store.ref(store.ORDERS, oid), {"status": "rejected", "reason": reason,
-                                               "updated_at": firestore.SERVER_TIMESTAMP},
-                merge=True)
+        wire.merge(txn, store.ref(store.ORDERS, oid), {"status": "rejected", "reason": reason,
+                                                       "updated_at": firestore.SERVER_TIMESTAMP})
 
 
 def _write_trades(txn: firestore.Transaction, config: BookConfig, out: Outcome) -> None:
     for fill, taker, maker in out.fills:
         trade_id = f"{config.id}.{fill.seq:012d}"
-        txn.create(store.ref(store.TRADES, trade_id), {
+        wire.create(txn, store.ref(store.TRADES, trade_id), {
             "book": config.id, "seq": fill.seq, "price": fill.price, "quantity": fill.quantity,
             "taker_side": fill.taker_side.value, "at": firestore.SERVER_TIMESTAMP})
         for order, role, fee in ((taker, "taker", fill.taker_fee), (maker, "maker", fill.maker_fee)):
-            txn.create(store.ref(store.FILLS, f"{trade_id}.{order.side.value}"), {
+            wire.create(txn, store.ref(store.FILLS, f"{trade_id}.{order.side.value}"), {
                 "owner": order.owner, "order_id": order.id, "book": config.id, "seq": fill.seq,
                 "side": order.side.value, "role": role, "price": fill.price,
                 "quantity": fill.quantity, "fee": fee, "fee_asset": config.quote,

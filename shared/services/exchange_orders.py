@@ -29,6 +29,7 @@ from shared.domain.ledger import LedgerBatch, Transfer, TransferType
 from shared.domain.users import User
 from shared.store import exchange as store
 from shared.store import ledger as ledger_store
+from shared.store import wire
 from shared.store.assets import get_asset
 from shared.store.idempotency import run_idempotent
 from shared.store.transactions import run_transaction
@@ -93,8 +94,9 @@ def accept(op: Operation, user: User, req: OrderRequest) -> str:
                             reference=order_id, pending=True))
         answer = {"order_id": order_id}
         ledger_store.write(txn, batch.result, receipt=ledger_store.Receipt(op, answer))
-        txn.create(store.ref(store.ORDERS, order_id), _order_doc(order_id, user.uid, req, held))
-        txn.create(store.ref(store.COMMANDS, order_id), _command(
+        wire.create(txn, store.ref(store.ORDERS, order_id),
+                    _order_doc(order_id, user.uid, req, held))
+        wire.create(txn, store.ref(store.COMMANDS, order_id), _command(
             config.id, CommandType.PLACE, user.uid, order_id,
             order=[order_id, user.uid, req.side.value, req.price, req.quantity, req.tif.value,
                    held if req.side is Side.BUY else 0]))

@@ -37,6 +37,7 @@ from shared.domain.money import require_amount
 from shared.domain.users import User
 from shared.store import ledger as ledger_store
 from shared.store import markets as store
+from shared.store import wire
 from shared.store.client import collection
 from shared.store.pages import page
 from shared.store.transactions import run_transaction
@@ -77,9 +78,9 @@ def commit(op: Operation, user: User, market_id: str, outcome: str, amount: int)
                            hold_facts={op.id: {"market_id": market.id, "outcome": outcome,
                                                "p_ppm": p}})
         if current is None:
-            txn.create(forecast_ref, _forecast_doc(market, user.uid, state))
+            wire.create(txn, forecast_ref, _forecast_doc(market, user.uid, state))
         else:
-            txn.update(forecast_ref, _raised(state))
+            wire.update(txn, forecast_ref, _raised(state))
         return answer
 
     return run_transaction(work, serialize_on=[account], deadline_s=deadline)

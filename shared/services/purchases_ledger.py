@@ -26,6 +26,7 @@ from shared.domain.purchases import (DisputeStatus, Purchase, PurchaseStatus, at
                                      check_payment, dispute_hold_id,
                                      mint_transfer_id, refund_clawback, refund_transfer_id)
 from shared.store import ledger as ledger_store
+from shared.store import wire
 from shared.store.client import collection, db
 from shared.store.purchases import (PURCHASES, event_path, failure_path, purchase_doc,
                                     purchase_from, purchase_path, record_event)
@@ -84,8 +85,8 @@ def apply(event_id: str, event_type: str, purchase: PurchaseRef | Purchase, fact
         updated, outcome = _decide(batch, current, fact)
         ledger_store.write(txn, batch.result)
         if updated != current:
-            txn.set(collection(PURCHASES).document(current.id),
-                    purchase_doc(replace(updated, version=current.version + 1)), merge=True)
+            wire.merge(txn, collection(PURCHASES).document(current.id),
+                       purchase_doc(replace(updated, version=current.version + 1)))
         if callable(fault):
             fault()  # tests inject a failure here: after the writes are buffered, before commit
         record_event(txn, event_id, event_type, current.id, outcome)

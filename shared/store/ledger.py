@@ -2,6 +2,7 @@
 
 Guarantees:
 - `read` fetches every document a batch needs in one round trip (get_all) inside the transaction.
+- Reads and writes go through `wire` (the same requests, built without proto-plus).
 - `write` writes exactly what a LedgerBatch returned: read accounts are overwritten with their new
   counters (and a `version` one higher); blind system accounts get increments only, so no user
   transaction ever reads or locks them; every transfer is created (a duplicate id fails the commit)
@@ -22,6 +23,7 @@ from shared.domain.ledger import BatchResult, Hold, HoldStatus, JournalEntry, Tr
 
 from shared.domain.idempotency import Operation
 
+from . import wire
 from .client import collection, db
 from .idempotency import record_fields, record_ref, replayed
 
@@ -64,11 +66,10 @@ def read(txn: firestore.Transaction | None, account_ids: Iterable[str] = (),
             + [collection(HOLDS).document(i) for i in dict.fromkeys(hold_ids)]
             + [collection(TRANSFERS).document(i) for i in dict.fromkeys(transfer_ids)]
             + [db().document(p) for p in dict.fromkeys(other_paths)])
-    found = {snap.reference.path: snap for snap in db().get_all(refs, transaction=txn)}
+    found = wire.get_all(txn, refs)
     out = LedgerRead({}, {}, {}, {})
     for ref in refs:
-        snap = found.get(ref.path)
-        data = snap.to_dict() if snap is not None and snap.exists else None
+        data = found.get(ref.path)
         kind, doc_id = ref.parent.id, ref.id
         if kind == ACCOUNTS and ref.path.count("/") == 1:
             out.accounts[doc_id] = account_from(doc_id, data)
@@ -83,8 +84,8 @@ def read(txn: firestore.Transaction | None, account_ids: Iterable[str] = (),
     if operation is not None:
         out.replay = replayed(operation, out.others[record_ref(operation).path])
     if receipt_of is not None:
-        receipt = found.get(collection(TRANSFERS).document(receipt_of.id).path)
-        out.replay = replayed(receipt_of, receipt.to_dict() if receipt and receipt.exists else None)
+        receipt_path = collection(TRANSFERS).document(receipt_of.id).path
+        out.replay = replayed(receipt_of, found.get(receipt_path))
     return out
 
 
@@ -174,15 +175,15 @@ def write(txn: firestore.Transaction, result: BatchResult, receipt: Receipt | No
     """`hold_facts`: fields a caller attaches to a hold it creates, written once with it (a
     forecast commit's market, outcome and implied probability), so the hold is its record."""
     for account in result.accounts.values():
-        txn.set(collection(ACCOUNTS).document(account.id), account_doc(account))
+        wire.set(txn, collection(ACCOUNTS).document(account.id), account_doc(account))
     for account_id, delta in result.blind.items():
-        txn.set(collection(ACCOUNTS).document(account_id), blind_doc(account_id, delta), merge=True)
+        wire.merge(txn, collection(ACCOUNTS).document(account_id), blind_doc(account_id, delta))
     for hold in result.holds.values():
         data = hold_doc(hold)
         if hold.version == 0:
             data["created_at"] = firestore.SERVER_TIMESTAMP
             data |= (hold_facts or {}).get(hold.id, {})
-        txn.set(collection(HOLDS).document(hold.id), data, merge=True)
+        wire.merge(txn, collection(HOLDS).document(hold.id), data)
     memos = {t.id: t.memo for t in result.transfers}
     if receipt is not None and receipt.operation.id not in memos:
         raise AssertionError(f"no transfer {receipt.operation.id} to carry the receipt")
@@ -190,6 +191,7 @@ def write(txn: firestore.Transaction, result: BatchResult, receipt: Receipt | No
         doc = transfer_doc(t)
         if receipt is not None and t.id == receipt.operation.id:
             doc |= record_fields(receipt.operation, receipt.response)
-        txn.create(collection(TRANSFERS).document(t.id), doc)
+        wire.create(txn, collection(TRANSFERS).document(t.id), doc)
     for entry in result.journal:
-        txn.create(collection(JOURNAL).document(entry.id), journal_doc(entry, memos.get(entry.transfer_id, "")))
+        wire.create(txn, collection(JOURNAL).document(entry.id),
+                    journal_doc(entry, memos.get(entry.transfer_id, "")))

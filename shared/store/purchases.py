@@ -14,6 +14,7 @@ from google.cloud import firestore
 
 from shared.domain.purchases import DisputeStatus, Package, Purchase, PurchaseStatus
 
+from . import wire
 from .client import collection
 
 PACKAGES, PURCHASES = "packages", "purchases"
@@ -94,9 +95,9 @@ def find_by_payment_intent(payment_intent_id: str) -> str | None:
 
 def record_event(txn: firestore.Transaction, event_id: str, event_type: str, purchase_id: str | None,
                  outcome: str) -> None:
-    txn.create(collection(STRIPE_EVENTS).document(event_id),
-               {"type": event_type, "purchase_id": purchase_id, "outcome": outcome,
-                "at": firestore.SERVER_TIMESTAMP})
+    wire.create(txn, collection(STRIPE_EVENTS).document(event_id),
+                {"type": event_type, "purchase_id": purchase_id, "outcome": outcome,
+                 "at": firestore.SERVER_TIMESTAMP})
 
 
 def record_failure(event_id: str, event_type: str, payload: str, code: str, message: str) -> None:
