@@ -12,9 +12,14 @@ Times are taken inside the child around the imports (interpreter start-up is the
 and left out). The ratio uses the child's CPU time (process_time): importing is CPU-bound work
 on files the page cache holds, so CPU time is its cost, and other processes on a shared machine
 barely move it; wall-clock medians are printed too, on the line before the last.
-Each entry point runs `--runs` times; floor runs are interleaved every few candidates, in a
-shuffled order per round, so machine load hits both alike. Each side is the median of its runs;
-worst = the slowest entry point's median.
+Two phases, because the worst of 110 noisy medians is biased upwards (the winner's curse: on
+this machine one import's CPU time varies by +-20% from run to run, so some entry point always
+draws a slow sample). Screen: each entry point runs `--runs` times; floor runs are interleaved
+every few candidates, in a shuffled order per round, so machine load hits both alike. Confirm:
+the `--confirm` slowest entry points of the screen are measured again, `--confirm-runs` times
+each, with fresh floor runs interleaved the same way; those new samples alone decide, so the
+selection's lucky or unlucky draws do not. Each side is the median of its runs; worst = the
+slowest confirmed entry point's median.
 Last line: worst_import_ms=... floor_ms=... ratio=...   (target: ratio <= 1.2)
 """
 from __future__ import annotations
@@ -92,6 +97,18 @@ class Sample:
         return f"{self.cpu_ms:.0f} ms cpu, {self.wall_ms:.0f} ms wall"
 
 
+def _slowest(medians: dict[str, Sample]) -> list[tuple[str, Sample]]:
+    return sorted(medians.items(), key=lambda item: item[1].cpu_ms, reverse=True)
+
+
+def report(title: str, medians: dict[str, Sample], floor: Sample) -> list[tuple[str, Sample]]:
+    slowest = _slowest(medians)
+    print(f"{title}; floor {floor}; slowest:")
+    for name, sample in slowest[:8]:
+        print(f"  {name:32s} {sample}  ({sample.cpu_ms / floor.cpu_ms:.2f}x floor)")
+    return slowest
+
+
 def entry_points() -> list[str]:
     sys.path.insert(0, str(ROOT / "functions"))
     import manifest
@@ -101,7 +118,10 @@ def entry_points() -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.cold_start")
-    parser.add_argument("--runs", type=int, default=3, help="runs per entry point")
+    parser.add_argument("--runs", type=int, default=3, help="screening runs per entry point")
+    parser.add_argument("--confirm", type=int, default=8,
+                        help="how many of the screen's slowest entry points to measure again")
+    parser.add_argument("--confirm-runs", type=int, default=12, help="runs per confirmed one")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", nargs="*", help="these entry points instead of all of them")
     parser.add_argument("--with-framework", action="store_true",
@@ -114,10 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mintbook-cold-") as tmp:
         staged = stage(Path(tmp) / "functions")
         medians, floor = run(staged, names, args.runs, args.seed, args.with_framework)
-    slowest = sorted(medians.items(), key=lambda item: item[1].cpu_ms, reverse=True)
-    print(f"{len(names)} entry points, {args.runs} runs each; floor {floor}; slowest:")
-    for name, sample in slowest[:8]:
-        print(f"  {name:32s} {sample}  ({sample.cpu_ms / floor.cpu_ms:.2f}x floor)")
+        report(f"screen: {len(names)} entry points, {args.runs} runs each", medians, floor)
+        suspects = [name for name, _ in _slowest(medians)[:args.confirm]]
+        medians, floor = run(staged, suspects, args.confirm_runs, args.seed + 1,
+                             args.with_framework)
+    slowest = report(f"confirm: {len(suspects)} slowest, {args.confirm_runs} runs each",
+                     medians, floor)
     worst_wall = max(s.wall_ms for s in medians.values())
     print(f"wall clock: worst_import_ms={worst_wall:.0f} floor_ms={floor.wall_ms:.0f} "
           f"ratio={worst_wall / floor.wall_ms:.2f}")
