@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
@@ -20,11 +21,13 @@ from shared.domain.markets import Category, Market, MarketStatus, Outcome, Suspe
 from shared.domain.payouts import CommitRecord
 
 from .client import collection, db
-from .ledger import ACCOUNTS
 
 MARKETS, SLUGS, FORECASTS = "markets", "market_slugs", "forecasts"
 SETTLEMENTS, STEPS = "market_settlements", "steps"
-HOLDS = "holds"  # a commit's record is its hold (shared/services/markets_forecasts.py)
+# The ledger's collections (shared/store/ledger.py), named here so that the social endpoints'
+# cold starts, which read markets but never the ledger, do not import the ledger's codecs.
+# A commit's record is its hold (shared/services/markets_forecasts.py).
+ACCOUNTS, HOLDS = "accounts", "holds"
 REPUTATION, REPUTATION_EVENTS = "reputation", "reputation_events"
 SNAPSHOT_TTL_S = 2.0
 
