@@ -34,7 +34,6 @@ from google.cloud.firestore_v1.types import common, document, write
 from google.protobuf import struct_pb2
 
 _Write = write.Write.pb()
-_Document = document.Document.pb()
 _Value = document.Value.pb()
 _Precondition = common.Precondition.pb()
 _Mask = common.DocumentMask.pb()
