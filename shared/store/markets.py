@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
@@ -21,13 +20,10 @@ from shared.domain.markets import Category, Market, MarketStatus, Outcome, Suspe
 from shared.domain.payouts import CommitRecord
 
 from .client import collection, db
+from .ledger import ACCOUNTS, HOLDS  # a commit's record is its hold (services/markets_forecasts.py)
 
 MARKETS, SLUGS, FORECASTS = "markets", "market_slugs", "forecasts"
 SETTLEMENTS, STEPS = "market_settlements", "steps"
-# The ledger's collections (shared/store/ledger.py), named here so that the social endpoints'
-# cold starts, which read markets but never the ledger, do not import the ledger's codecs.
-# A commit's record is its hold (shared/services/markets_forecasts.py).
-ACCOUNTS, HOLDS = "accounts", "holds"
 REPUTATION, REPUTATION_EVENTS = "reputation", "reputation_events"
 SNAPSHOT_TTL_S = 2.0
 
