@@ -8,16 +8,14 @@ main.py resolves entry points from it, the dev server mounts it, and deploy read
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Kind = Literal["http", "event", "job", "task"]
 WRITTEN = "google.cloud.firestore.document.v1.written"
 CREATED = "google.cloud.firestore.document.v1.created"
 
 
-@dataclass(frozen=True)
-class Function:
+class Function(NamedTuple):
     name: str
     target: str  # "module:attribute", importable with functions/ on sys.path
     kind: Kind = "http"

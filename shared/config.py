@@ -6,16 +6,15 @@ Secret Manager references). Nothing here performs I/O.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(",") if v.strip())
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     project: str = "demo-mintbook"
     platform_asset: str = "CHIP"
     welcome_bonus: int = 10_000            # 100.00 CHIP
@@ -31,7 +30,6 @@ class Settings:
     swap_band_bps: int = 1_000             # a swap offer's rate within 10 % of the market
     swap_fee_bps: int = 30
     reward_shards: int = 8
-    extra: dict = field(default_factory=dict)
 
     @property
     def using_emulator(self) -> bool:

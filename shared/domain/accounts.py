@@ -11,8 +11,8 @@ Invariants:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import NamedTuple
 
 from .errors import InvalidInput
 from .money import require_storable
@@ -34,8 +34,7 @@ class SystemAccount(StrEnum):
     REWARDS = "rewards"
 
 
-@dataclass(frozen=True)
-class Counters:
+class Counters(NamedTuple):
     """Changes (or totals) of the four ledger counters."""
 
     debits_posted: int = 0
@@ -58,8 +57,7 @@ class Counters:
         return self == Counters()
 
 
-@dataclass(frozen=True)
-class Account:
+class Account(NamedTuple):
     id: str
     owner: str
     asset: str
@@ -88,7 +86,7 @@ class Account:
         total = self.counters + delta
         for name in ("debits_posted", "credits_posted", "debits_pending", "credits_pending"):
             require_storable(getattr(total, name), what=f"{self.id}.{name}")
-        return replace(self, counters=total, version=self.version + 1)
+        return self._replace(counters=total, version=self.version + 1)
 
 
 def require_asset_code(code: object, *, field: str = "asset") -> str:

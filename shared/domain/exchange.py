@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from .book import BPS, Book, Order, OrderStatus, Side, TimeInForce, buy_funds
 from .errors import InvalidInput, Rejected
@@ -65,8 +66,7 @@ def book_id_for(base: str, quote: str) -> str:
     return f"{base}-{quote}"
 
 
-@dataclass(frozen=True)
-class OrderRequest:
+class OrderRequest(NamedTuple):
     book: str
     side: Side
     type: OrderType

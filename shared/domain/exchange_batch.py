@@ -16,6 +16,7 @@ Guarantees:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .accounts import SystemAccount, receivable_account_id, system_account_id, user_account_id
 from .book import Book, Fill, Order, OrderStatus, Side, TimeInForce
@@ -26,8 +27,7 @@ from .ledger import BatchResult, LedgerBatch, Transfer, TransferType
 REJECTED = "rejected"
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     id: str
     type: CommandType
     owner: str

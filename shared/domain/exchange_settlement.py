@@ -7,13 +7,12 @@ first and last fill it holds, so retrying the same grouping names the same batch
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 FEES_OWNER = "sys.fees"
 
 
-@dataclass(frozen=True)
-class FillLeg:
+class FillLeg(NamedTuple):
     owner: str
     side: str       # "buy" or "sell"
     price: int

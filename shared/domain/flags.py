@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 REFUND_WINDOW = timedelta(hours=72)
 SIGNUP_WINDOW = timedelta(hours=1)
 SIGNUP_BURST = 5
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     uid: str
     code: str
     subject: str   # what the evidence is about: a purchase id, the other account, an IP
@@ -40,8 +38,7 @@ class Reason:
         return f"{self.code}__{safe}__{digest}"
 
 
-@dataclass(frozen=True)
-class Refund:
+class Refund(NamedTuple):
     uid: str
     purchase_id: str
     purchased_at: datetime
@@ -49,15 +46,13 @@ class Refund:
     owed: int       # tokens the refund could not take back: they had been spent
 
 
-@dataclass(frozen=True)
-class Trade:
+class Trade(NamedTuple):
     book: str
     buyer: str
     seller: str
 
 
-@dataclass(frozen=True)
-class Signup:
+class Signup(NamedTuple):
     uid: str
     at: datetime
     ip: str | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import InvalidInput
 
@@ -35,8 +35,7 @@ def require_key(key: str | None) -> str:
     return key
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(NamedTuple):
     """One mutating request: who asked, for what, under which key, with which content."""
 
     caller: str

@@ -19,9 +19,9 @@ Invariants kept by every method:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from .accounts import Account, AccountKind, Counters, empty_account, receivable_account_id
 from .errors import IdempotencyConflict, InsufficientFunds, InvalidInput, Rejected
@@ -51,8 +51,7 @@ class HoldStatus(StrEnum):
     VOIDED = "voided"
 
 
-@dataclass(frozen=True)
-class Transfer:
+class Transfer(NamedTuple):
     """An immutable movement; its id is its idempotency key."""
 
     id: str
@@ -67,11 +66,10 @@ class Transfer:
     hold_id: str | None = None  # for a post or void: the hold it settles
 
     def same_content(self, other: Transfer) -> bool:
-        return replace(self, memo="") == replace(other, memo="")
+        return self._replace(memo="") == other._replace(memo="")
 
 
-@dataclass(frozen=True)
-class Hold:
+class Hold(NamedTuple):
     """The state of a pending transfer: how much is held, how much was posted so far."""
 
     id: str
@@ -90,8 +88,7 @@ class Hold:
         return self.amount - self.posted if self.status is HoldStatus.PENDING else 0
 
 
-@dataclass(frozen=True)
-class JournalEntry:
+class JournalEntry(NamedTuple):
     transfer_id: str
     account_id: str
     owner: str
@@ -191,7 +188,7 @@ class LedgerBatch:
         done = final or posted == hold.amount
         status = HoldStatus.POSTED if done else HoldStatus.PENDING
         self.result.transfers.append(t)
-        return self._set_hold(replace(hold, posted=posted, status=status, version=hold.version + 1))
+        return self._set_hold(hold._replace(posted=posted, status=status, version=hold.version + 1))
 
     def claw_back(self, transfer_id: str, account_id: str, amount: int, to_account_id: str,
                   reference: str = "") -> tuple[int, int]:
@@ -223,7 +220,7 @@ class LedgerBatch:
         self._change(t, hold.debit_account_id, Counters(debits_pending=-left))
         self._change(t, hold.credit_account_id, Counters(credits_pending=-left))
         self.result.transfers.append(t)
-        return self._set_hold(replace(hold, status=HoldStatus.VOIDED, version=hold.version + 1))
+        return self._set_hold(hold._replace(status=HoldStatus.VOIDED, version=hold.version + 1))
 
     # -- internals -------------------------------------------------------------------------
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Mapping, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 from .accounts import system_account_id
 from .errors import InvalidInput, Rejected
@@ -52,14 +51,12 @@ class MarketStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     id: str
     label: str
 
 
-@dataclass(frozen=True)
-class Suspension:
+class Suspension(NamedTuple):
     start: datetime
     end: datetime | None = None  # None while the market is still suspended
 
@@ -67,8 +64,7 @@ class Suspension:
         return self.start <= t and (self.end is None or t < self.end)
 
 
-@dataclass(frozen=True)
-class Market:
+class Market(NamedTuple):
     id: str
     slug: str
     title: str
@@ -176,8 +172,7 @@ def potential_payout(totals: Mapping[str, int], outcome: str, stake: int, extra:
     return min(distributable * stake // side, MAX_AMOUNT)
 
 
-@dataclass(frozen=True)
-class ForecastState:
+class ForecastState(NamedTuple):
     """The one forecast a user has in a market: its outcome, total stake and weighted p."""
 
     outcome: str
@@ -211,8 +206,7 @@ def totals_by_outcome(shards: Mapping[str, Sequence[int]]) -> dict[str, int]:
     return {o: sum(v) for o, v in shards.items()}
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(NamedTuple):
     outcome: str | None           # None: no winner (every hold is voided)
     evidence_urls: tuple[str, ...]
     note: str

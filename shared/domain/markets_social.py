@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 TOP_N = 100           # rows kept in a leaderboard document (well below the 1 MiB doc limit)
 TOP_BADGE_RANK = 10   # the "top 10" badge
@@ -86,8 +86,7 @@ def leaderboard_id(period: Period, category: str, start: datetime) -> str:
     return f"{period.value}.{category}.{start:%Y%m%d}"
 
 
-@dataclass(frozen=True)
-class ReputationEvent:
+class ReputationEvent(NamedTuple):
     """One settled forecast's contribution (written by settlement, never changed)."""
 
     uid: str

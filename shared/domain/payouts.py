@@ -17,10 +17,9 @@ Invariants (property-tested in tests/unit/test_markets_payouts.py):
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from .markets import PPM, Market, score_ppm
 from .money import BPS
@@ -37,8 +36,7 @@ class Result(StrEnum):
     VOID = "void"
 
 
-@dataclass(frozen=True)
-class CommitRecord:
+class CommitRecord(NamedTuple):
     hold_id: str
     uid: str
     outcome: str
@@ -47,8 +45,7 @@ class CommitRecord:
     committed_at: datetime
 
 
-@dataclass(frozen=True)
-class Stake:
+class Stake(NamedTuple):
     """One winner's claim: its stake and its tie-break key (earlier sorts first)."""
 
     uid: str
@@ -56,8 +53,7 @@ class Stake:
     first_commit: tuple
 
 
-@dataclass(frozen=True)
-class UserSettlement:
+class UserSettlement(NamedTuple):
     uid: str
     outcome: str
     holds: tuple[tuple[str, HoldAction], ...]
@@ -69,8 +65,7 @@ class UserSettlement:
     score_ppm: int      # reputation change (0 when void)
 
 
-@dataclass(frozen=True)
-class PayoutPlan:
+class PayoutPlan(NamedTuple):
     pool: int
     cut: int
     winning_stake: int

@@ -17,13 +17,11 @@ Pure, integer. Guarantees:
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 
-@dataclass(frozen=True)
-class Fill:
+class Fill(NamedTuple):
     seq: int
     side: str              # "buy" | "sell"
     price: int             # quote smallest units per base smallest unit
@@ -31,8 +29,7 @@ class Fill:
     fee: int               # quote smallest units
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):
     quantity: int = 0
     cost: int = 0
     realised: int = 0
@@ -40,7 +37,7 @@ class Position:
 
     def apply(self, fill: Fill) -> Position:
         if fill.side == "buy":
-            return replace(self, quantity=self.quantity + fill.quantity,
+            return self._replace(quantity=self.quantity + fill.quantity,
                            cost=self.cost + fill.price * fill.quantity + fill.fee,
                            bought=self.bought + fill.quantity)
         sold = min(fill.quantity, self.quantity)
@@ -48,7 +45,7 @@ class Position:
             return self
         removed = self.cost * sold // self.quantity
         proceeds = fill.price * sold - fill.fee * sold // fill.quantity
-        return replace(self, quantity=self.quantity - sold, cost=self.cost - removed,
+        return self._replace(quantity=self.quantity - sold, cost=self.cost - removed,
                        realised=self.realised + proceeds - removed)
 
     @property
@@ -71,8 +68,7 @@ def day_end(day: str) -> datetime:
     return datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(), timezone.utc)
 
 
-@dataclass(frozen=True)
-class PricePoint:
+class PricePoint(NamedTuple):
     at: datetime
     usd: int
     btc: int

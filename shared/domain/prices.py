@@ -13,9 +13,9 @@ Pure. Guarantees:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
+from typing import NamedTuple
 
 from .errors import Rejected
 from .money import MAX_AMOUNT
@@ -24,8 +24,7 @@ from .pricing import Rate
 CURRENCIES = ("usd", "btc")
 
 
-@dataclass(frozen=True)
-class SetPrice:
+class SetPrice(NamedTuple):
     """A price per whole token set by an admin or the feed, in 1e-8 USD and 1e-12 BTC."""
 
     asset: str
@@ -36,8 +35,7 @@ class SetPrice:
     updated_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class LastTrade:
+class LastTrade(NamedTuple):
     """The last print of a book whose base is a creator token."""
 
     book: str
@@ -47,8 +45,7 @@ class LastTrade:
     at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class Price:
+class Price(NamedTuple):
     """The price that counts, exact, per whole token in each currency's minor units."""
 
     asset: str

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from math import gcd
+from typing import NamedTuple
 
 from .errors import InvalidInput, Rejected
 from .money import MAX_AMOUNT
@@ -57,8 +58,7 @@ def price_in_force(prices: list[ServicePrice], at: datetime) -> ServicePrice:
     return max(live, key=lambda p: p.valid_from)
 
 
-@dataclass(frozen=True)
-class Rate:
+class Rate(NamedTuple):
     """Smallest units of `quote` per smallest unit of `base`, as numerator / denominator."""
 
     base: str

@@ -14,8 +14,8 @@ Invariants:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from .errors import InvalidInput, RateLimited, Rejected
 from .idempotency import derive_id
@@ -39,8 +39,7 @@ class DisputeStatus(StrEnum):
     LOST = "lost"
 
 
-@dataclass(frozen=True)
-class Package:
+class Package(NamedTuple):
     id: str
     name: str
     tokens: int
@@ -85,8 +84,7 @@ def require_valid_package(p: Package) -> Package:
     return p
 
 
-@dataclass(frozen=True)
-class Purchase:
+class Purchase(NamedTuple):
     id: str
     uid: str
     package_id: str

@@ -5,13 +5,12 @@ they protect; users are counted by uid, anonymous callers by IP.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import RateLimited
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(NamedTuple):
     calls: int
     seconds: int
 

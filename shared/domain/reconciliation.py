@@ -13,8 +13,7 @@ Checks, each returning `Drift` values rather than raising, so one run reports ev
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 from .accounts import Account, AccountKind, Counters, parse_account_id
 from .ledger import Hold
@@ -24,8 +23,7 @@ FIELDS = ("debits_posted", "credits_posted", "debits_pending", "credits_pending"
 ONCE_ONLY_CREDITS = ("bonus", "purchase", "payout", "reward")
 
 
-@dataclass(frozen=True)
-class Drift:
+class Drift(NamedTuple):
     check: str
     subject: str          # an account id or an asset code
     field: str

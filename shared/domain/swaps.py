@@ -12,8 +12,8 @@ Pure. Guarantees:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import NamedTuple
 
 from .errors import Conflict, Forbidden, InvalidInput, Rejected
 from .money import BPS, ceil_div, require_amount
@@ -26,8 +26,7 @@ class OfferStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-@dataclass(frozen=True)
-class SwapOffer:
+class SwapOffer(NamedTuple):
     id: str
     maker: str
     give_asset: str
@@ -45,8 +44,7 @@ class SwapOffer:
         return self.give_amount - self.given if self.status is OfferStatus.OPEN else 0
 
 
-@dataclass(frozen=True)
-class Fill:
+class Fill(NamedTuple):
     give: int            # of the maker's asset, to the taker
     pay: int             # of the wanted asset, to the maker
     offer: SwapOffer     # the offer after this fill
@@ -96,7 +94,7 @@ def fill(offer: SwapOffer, amount: int | None) -> Fill:
         raise Rejected("this fill is too small to pay anything", field="amount",
                        code="fill_too_small")
     done = given == offer.give_amount
-    after = replace(offer, given=given, received=offer.received + pay,
+    after = offer._replace(given=given, received=offer.received + pay,
                     status=OfferStatus.FILLED if done else OfferStatus.OPEN,
                     version=offer.version + 1)
     return Fill(take, pay, after)
@@ -107,7 +105,7 @@ def cancel(offer: SwapOffer, by: str) -> SwapOffer:
         raise Forbidden("only the maker cancels an offer", field="offer_id", code="not_your_offer")
     if offer.status is not OfferStatus.OPEN:
         raise Conflict(f"the offer is {offer.status.value}", field="offer_id", code="offer_not_open")
-    return replace(offer, status=OfferStatus.CANCELLED, version=offer.version + 1)
+    return offer._replace(status=OfferStatus.CANCELLED, version=offer.version + 1)
 
 
 def pair_of(a: str, b: str) -> tuple[str, str]:

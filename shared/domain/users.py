@@ -8,8 +8,8 @@ Invariants:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from .errors import AccountFrozen, Forbidden
 
@@ -31,8 +31,7 @@ class Status(StrEnum):
 RANK = {Role.USER: 0, Role.SERVICE: 0, Role.MODERATOR: 1, Role.ADMIN: 2, Role.SUPERADMIN: 3}
 
 
-@dataclass(frozen=True)
-class User:
+class User(NamedTuple):
     uid: str
     role: Role = Role.USER
     status: Status = Status.ACTIVE

@@ -19,9 +19,9 @@ import base64
 import binascii
 import hashlib
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 import base58
 
@@ -46,8 +46,7 @@ class Purpose(StrEnum):
     LINK = "link"
 
 
-@dataclass(frozen=True)
-class Challenge:
+class Challenge(NamedTuple):
     """A single-use nonce for one address; `uid` is set when a signed-in user links a wallet."""
 
     nonce: str

@@ -14,7 +14,6 @@ Guarantees:
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 from google.cloud import firestore
 
@@ -119,7 +118,7 @@ def with_price(config: BookConfig, req: OrderRequest) -> OrderRequest:
     depth = store.ref(store.DEPTH, config.id).get().to_dict() or {}
     levels = depth.get("asks" if req.side is Side.BUY else "bids") or []
     touch = levels[0]["price"] if levels else None
-    return replace(req, price=market_price_cap(config, req.side, touch))
+    return req._replace(price=market_price_cap(config, req.side, touch))
 
 
 def cancel(op: Operation, user: User, order_id: str) -> dict:

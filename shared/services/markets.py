@@ -9,7 +9,6 @@ Guarantees:
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timezone
 
 from google.cloud import firestore
@@ -110,16 +109,16 @@ def set_suspended(op: Operation, actor: User, market_id: str, suspend: bool, rea
         at = now()
         if suspend:
             if market.status_at(at) is not MarketStatus.OPEN:
-                raise Rejected(f"only an open market can be suspended", code="market_not_open")
-            changed = replace(market, status=MarketStatus.SUSPENDED,
+                raise Rejected("only an open market can be suspended", code="market_not_open")
+            changed = market._replace(status=MarketStatus.SUSPENDED,
                               suspensions=market.suspensions + (Suspension(at),))
         else:
             if market.status is not MarketStatus.SUSPENDED:
                 raise Rejected("the market is not suspended", code="market_not_suspended")
-            last = replace(market.suspensions[-1], end=at)
-            changed = replace(market, status=MarketStatus.OPEN,
+            last = market.suspensions[-1]._replace(end=at)
+            changed = market._replace(status=MarketStatus.OPEN,
                               suspensions=market.suspensions[:-1] + (last,))
-        changed = replace(changed, version=market.version + 1)
+        changed = changed._replace(version=market.version + 1)
         txn.update(ref, {k: v for k, v in store.market_doc(changed).items()
                          if k in ("status", "suspensions", "version", "updated_at")})
         txn.create(collection("market_moderation").document(),

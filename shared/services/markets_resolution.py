@@ -14,7 +14,6 @@ Guarantees:
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 from datetime import datetime, timezone
 
 from google.cloud import firestore
@@ -45,7 +44,7 @@ def resolve(op: Operation, actor: User, market_id: str, resolution: Resolution) 
         raise Rejected("a market is resolved after its close time (plus a few seconds)",
                        code="market_not_closed")
     frozen = plan(market, store.commit_records(market_id), resolution.outcome)
-    record = {**asdict(resolution), "evidence_urls": list(resolution.evidence_urls)}
+    record = {**resolution._asdict(), "evidence_urls": list(resolution.evidence_urls)}
     _freeze(op, market, frozen, MarketStatus.RESOLVED, record)
     start_settlement(market_id)
     return detail(market_id)
@@ -91,7 +90,7 @@ def _freeze(op: Operation, market: Market, frozen: PayoutPlan, status: MarketSta
 def plan_steps(market: Market, frozen: PayoutPlan) -> list[dict]:
     """The plan as settlement executes it: holds, then gather the shards, then pay, then finish."""
     # Firestore stores no array inside an array: holds and payouts are lists of maps.
-    users = [asdict(u) | {"holds": [{"hold_id": h, "action": a.value} for h, a in u.holds],
+    users = [u._asdict() | {"holds": [{"hold_id": h, "action": a.value} for h, a in u.holds],
                           "result": u.result.value}
              for u in frozen.users]
     steps = [{"kind": "holds", "users": users[i:i + HOLDS_PER_STEP]}

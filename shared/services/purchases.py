@@ -12,7 +12,6 @@ Guarantees:
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from google.cloud import firestore
@@ -60,7 +59,7 @@ def update_package(op: Operation, admin: User, package_id: str, version: int, ch
         if current.version != version:
             raise VersionConflict("the package changed since you read it", field="version",
                                   details={"version": current.version})
-        updated = require_valid_package(replace(current, **changes, version=current.version + 1))
+        updated = require_valid_package(current._replace(**changes, version=current.version + 1))
         txn.set(ref, package_doc(updated), merge=True)
         record_audit(txn, actor=admin.uid, action="update_package", target=package_id,
                      reason="package edited", before=package_view(current),

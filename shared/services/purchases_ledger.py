@@ -13,7 +13,7 @@ available; a credit repays the receivable first); issuance is debited and credit
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from google.cloud import firestore
 
@@ -36,8 +36,7 @@ SUCCEEDED, FAILED, CANCELED = "succeeded", "failed", "canceled"
 REFUNDED, DISPUTE_OPENED, DISPUTE_CLOSED = "refunded", "dispute_opened", "dispute_closed"
 
 
-@dataclass(frozen=True)
-class PaymentFact:
+class PaymentFact(NamedTuple):
     """What Stripe says happened to a purchase's payment, whatever the source."""
 
     kind: str
@@ -48,8 +47,7 @@ class PaymentFact:
     dispute_won: bool = False  # for DISPUTE_CLOSED
 
 
-@dataclass(frozen=True)
-class PurchaseRef:
+class PurchaseRef(NamedTuple):
     """Who a purchase belongs to, known before its document is read (from PaymentIntent
     metadata, or a lookup); checked against the document inside the transaction."""
 
@@ -86,7 +84,7 @@ def apply(event_id: str, event_type: str, purchase: PurchaseRef | Purchase, fact
         ledger_store.write(txn, batch.result)
         if updated != current:
             wire.merge(txn, collection(PURCHASES).document(current.id),
-                       purchase_doc(replace(updated, version=current.version + 1)))
+                       purchase_doc(updated._replace(version=current.version + 1)))
         if callable(fault):
             fault()  # tests inject a failure here: after the writes are buffered, before commit
         record_event(txn, event_id, event_type, current.id, outcome)
@@ -102,7 +100,7 @@ def _decide(batch: LedgerBatch, p: Purchase, fact: PaymentFact) -> tuple[Purchas
         if p.status is not PurchaseStatus.PENDING:
             return p, f"ignored: purchase is {p.status.value}"
         status = PurchaseStatus.FAILED if fact.kind == FAILED else PurchaseStatus.CANCELED
-        return replace(p, status=status), status.value
+        return p._replace(status=status), status.value
     if fact.kind == REFUNDED:
         return _refunded(batch, p, fact.refunded)
     if fact.kind == DISPUTE_OPENED:
@@ -127,7 +125,7 @@ def _succeeded(batch: LedgerBatch, p: Purchase, fact: PaymentFact) -> tuple[Purc
             batch.transfer(Transfer(id=mint_transfer_id(p.id, part), debit_account_id=issuance,
                                     credit_account_id=spendable, asset=p.asset, amount=amount,
                                     type=kind, reference=p.id))
-    done = replace(p, status=PurchaseStatus.COMPLETED, payment_intent_id=fact.payment_intent_id,
+    done = p._replace(status=PurchaseStatus.COMPLETED, payment_intent_id=fact.payment_intent_id,
                    refunded=0)
     if p.refunded:  # a refund arrived before the success: take it back in the same transfer set
         done, _ = _refunded(batch, done, p.refunded)
@@ -143,7 +141,7 @@ def _refunded(batch: LedgerBatch, p: Purchase, cumulative: int) -> tuple[Purchas
         spendable, issuance = _accounts(p)
         batch.claw_back(refund_transfer_id(p.id, cumulative), spendable, claw, issuance,
                         reference=p.id)
-    return replace(p, refunded=cumulative, clawed_back=p.clawed_back + claw), f"clawed back {claw}"
+    return p._replace(refunded=cumulative, clawed_back=p.clawed_back + claw), f"clawed back {claw}"
 
 
 def _dispute_opened(batch: LedgerBatch, p: Purchase) -> tuple[Purchase, str]:
@@ -155,7 +153,7 @@ def _dispute_opened(batch: LedgerBatch, p: Purchase) -> tuple[Purchase, str]:
         batch.hold(Transfer(id=dispute_hold_id(p.id), debit_account_id=spendable,
                             credit_account_id=issuance, asset=p.asset, amount=held,
                             type=TransferType.CLAWBACK, reference=p.id, pending=True))
-    return replace(p, dispute=DisputeStatus.OPEN, dispute_held=held), f"held {held}"
+    return p._replace(dispute=DisputeStatus.OPEN, dispute_held=held), f"held {held}"
 
 
 def _dispute_closed(batch: LedgerBatch, p: Purchase, won: bool) -> tuple[Purchase, str]:
@@ -165,7 +163,7 @@ def _dispute_closed(batch: LedgerBatch, p: Purchase, won: bool) -> tuple[Purchas
     if won:
         if p.dispute_held:
             batch.void(derive_id("purchase.dispute.release", p.id), hold_id)
-        return replace(p, dispute=DisputeStatus.WON, dispute_held=0), "released"
+        return p._replace(dispute=DisputeStatus.WON, dispute_held=0), "released"
     spendable, issuance = _accounts(p)
     stake = at_stake(p)
     if p.dispute_held:
@@ -174,6 +172,6 @@ def _dispute_closed(batch: LedgerBatch, p: Purchase, won: bool) -> tuple[Purchas
     if rest > 0:
         batch.claw_back(derive_id("purchase.dispute.claw", p.id), spendable, rest, issuance,
                         reference=p.id)
-    return (replace(p, dispute=DisputeStatus.LOST, dispute_held=0, clawed_back=p.clawed_back + stake),
+    return (p._replace(dispute=DisputeStatus.LOST, dispute_held=0, clawed_back=p.clawed_back + stake),
             f"clawed back {stake}")
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import asdict
 from datetime import datetime, timezone
 
 from google.cloud import firestore
@@ -32,7 +31,7 @@ def run() -> dict:
     now = datetime.now(timezone.utc)
     report = {"at": firestore.SERVER_TIMESTAMP, "ok": not drift, "accounts": len(accounts),
               "journal_accounts": len(journal), "open_holds": len(holds),
-              "drift": [asdict(d) | {"difference": d.difference} for d in drift]}
+              "drift": [d._asdict() | {"difference": d.difference} for d in drift]}
     ref = collection(REPORTS).document(now.strftime("%Y%m%dT%H%M%S.%fZ"))
     ref.set(report)
     if drift:

@@ -8,7 +8,6 @@ Guarantees:
 """
 from __future__ import annotations
 
-from dataclasses import replace
 
 from google.cloud import firestore
 
@@ -97,7 +96,7 @@ def update_profile(op: Operation, uid: str, changes: dict, expected_version: int
         if expected_version is not None and expected_version != user.version:
             raise VersionConflict("the profile changed since you read it", field="version",
                                   details={"version": user.version})
-        updated = replace(user, **changes, version=user.version + 1)
+        updated = user._replace(**changes, version=user.version + 1)
         txn.set(ref, user_doc(updated), merge=True)
         return profile_view(updated)
 
@@ -119,7 +118,7 @@ def change_user(op: Operation, actor: User, uid: str, *, role: Role | None = Non
             raise VersionConflict("the user changed since you read it", field="version",
                                   details={"version": target.version})
         check_can_manage(actor, target, role)
-        updated = replace(target, role=role or target.role, status=status or target.status,
+        updated = target._replace(role=role or target.role, status=status or target.status,
                           version=target.version + 1)
         txn.set(ref, user_doc(updated), merge=True)
         action = "set_role" if role else "set_status"

@@ -14,7 +14,7 @@ Guarantees:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from google.cloud import firestore
 
@@ -40,8 +40,7 @@ class LedgerRead:
     replay: dict | None = None      # the stored answer when `operation` already committed
 
 
-@dataclass(frozen=True)
-class Receipt:
+class Receipt(NamedTuple):
     """The answer to `operation`, stored on its transfer (see the module guarantees)."""
     operation: Operation
     response: dict

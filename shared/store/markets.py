@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
+
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
@@ -100,8 +101,7 @@ def outcome_totals(market: Market) -> dict[str, int]:
             for o, shard_ids in ids.items()}
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     market: Market
     totals: dict[str, int]
     read_at: float

@@ -9,7 +9,7 @@ policy to delete them.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from google.cloud import firestore
 

@@ -14,8 +14,7 @@ import json
 import logging
 import time
 import uuid
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from flask import Request, Response
 from pydantic import BaseModel, ValidationError
@@ -33,8 +32,7 @@ from .errors import describe, describe_validation, status_for
 log = logging.getLogger("mintbook.http")
 
 
-@dataclass(frozen=True)
-class Spec:
+class Spec(NamedTuple):
     name: str
     method: str
     summary: str
@@ -56,8 +54,7 @@ class Spec:
         return self.mutating and self.idempotent
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     spec: Spec
     request: Request
     request_id: str

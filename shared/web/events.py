@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class DocumentChange:
+class DocumentChange(NamedTuple):
     path: str                  # "users/abc"
     before: dict | None
     after: dict | None

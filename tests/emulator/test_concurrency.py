@@ -8,7 +8,7 @@ import requests
 
 from tests.support.api import Api
 
-from .helpers import balance, key, ok, reconcile, set_chips
+from .helpers import balance, key, reconcile, set_chips
 
 pytestmark = pytest.mark.usefixtures("ledger")
 

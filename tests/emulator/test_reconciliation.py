@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import key, ok, reconcile
+from .helpers import ok, reconcile
 
 pytestmark = pytest.mark.usefixtures("ledger")
 

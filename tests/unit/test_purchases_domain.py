@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -25,7 +24,7 @@ def apply_refunds(p: Purchase, totals: list[int]) -> Purchase:
     for total in totals:
         claw = min(refund_clawback(p, total), at_stake(p))
         if total > p.refunded:
-            p = replace(p, refunded=total, clawed_back=p.clawed_back + claw)
+            p = p._replace(refunded=total, clawed_back=p.clawed_back + claw)
     return p
 
 
@@ -81,5 +80,5 @@ def test_partial_refunds_in_any_order_and_repeated_claw_back_the_cumulative_floo
 
 
 def test_nothing_is_clawed_back_before_the_tokens_were_minted():
-    pending = replace(completed(), status=PurchaseStatus.PENDING)
+    pending = completed()._replace(status=PurchaseStatus.PENDING)
     assert refund_clawback(pending, 3_000) == 0 and at_stake(pending) == 0

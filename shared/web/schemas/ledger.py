@@ -9,7 +9,7 @@ from shared.domain.assets import AssetKind
 from shared.domain.ledger import TransferType
 from shared.domain.money import MAX_AMOUNT
 
-from .common import Amount, AssetCode, Body, PageQuery, Query, ShortText, Uid, View
+from .common import Amount, AssetCode, Body, PageQuery, ShortText, Uid, View
 
 
 class AssetView(View):
