@@ -5,10 +5,10 @@ from __future__ import annotations
 from shared.domain.users import Role
 from shared.services import exchange_creators as creators
 from shared.web.endpoint import Context, endpoint
-from shared.web.schemas.exchange import (CreatorDetail, CreatorPage, CreatorQuery, CreatorsQuery,
-                                         CreatorView, Feed, FeedQuery, FollowRequest, FollowView,
-                                         Holders, HoldersQuery, ListCreatorRequest,
-                                         NewsRequest, NewsView)
+from shared.web.schemas.exchange_creators import (CreatorDetail, CreatorPage, CreatorQuery,
+                                                  CreatorsQuery, CreatorView, Feed, FeedQuery,
+                                                  FollowRequest, FollowView, Holders, HoldersQuery,
+                                                  ListCreatorRequest, NewsRequest, NewsView)
 
 
 @endpoint("admin_list_creator", method="POST", auth=Role.ADMIN, body=ListCreatorRequest,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from shared.domain.users import Role
 from shared.services import prices
 from shared.web.endpoint import Context, endpoint
-from shared.web.schemas.prices import PriceHistoryPoints, PricesThatCount
-from shared.web.schemas.swaps import (ConversionRateQuery, ConversionRateView, MarketPriceView,
-                                      PriceHistoryQuery, SetMarketPriceRequest)
+from shared.web.schemas.prices import (ConversionRateQuery, ConversionRateView, MarketPriceView,
+                                       PriceHistoryPoints, PriceHistoryQuery, PricesThatCount,
+                                       SetMarketPriceRequest)
 
 
 @endpoint("admin_set_price", method="POST", auth=Role.ADMIN, body=SetMarketPriceRequest,

@@ -4,8 +4,8 @@ from __future__ import annotations
 from shared.domain.users import Role
 from shared.services import rewards
 from shared.web.endpoint import Context, endpoint
-from shared.web.schemas.fees import (FundRewardsRequest, FundRewardsResult, RewardsPoolQuery, RewardsPoolView,
-                                     RewardRequest, RewardResult)
+from shared.web.schemas.rewards import (FundRewardsRequest, FundRewardsResult, RewardRequest,
+                                        RewardResult, RewardsPoolQuery, RewardsPoolView)
 
 
 @endpoint("admin_fund_rewards", method="POST", auth=Role.ADMIN, body=FundRewardsRequest,

@@ -4645,7 +4645,7 @@ export interface components {
             price: number | null;
         };
         /** FeedQuery */
-        shared__web__schemas__exchange__FeedQuery: {
+        shared__web__schemas__exchange_creators__FeedQuery: {
             /**
              * Limit
              * @default 20
@@ -4653,7 +4653,7 @@ export interface components {
             limit: number;
         };
         /** FollowRequest */
-        shared__web__schemas__exchange__FollowRequest: {
+        shared__web__schemas__exchange_creators__FollowRequest: {
             /** Creator */
             creator: string;
             /**
@@ -9852,7 +9852,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["shared__web__schemas__exchange__FollowRequest"];
+                "application/json": components["schemas"]["shared__web__schemas__exchange_creators__FollowRequest"];
             };
         };
         responses: {

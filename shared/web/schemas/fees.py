@@ -1,14 +1,13 @@
-"""Requests and responses of the service fee table, fee charges and rewards."""
+"""Requests and responses of the service fee table and fee charges."""
 
 from datetime import datetime
 from typing import Annotated
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from .common import Amount, AssetCode, Body, Query, Reason, ShortText, Uid, View
+from .common import Amount, AssetCode, Body, Query, Reason, RequestId, ShortText, Uid, View
 
 ServiceType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
-RequestId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^/]+$")]
 
 
 class SetServicePriceRequest(Body):
@@ -51,47 +50,3 @@ class ChargeResult(View):
     asset: str
     amount: int
     available_after: int
-
-
-class FundRewardsRequest(Body):
-    asset: AssetCode
-    amount: Amount
-    reason: Reason
-
-
-class FundRewardsResult(View):
-    asset: str
-    amount: int
-    shards: int
-
-
-class RewardRequest(Body):
-    reward_id: RequestId
-    uid: Uid
-    asset: AssetCode
-    amount: Amount
-    reason: Reason
-
-
-class RewardResult(View):
-    transfer_id: str
-    reward_id: str
-    uid: str
-    asset: str
-    amount: int
-    reason: str
-
-
-class RewardsPoolQuery(Query):
-    asset: AssetCode
-
-
-class RewardsPoolShard(View):
-    account: str
-    available: int
-
-
-class RewardsPoolView(View):
-    asset: str
-    total: int
-    shards: list[RewardsPoolShard]

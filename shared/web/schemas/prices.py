@@ -1,11 +1,52 @@
-"""Responses of market prices that say where a price comes from (admin, feed or last trade)."""
+"""Requests and responses of market prices: setting one, the prices that count (saying where each
+comes from: admin, feed or last trade), their history, and conversion rates."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .common import View
+from shared.domain.money import MAX_AMOUNT
+
+from .common import AssetCode, Body, PageQuery, Query, View
+
+Price = Annotated[int, Field(gt=0, le=MAX_AMOUNT)]
+
+
+class SetMarketPriceRequest(Body):
+    asset: AssetCode
+    usd: Price = Field(description="USD per whole token, in 1e-8 USD")
+    btc: Price = Field(description="BTC per whole token, in 1e-12 BTC")
+    version: int | None = Field(None, ge=0, description="the version you read; 409 if it moved")
+
+
+class MarketPriceView(View):
+    asset: str
+    usd: int
+    btc: int
+    version: int
+    updated_at: datetime | None = None
+
+
+class PriceHistoryQuery(PageQuery):
+    asset: AssetCode
+
+
+class ConversionRateQuery(Query):
+    base: AssetCode
+    quote: AssetCode
+    currency: Literal["USD", "BTC"] = "USD"
+
+
+class ConversionRateView(View):
+    base: str
+    quote: str
+    numerator: int = Field(description="smallest units of quote per smallest unit of base = "
+                                       "numerator / denominator")
+    denominator: int
+    currency: str
+    currency_decimals: int
+
 
 Source = Literal["admin", "feed", "last_trade"]
 

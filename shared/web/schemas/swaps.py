@@ -1,69 +1,15 @@
-"""Requests and responses of market prices, conversion rates, swap offers and swap volume."""
+"""Requests and responses of swap offers and swap volume."""
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from shared.domain.money import MAX_AMOUNT
 from shared.domain.swaps import OfferStatus
 
 from .common import Amount, AssetCode, Body, PageQuery, Query, Uid, View
 
 OfferId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}$")]
 Day = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
-Price = Annotated[int, Field(gt=0, le=MAX_AMOUNT)]
-
-
-class SetMarketPriceRequest(Body):
-    asset: AssetCode
-    usd: Price = Field(description="USD per whole token, in 1e-8 USD")
-    btc: Price = Field(description="BTC per whole token, in 1e-12 BTC")
-    version: int | None = Field(None, ge=0, description="the version you read; 409 if it moved")
-
-
-class MarketPriceView(View):
-    asset: str
-    usd: int
-    btc: int
-    version: int
-    updated_at: datetime | None = None
-
-
-class MarketPriceList(View):
-    items: list[MarketPriceView]
-
-
-class PriceHistoryQuery(PageQuery):
-    asset: AssetCode
-
-
-class PricePoint(View):
-    asset: str
-    usd: int
-    btc: int
-    at: datetime | None
-
-
-class PriceHistoryPage(View):
-    items: list[PricePoint]
-    next_cursor: str | None = None
-
-
-class ConversionRateQuery(Query):
-    base: AssetCode
-    quote: AssetCode
-    currency: Literal["USD", "BTC"] = "USD"
-
-
-class ConversionRateView(View):
-    base: str
-    quote: str
-    numerator: int = Field(description="smallest units of quote per smallest unit of base = "
-                                       "numerator / denominator")
-    denominator: int
-    currency: str
-    currency_decimals: int
 
 
 class CreateSwapOfferRequest(Body):

@@ -1,0 +1,48 @@
+"""Requests and responses of rewards: funding the sharded pool, paying a reward, the pool's
+balance (apart from fees.py, so neither kind of endpoint defines the other's models)."""
+
+from .common import Amount, AssetCode, Body, Query, Reason, RequestId, Uid, View
+
+
+class FundRewardsRequest(Body):
+    asset: AssetCode
+    amount: Amount
+    reason: Reason
+
+
+class FundRewardsResult(View):
+    asset: str
+    amount: int
+    shards: int
+
+
+class RewardRequest(Body):
+    reward_id: RequestId
+    uid: Uid
+    asset: AssetCode
+    amount: Amount
+    reason: Reason
+
+
+class RewardResult(View):
+    transfer_id: str
+    reward_id: str
+    uid: str
+    asset: str
+    amount: int
+    reason: str
+
+
+class RewardsPoolQuery(Query):
+    asset: AssetCode
+
+
+class RewardsPoolShard(View):
+    account: str
+    available: int
+
+
+class RewardsPoolView(View):
+    asset: str
+    total: int
+    shards: list[RewardsPoolShard]
