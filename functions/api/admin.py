@@ -6,9 +6,10 @@ from shared.domain.users import Role
 from shared.services import admin, assets, reconciliation, transfers, users
 from shared.web.endpoint import Context, endpoint
 from shared.web.schemas.common import Empty, View
-from shared.web.schemas.ledger import AssetView, CreateAssetRequest
-from shared.web.schemas.users import (AdjustRequest, AdjustResult, AuditPage, AuditQuery,
-                                      ProfileView, SetRoleRequest, SetStatusRequest)
+from shared.web.schemas.assets import AssetView, CreateAssetRequest
+from shared.web.schemas.admin import (AdjustRequest, AdjustResult, AuditPage, AuditQuery,
+                                      SetRoleRequest, SetStatusRequest)
+from shared.web.schemas.users import ProfileView
 
 
 class SupplyRow(View):

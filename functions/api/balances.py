@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from shared.services import balances
 from shared.web.endpoint import Context, endpoint
-from shared.web.schemas.ledger import (BalanceHistoryQuery, Balances, HistoryQuery, JournalPage,
-                                       SnapshotPage)
+from shared.web.schemas.balances import (BalanceHistoryQuery, Balances, HistoryQuery, JournalPage,
+                                         SnapshotPage)
 
 
 @endpoint("get_balances", response=Balances, summary="Available, committed and total per asset")

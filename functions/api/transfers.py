@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from shared.services import transfers
 from shared.web.endpoint import Context, endpoint
-from shared.web.schemas.ledger import TransferRequest, TransferResult
+from shared.web.schemas.transfers import TransferRequest, TransferResult
 
 
 @endpoint("create_transfer", method="POST", body=TransferRequest, response=TransferResult,

@@ -1,28 +1,13 @@
-"""Requests and responses of balances, history, transfers and assets."""
+"""Responses of balances, a user's journal (history) and daily balance snapshots."""
 
 from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
 
-from shared.domain.assets import AssetKind
 from shared.domain.ledger import TransferType
-from shared.domain.money import MAX_AMOUNT
 
-from .common import Amount, AssetCode, Body, PageQuery, ShortText, Uid, View
-
-
-class AssetView(View):
-    code: str
-    name: str
-    decimals: int
-    kind: AssetKind
-    supply_cap: int | None = None
-    active: bool = True
-
-
-class AssetList(View):
-    items: list[AssetView]
+from .common import AssetCode, PageQuery, View
 
 
 class BalanceRow(View):
@@ -79,27 +64,3 @@ class SnapshotView(View):
 class SnapshotPage(View):
     items: list[SnapshotView]
     next_cursor: str | None = None
-
-
-class TransferRequest(Body):
-    to: Uid
-    asset: AssetCode
-    amount: Amount
-    memo: ShortText = ""
-
-
-class TransferResult(View):
-    transfer_id: str
-    asset: str
-    amount: int
-    fee: int
-    to: str
-    available_after: int
-
-
-class CreateAssetRequest(Body):
-    code: AssetCode
-    name: ShortText = Field(min_length=1)
-    decimals: int = Field(ge=0, le=9)
-    kind: AssetKind = AssetKind.CREATOR
-    supply_cap: int | None = Field(None, gt=0, le=MAX_AMOUNT)

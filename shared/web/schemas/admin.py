@@ -1,0 +1,60 @@
+"""Requests and responses of admin user management: roles, status, balance adjustments and
+the audit log."""
+
+from datetime import datetime
+
+from pydantic import Field
+
+from shared.domain.users import Role, Status
+
+from .common import AssetCode, Body, PageQuery, Reason, SignedAmount, Uid, View
+
+
+class SetRoleRequest(Body):
+    uid: Uid
+    role: Role
+    reason: Reason
+    version: int | None = Field(None, ge=0)
+
+
+class SetStatusRequest(Body):
+    uid: Uid
+    status: Status
+    reason: Reason
+    version: int | None = Field(None, ge=0)
+
+
+class AdjustRequest(Body):
+    uid: Uid
+    asset: AssetCode
+    amount: SignedAmount = Field(description="positive credits the user, negative debits; never 0")
+    reason: Reason
+
+
+class AdjustResult(View):
+    transfer_id: str
+    uid: str
+    asset: str
+    amount: int
+    balance_after: int
+
+
+class AuditQuery(PageQuery):
+    actor: Uid | None = None
+    target: Uid | None = None
+
+
+class AuditEntryView(View):
+    id: str
+    actor: str
+    action: str
+    target: str
+    reason: str
+    before: dict | None = None
+    after: dict | None = None
+    at: datetime | None = None
+
+
+class AuditPage(View):
+    items: list[AuditEntryView]
+    next_cursor: str | None = None
