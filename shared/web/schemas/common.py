@@ -30,8 +30,9 @@ MarketId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 Cursor = Annotated[str, StringConstraints(min_length=1, max_length=400)]
-# A caller-chosen id that makes a call single-use (a fee charge, a reward).
-RequestId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^/]+$")]
+# Names a document: a package, a Stripe event, the request id that makes a fee charge or a
+# reward single-use.
+DocId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^/]+$")]
 
 T = TypeVar("T")
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from .common import Amount, AssetCode, Body, Query, Reason, RequestId, ShortText, Uid, View
+from .common import Amount, AssetCode, Body, DocId, Query, Reason, ShortText, Uid, View
 
 ServiceType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
 
@@ -39,7 +39,7 @@ class PriceTable(View):
 class ChargeFeeRequest(Body):
     uid: Uid
     service_type: ServiceType
-    request_id: RequestId = Field(description="the charge's idempotency key: one charge per id")
+    request_id: DocId = Field(description="the charge's idempotency key: one charge per id")
     description: ShortText = ""
 
 

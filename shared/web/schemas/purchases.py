@@ -1,4 +1,4 @@
-"""Requests and responses of packages, purchases, Stripe failures and purchase stats."""
+"""Requests and responses of packages and purchases."""
 
 from datetime import datetime
 from typing import Annotated
@@ -7,10 +7,9 @@ from pydantic import Field, StringConstraints
 
 from shared.domain.purchases import DisputeStatus, PurchaseStatus
 
-from .common import Amount, Body, Page, PageQuery, Uid, View
+from .common import Amount, Body, DocId, Page, PageQuery, Uid, View
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[a-z]{3}$")]
-DocId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^/]+$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 
@@ -96,54 +95,3 @@ class AdminPurchaseQuery(PageQuery):
     uid: Uid | None = None
     since: datetime | None = None
     until: datetime | None = None
-
-
-class FailureQuery(PageQuery):
-    include_resolved: bool = False
-
-
-class FailureView(View):
-    event_id: str
-    type: str
-    code: str
-    error: str
-    attempts: int
-    resolved: bool
-    last_attempt_at: datetime | None
-
-
-FailurePage = Page[FailureView]
-
-
-class ReplayRequest(Body):
-    event_id: DocId
-
-
-class EventResult(View):
-    event_id: str
-    type: str
-    purchase_id: str | None = None
-    outcome: str
-
-
-class SyncResult(View):
-    checked: int
-    applied: list[EventResult]
-    expired: int = 0
-
-
-class CurrencyTotals(View):
-    currency: str
-    revenue: int
-    refunded: int
-    purchases: int
-
-
-class PurchaseStats(View):
-    tokens_sold: int
-    tokens_clawed_back: int
-    completed: int
-    pending: int
-    failed: int
-    by_currency: list[CurrencyTotals]
-    outstanding_receivables: int
