@@ -53,12 +53,16 @@ def deploys() -> dict[str, dict[str, list[str]]]:
     return named
 
 
+# Functions deploy on the Python this suite runs on.
+TESTED_RUNTIME = f"python{sys.version_info.major}{sys.version_info.minor}"
+
+
 def test_the_plan_deploys_every_manifest_function_once_with_its_settings() -> None:
     planned = deploys()
     assert set(planned) == {f.name for f in FUNCTIONS}
     for f in FUNCTIONS:
         got = planned[f.name]
-        assert got["gen2"] == [""] and got["runtime"] == ["python312"]
+        assert got["gen2"] == [""] and got["runtime"] == [TESTED_RUNTIME]
         assert got["entry-point"] == [f.name] and got["source"] == [".build/functions"]
         assert got["project"] == [PROJECT] and got["memory"] == [f.memory]
         assert got["min-instances"] == [str(f.min_instances)]
