@@ -9,18 +9,26 @@ google.cloud.firestore` alone.
 `--with-framework` also imports functions_framework in the subject first, as production does in
 the same process: then the ratio is the whole import phase of a cold start against the floor.
 Times are taken inside the child around the imports (interpreter start-up is the same for both
-and left out). The ratio uses the child's CPU time (process_time): importing is CPU-bound work
-on files the page cache holds, so CPU time is its cost, and other processes on a shared machine
-barely move it; wall-clock medians are printed too, on the line before the last.
-Two phases, because the worst of 110 noisy medians is biased upwards (the winner's curse: on
-this machine one import's CPU time varies by +-20% from run to run, so some entry point always
-draws a slow sample). Screen: each entry point runs `--runs` times; floor runs are interleaved
-every few candidates, in a shuffled order per round, so machine load hits both alike. Confirm:
-the `--confirm` slowest entry points of the screen are measured again, `--confirm-runs` times
-each, with fresh floor runs interleaved the same way; those new samples alone decide, so the
-selection's lucky or unlucky draws do not. Each side is the median of its runs; worst = the
-slowest confirmed entry point's median.
+and left out), as CPU time (process_time): importing is CPU-bound work on files the page cache
+holds. Wall-clock figures are printed too, on the line before the last.
+
+How the noise of a shared machine is kept out (on this one a fresh interpreter's import CPU
+varies by +-20%, and whole minutes run 30% slower than others):
+- Import sets: the entry points of one module (api.exchange has eleven) import exactly the same
+  code, since resolving one imports its module and reads an attribute; so each module is one
+  candidate, and its runs take its entry points in turn. Every entry point is measured, and the
+  worst is the worst module.
+- Paired floors: a floor run sits between every two subject runs, and each subject run is
+  divided by the mean of the floor runs just before and after it; a candidate's ratio is the
+  median of those paired ratios, so a slow minute slows both sides of its pairs alike. (Checked
+  on two entry points of api.balances, identical imports, 14 runs each: medians of all runs
+  gave 1.19 and 1.02, paired ratios 1.11 and 1.03.)
+- Screen, then confirm: every candidate runs `--runs` times; the `--confirm` slowest run again
+  `--confirm-runs` times, and those new samples alone decide, so the screen's lucky or unlucky
+  draws (the winner's curse of a maximum over many noisy medians) do not.
 Last line: worst_import_ms=... floor_ms=... ratio=...   (target: ratio <= 1.2)
+worst_import_ms and floor_ms are the medians of the worst candidate's runs and of the confirm
+phase's floor runs; ratio is the worst candidate's median paired ratio.
 """
 from __future__ import annotations
 
@@ -35,7 +43,6 @@ from pathlib import Path
 
 from .support import ROOT
 
-FLOOR_EVERY = 4  # one floor run per this many candidate runs
 FLOOR_CODE = """
 import time
 started, cpu = time.perf_counter(), time.process_time()
@@ -63,65 +70,78 @@ def measure(stage: Path, code: str, *names: str) -> tuple[float, float]:
     return float(cpu_ms), float(wall_ms)
 
 
-def run(stage: Path, names: list[str], runs: int, seed: int,
-        framework: bool = False) -> tuple[dict[str, Sample], Sample]:
+@dataclass(frozen=True)
+class Sample:
+    """A candidate's medians: its own runs, and its runs over their neighbouring floor runs."""
+    cpu_ms: float
+    wall_ms: float
+    cpu_ratio: float
+    wall_ratio: float
+
+    def __str__(self) -> str:
+        return (f"{self.cpu_ms:.0f} ms cpu ({self.cpu_ratio:.2f}x floor), "
+                f"{self.wall_ms:.0f} ms wall ({self.wall_ratio:.2f}x)")
+
+
+def run(stage: Path, candidates: dict[str, list[str]], runs: int, seed: int,
+        framework: bool = False) -> tuple[dict[str, Sample], tuple[float, float]]:
+    """Each candidate `runs` times, shuffled per round, a floor run between every two subject
+    runs. Answers each candidate's Sample and the floor runs' medians (CPU ms, wall ms)."""
     subject = SUBJECT_CODE.format(stage=str(stage),
                                   framework="import functions_framework\n" if framework else "")
     # Warm-up: writes every module's bytecode into the stage, as the deployed image holds it.
     measure(stage, FLOOR_CODE)
-    measure(stage, subject, *names)
-    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
-    floors: list[tuple[float, float]] = []
+    measure(stage, subject, *[n for names in candidates.values() for n in names])
     rng = random.Random(seed)
+    floors = [measure(stage, FLOOR_CODE)]
+    paired: dict[str, list[tuple[float, float, float, float]]] = {c: [] for c in candidates}
     for round_ in range(runs):
-        order = names[:]
+        order = list(candidates)
         rng.shuffle(order)
-        for i, name in enumerate(order):
-            if i % FLOOR_EVERY == 0:
-                floors.append(measure(stage, FLOOR_CODE))
-            samples[name].append(measure(stage, subject, name))
-        print(f"round {round_ + 1}/{runs}: floor so far {Sample.of(floors)}", flush=True)
-    return {n: Sample.of(s) for n, s in samples.items()}, Sample.of(floors)
+        for candidate in order:
+            names = candidates[candidate]
+            cpu, wall = measure(stage, subject, names[round_ % len(names)])
+            floors.append(measure(stage, FLOOR_CODE))
+            before, after = floors[-2], floors[-1]
+            paired[candidate].append((cpu, wall, cpu / ((before[0] + after[0]) / 2),
+                                      wall / ((before[1] + after[1]) / 2)))
+        print(f"round {round_ + 1}/{runs}: floor median so far "
+              f"{statistics.median(f[0] for f in floors):.0f} ms cpu", flush=True)
+    samples = {c: Sample(*(statistics.median(r[i] for r in rows) for i in range(4)))
+               for c, rows in paired.items()}
+    return samples, (statistics.median(f[0] for f in floors),
+                     statistics.median(f[1] for f in floors))
 
 
-@dataclass(frozen=True)
-class Sample:
-    cpu_ms: float  # medians
-    wall_ms: float
-
-    @staticmethod
-    def of(runs: list[tuple[float, float]]) -> Sample:
-        return Sample(statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
-
-    def __str__(self) -> str:
-        return f"{self.cpu_ms:.0f} ms cpu, {self.wall_ms:.0f} ms wall"
-
-
-def _slowest(medians: dict[str, Sample]) -> list[tuple[str, Sample]]:
-    return sorted(medians.items(), key=lambda item: item[1].cpu_ms, reverse=True)
-
-
-def report(title: str, medians: dict[str, Sample], floor: Sample) -> list[tuple[str, Sample]]:
-    slowest = _slowest(medians)
-    print(f"{title}; floor {floor}; slowest:")
-    for name, sample in slowest[:8]:
-        print(f"  {name:32s} {sample}  ({sample.cpu_ms / floor.cpu_ms:.2f}x floor)")
+def report(title: str, samples: dict[str, Sample], floor: tuple[float, float],
+           candidates: dict[str, list[str]]) -> list[str]:
+    slowest = sorted(samples, key=lambda c: samples[c].cpu_ratio, reverse=True)
+    print(f"{title}; floor {floor[0]:.0f} ms cpu, {floor[1]:.0f} ms wall; slowest:")
+    for candidate in slowest[:8]:
+        names = candidates[candidate]
+        shown = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
+        print(f"  {candidate:24s} {samples[candidate]}  [{shown}]")
     return slowest
 
 
-def entry_points() -> list[str]:
+def import_sets(only: list[str] | None = None) -> dict[str, list[str]]:
+    """Target module -> the manifest's entry points in it (`only`: just these entry points)."""
     sys.path.insert(0, str(ROOT / "functions"))
     import manifest
 
-    return [f.name for f in manifest.FUNCTIONS]
+    sets: dict[str, list[str]] = {}
+    for f in manifest.FUNCTIONS:
+        if not only or f.name in only:
+            sets.setdefault(f.target.split(":")[0], []).append(f.name)
+    return sets
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.cold_start")
-    parser.add_argument("--runs", type=int, default=3, help="screening runs per entry point")
-    parser.add_argument("--confirm", type=int, default=8,
-                        help="how many of the screen's slowest entry points to measure again")
-    parser.add_argument("--confirm-runs", type=int, default=12, help="runs per confirmed one")
+    parser.add_argument("--runs", type=int, default=4, help="screening runs per module")
+    parser.add_argument("--confirm", type=int, default=6,
+                        help="how many of the screen's slowest modules to measure again")
+    parser.add_argument("--confirm-runs", type=int, default=16, help="runs per confirmed one")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", nargs="*", help="these entry points instead of all of them")
     parser.add_argument("--with-framework", action="store_true",
@@ -130,21 +150,24 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     from dev.deploy import stage
 
-    names = args.only or entry_points()
+    candidates = import_sets(args.only)
     with tempfile.TemporaryDirectory(prefix="mintbook-cold-") as tmp:
         staged = stage(Path(tmp) / "functions")
-        medians, floor = run(staged, names, args.runs, args.seed, args.with_framework)
-        report(f"screen: {len(names)} entry points, {args.runs} runs each", medians, floor)
-        suspects = [name for name, _ in _slowest(medians)[:args.confirm]]
-        medians, floor = run(staged, suspects, args.confirm_runs, args.seed + 1,
+        samples, floor = run(staged, candidates, args.runs, args.seed, args.with_framework)
+        entry_points = sum(len(n) for n in candidates.values())
+        slowest = report(f"screen: {entry_points} entry points in {len(candidates)} modules, "
+                         f"{args.runs} runs each", samples, floor, candidates)
+        suspects = {c: candidates[c] for c in slowest[:args.confirm]}
+        samples, floor = run(staged, suspects, args.confirm_runs, args.seed + 1,
                              args.with_framework)
-    slowest = report(f"confirm: {len(suspects)} slowest, {args.confirm_runs} runs each",
-                     medians, floor)
-    worst_wall = max(s.wall_ms for s in medians.values())
-    print(f"wall clock: worst_import_ms={worst_wall:.0f} floor_ms={floor.wall_ms:.0f} "
-          f"ratio={worst_wall / floor.wall_ms:.2f}")
-    worst = slowest[0][1].cpu_ms
-    print(f"worst_import_ms={worst:.0f} floor_ms={floor.cpu_ms:.0f} ratio={worst / floor.cpu_ms:.2f}")
+    worst = report(f"confirm: {len(suspects)} slowest, {args.confirm_runs} runs each",
+                   samples, floor, candidates)[0]
+    print(f"worst: {worst} ({', '.join(candidates[worst])})")
+    by_wall = max(samples.values(), key=lambda s: s.wall_ratio)
+    print(f"wall clock: worst_import_ms={by_wall.wall_ms:.0f} floor_ms={floor[1]:.0f} "
+          f"ratio={by_wall.wall_ratio:.2f}")
+    s = samples[worst]
+    print(f"worst_import_ms={s.cpu_ms:.0f} floor_ms={floor[0]:.0f} ratio={s.cpu_ratio:.2f}")
     return 0
 
 
