@@ -12,14 +12,14 @@ from pydantic import Field, StringConstraints
 
 from shared.domain.book import Side
 
-from .common import Amount, AssetCode, Body, PageQuery, Query, View
+from .common import Amount, AssetCode, Body, PageQuery, Query, Uid, View
 
 Category = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,30}$")]
 Link = Annotated[str, StringConstraints(pattern=r"^https://\S{3,300}$")]
 
 
 class ListCreatorRequest(Body):
-    uid: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^:/]+$")]
+    uid: Uid
     symbol: AssetCode
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
     bio: Annotated[str, StringConstraints(max_length=1_000)] = ""
@@ -61,11 +61,11 @@ class CreatorsQuery(PageQuery):
 
 
 class CreatorQuery(Query):
-    uid: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^:/]+$")]
+    uid: Uid
 
 
 class FollowRequest(Body):
-    creator: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^:/]+$")]
+    creator: Uid
     follow: bool = True
 
 
@@ -79,9 +79,7 @@ class FeedQuery(Query):
 
 
 class NewsRequest(Body):
-    creator: Annotated[str, StringConstraints(min_length=1, max_length=128,
-                                              pattern=r"^[^:/]+$")] | None = Field(
-        None, description="the creator's uid; default: the caller")
+    creator: Uid | None = Field(None, description="the creator's uid; default: the caller")
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140)]
     body: Annotated[str, StringConstraints(max_length=2_000)] = ""
     url: Link | None = None
