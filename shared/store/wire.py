@@ -142,7 +142,9 @@ def _fill(out: Any, value: object) -> None:
             _fill(fields[key], item)
         if not value:
             out.map_value.SetInParent()
-    elif isinstance(value, (list, tuple)):
+    # A plain tuple is an array; a NamedTuple (a domain record) is not a document value, and
+    # encoding its fields as an array would silently lose their names.
+    elif isinstance(value, list) or type(value) is tuple:
         values = out.array_value.values
         for item in value:
             _fill(values.add(), item)

@@ -82,6 +82,18 @@ def test_a_merge_refuses_nested_maps_and_unknown_types_are_refused():
         wire._encode(REF, {"a": object()}, merge=False, exists=None)
 
 
+def test_a_domain_record_is_refused_not_written_as_an_array():
+    # given a domain record (a NamedTuple, so a tuple), where a plain tuple is an array
+    from shared.domain.ledger import Transfer, TransferType
+
+    record = Transfer(id="t", debit_account_id="a", credit_account_id="b", asset="CHIP", amount=1,
+                      type=TransferType.TRANSFER)
+    assert wire._encode(REF, {"a": (1, 2)}, merge=False, exists=None).update.fields["a"].array_value
+    # when it is written as a value, then the write is refused before any commit
+    with pytest.raises(TypeError):
+        wire._encode(REF, {"a": record}, merge=False, exists=None)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(keys, values, max_size=8))
 def test_a_read_document_decodes_like_the_library(data):
