@@ -42,9 +42,10 @@ def task_sink() -> str:
 
 def seed() -> list[str]:
     from shared.domain.assets import Asset
-    from shared.domain.exchange import BookConfig
+    from shared.domain.exchange.books import BookConfig
     from shared.domain.idempotency import Operation
-    from shared.services import assets, exchange_orders, transfers, users
+    from shared.services import assets, transfers, users
+    from shared.services.exchange import orders
     from shared.services.bootstrap import ensure_platform
 
     ensure_platform()
@@ -56,7 +57,7 @@ def seed() -> list[str]:
         for asset, amount in (("GOLD", 10**6), ("CHIP", 10**8)):
             transfers.adjust(Operation.of("bench", "fund", f"{uid}{asset}", {}), admin, uid,
                              asset, amount, "bench funding")
-    exchange_orders.create_book(Operation.of("bench", "book", BOOK, {}), admin,
+    orders.create_book(Operation.of("bench", "book", BOOK, {}), admin,
                                 BookConfig(BOOK, "GOLD", "CHIP"))
     return uids
 
@@ -77,12 +78,12 @@ def placers(client, tokens: dict[str, str], uids: list[str], clients: int, tag: 
 
 
 def drain() -> float:
-    from shared.services import exchange_sequencer
+    from shared.services.exchange import sequencer
     from shared.store import exchange as store
 
     started = time.monotonic()
     while store.pending_command_ids(BOOK, 1):
-        exchange_sequencer.run(BOOK)
+        sequencer.run(BOOK)
     return time.monotonic() - started
 
 

@@ -2,7 +2,7 @@
 bare-transaction floor on the same emulator.
 
 Subject: 32 concurrent clients commit forecasts to ONE market (32 escrow shards) through the
-commit service (shared.services.markets_forecasts.commit, the code the commit_forecast endpoint
+commit service (shared.services.markets.forecasts.commit, the code the commit_forecast endpoint
 runs), called in process as bench.ledger calls its service. The clients are threads spread over
 --processes child processes (default 4), so the clients' own Python work is not capped by one
 interpreter's GIL; each process takes users in turn from its share of 3,200 funded users, so
@@ -67,16 +67,16 @@ def fund(uids: list[str], amount: int) -> None:
 
 def create_market(shards: int) -> str:
     from shared.domain.idempotency import Operation
-    from shared.domain.markets import Category, Outcome
+    from shared.domain.markets.market import Category, Outcome
     from shared.domain.users import Role, User
-    from shared.services import markets
+    from shared.services.markets import catalog
 
     moderator = User("bench-moderator", role=Role.MODERATOR)
     fields = {"slug": "hot-bench", "title": "Will the bench hold?", "category": Category.CRYPTO,
               "outcomes": (Outcome("yes", "Yes"), Outcome("no", "No")),
               "closes_at": datetime.now(timezone.utc) + timedelta(hours=1),
               "max_per_user": FUNDS, "asset": ASSET, "shards": shards}
-    return markets.create(Operation.of(moderator.uid, "create_market", "bench", {}), moderator,
+    return catalog.create(Operation.of(moderator.uid, "create_market", "bench", {}), moderator,
                           fields)["id"]
 
 
@@ -118,11 +118,11 @@ class Committers:
 
     def commit_as(self, user, turn: int) -> None:
         from shared.domain.idempotency import Operation
-        from shared.services import markets_forecasts
+        from shared.services.markets import forecasts
 
         outcome = "yes" if zlib.crc32(user.uid.encode()) % 3 else "no"  # fixed per user
         body = {"market_id": self.market_id, "outcome": outcome, "amount": STAKE}
-        answer = markets_forecasts.commit(Operation.of(user.uid, "commit_forecast", f"t{turn}", body),
+        answer = forecasts.commit(Operation.of(user.uid, "commit_forecast", f"t{turn}", body),
                                           user, self.market_id, outcome, STAKE)
         assert answer["amount"] == STAKE and answer["outcome"] == outcome
         with self.lock:
@@ -199,7 +199,7 @@ class Clients:
 def check(market_id: str, committed: int) -> list[str]:
     """Problems found after the run: pool != confirmed commits, or reconciliation drift."""
     from shared.services import reconciliation
-    from shared.store import markets as store
+    from shared.store.markets import market as store
 
     market, _ = store.get_market(market_id)
     pool = sum(store.outcome_totals(market).values())

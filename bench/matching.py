@@ -15,7 +15,7 @@ import random
 import time
 from bisect import bisect_left, insort
 
-from shared.domain.book import (BPS, Book, Order, OrderStatus, Side, TimeInForce, affordable,
+from shared.domain.exchange.matching import (BPS, Book, Order, OrderStatus, Side, TimeInForce, affordable,
                                 buy_funds)
 
 MID, OWNERS = 10_000, 2_000

@@ -4,7 +4,7 @@
   Stripe API needed), then Stripe events signed with the stripe library exactly as Stripe signs
   them, delivered to the dev server's webhook.
 - An aborted transaction: the webhook run in this process with a failure injected inside its
-  transaction after the ledger writes are buffered (shared.services.stripe_webhook.FAULT); it
+  transaction after the ledger writes are buffered (shared.services.purchases.webhook.FAULT); it
   must write nothing, and Stripe's redelivery completes the effect once.
 - A killed sequencer: a separate process runs the book's sequencer, stalls after its first batch
   holding the lease, and is SIGKILLed; the dev server's sequencer must take over once the lease
@@ -30,17 +30,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 KILLED_SEQUENCER = """
 import sys, time
-from shared.services import exchange_batches, exchange_sequencer
-exchange_sequencer.BATCH_SIZE = 2
-real_process = exchange_batches.process
+from shared.services.exchange import batches
+from shared.services.exchange import sequencer
+sequencer.BATCH_SIZE = 2
+real_process = batches.process
 def process(*args, **kwargs):
     done = real_process(*args, **kwargs)
     print("stalled", flush=True)
     time.sleep(600)  # SIGKILLed here, holding the lease
-exchange_batches.process = process
+batches.process = process
 print("running", flush=True)
 while True:  # until it wins the lease and runs a batch (the dev server's sequencer competes)
-    exchange_sequencer.run(sys.argv[1], holder="doomed")
+    sequencer.run(sys.argv[1], holder="doomed")
     time.sleep(0.02)
 """
 
@@ -49,7 +50,7 @@ def pending_purchase(uid: str, package_id: str) -> dict | None:
     """A pending purchase with a made-up PaymentIntent id; None past the hourly purchase limit."""
     from shared.domain.errors import MintbookError
     from shared.domain.idempotency import Operation
-    from shared.services import purchases as service
+    from shared.services.purchases import checkout as service
     from shared.services.users import ensure_user
     from shared.store.client import collection
     from shared.store.purchases import PURCHASES
@@ -105,19 +106,19 @@ def deliver(http: requests.Session, base_url: str, evt: dict) -> requests.Respon
 def deliver_aborted(evt: dict) -> str:
     """The webhook in this process with its transaction aborted before commit: the failure code
     it records (the dev server would answer 500 and Stripe would retry)."""
-    from shared.services import stripe_webhook
+    from shared.services.purchases import webhook
 
     def abort() -> None:
         raise RuntimeError("injected: the function died after buffering its ledger writes")
 
     body, headers = signed(evt)
-    stripe_webhook.FAULT.append(abort)
+    webhook.FAULT.append(abort)
     try:
-        stripe_webhook.receive(body, headers["Stripe-Signature"])
+        webhook.receive(body, headers["Stripe-Signature"])
     except RuntimeError:
         return "aborted"
     finally:
-        stripe_webhook.FAULT.clear()
+        webhook.FAULT.clear()
     return "not aborted"
 
 

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from shared.config import settings
-from shared.domain.exchange import BookConfig, OrderRequest, book_id_for
+from shared.domain.exchange.books import BookConfig, OrderRequest, book_id_for
 from shared.domain.users import Role
-from shared.services import exchange_market as market
-from shared.services import exchange_orders as orders
+from shared.services.exchange import market_data as market
+from shared.services.exchange import orders
 from shared.web.endpoint import Context, endpoint
-from shared.web.schemas.exchange import (BookList, BookView, CancelAllRequest, CancelAllResult,
+from shared.web.schemas.exchange.trading import (BookList, BookView, CancelAllRequest, CancelAllResult,
                                          CancelOrderRequest, CandleList, CandlesQuery,
                                          CreateBookRequest, DepthQuery, DepthView, EstimateQuery,
                                          EstimateView, FillPage, MyOrdersQuery, MyPageQuery,

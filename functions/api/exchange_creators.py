@@ -3,9 +3,9 @@ feed."""
 from __future__ import annotations
 
 from shared.domain.users import Role
-from shared.services import exchange_creators as creators
+from shared.services.exchange import creators
 from shared.web.endpoint import Context, endpoint
-from shared.web.schemas.exchange_creators import (CreatorDetail, CreatorPage, CreatorQuery,
+from shared.web.schemas.exchange.creators import (CreatorDetail, CreatorPage, CreatorQuery,
                                                   CreatorsQuery, CreatorView, Feed, FeedQuery,
                                                   FollowRequest, FollowView, Holders, HoldersQuery,
                                                   ListCreatorRequest, NewsRequest, NewsView)

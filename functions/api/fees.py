@@ -4,7 +4,7 @@ from __future__ import annotations
 from shared.domain.idempotency import Operation
 from shared.domain.pricing import ServicePrice
 from shared.domain.users import Role
-from shared.services import service_fees
+from shared.services import fees
 from shared.web.endpoint import Context, endpoint
 from shared.web.schemas.fees import (ChargeFeeRequest, ChargeResult, PriceTable, PriceTableQuery,
                                      ServicePriceView, SetServicePriceRequest)
@@ -16,14 +16,14 @@ from shared.web.schemas.fees import (ChargeFeeRequest, ChargeResult, PriceTable,
 def admin_set_service_price(ctx: Context, body: SetServicePriceRequest) -> dict:
     price = ServicePrice(body.service_type, body.asset, body.amount, body.valid_from,
                          body.valid_until)
-    return service_fees.set_price(ctx.operation(body.model_dump(mode="json")), ctx.user, price,
+    return fees.set_price(ctx.operation(body.model_dump(mode="json")), ctx.user, price,
                                   body.reason)
 
 
 @endpoint("list_service_prices", query=PriceTableQuery, response=PriceTable,
           summary="The service price table, each window marked in force or not")
 def list_service_prices(ctx: Context, q: PriceTableQuery) -> dict:
-    return {"items": service_fees.price_table(q.service_type)}
+    return {"items": fees.price_table(q.service_type)}
 
 
 @endpoint("service_charge_fee", method="POST", auth=Role.SERVICE, body=ChargeFeeRequest,
@@ -34,4 +34,4 @@ def list_service_prices(ctx: Context, q: PriceTableQuery) -> dict:
 def service_charge_fee(ctx: Context, body: ChargeFeeRequest) -> dict:
     # Idempotent per request id (not per header): the app's backend retries with the same id.
     op = Operation.of(ctx.uid, ctx.spec.name, body.request_id, body.model_dump())
-    return service_fees.charge(op, ctx.user, body.uid, body.service_type, body.description)
+    return fees.charge(op, ctx.user, body.uid, body.service_type, body.description)

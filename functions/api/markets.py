@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from shared.domain.errors import InvalidInput
-from shared.domain.markets import Outcome
+from shared.domain.markets.market import Outcome
 from shared.domain.users import Role
-from shared.services import markets, markets_forecasts
+from shared.services.markets import catalog
+from shared.services.markets import forecasts
 from shared.web.endpoint import Context, endpoint
 from shared.web.schemas.common import PageQuery
-from shared.web.schemas.markets import (CommitRequest, CommitResult, CreateMarketRequest,
+from shared.web.schemas.markets.market import (CommitRequest, CommitResult, CreateMarketRequest,
                                         EstimateQuery, EstimateResult, ForecastPage,
                                         MarketListQuery, MarketPage, MarketQuery, MarketView)
 
@@ -18,13 +19,13 @@ from shared.web.schemas.markets import (CommitRequest, CommitResult, CreateMarke
 def create_market(ctx: Context, body: CreateMarketRequest) -> dict:
     fields = body.model_dump()
     fields["outcomes"] = tuple(Outcome(o["id"], o["label"]) for o in fields["outcomes"])
-    return markets.create(ctx.operation(body.model_dump(mode="json")), ctx.user, fields)
+    return catalog.create(ctx.operation(body.model_dump(mode="json")), ctx.user, fields)
 
 
 @endpoint("list_markets", auth=None, query=MarketListQuery, response=MarketPage,
           summary="Markets, filtered by category and status, newest / closing soon / most committed")
 def list_markets(ctx: Context, q: MarketListQuery) -> dict:
-    items, cursor = markets.list_markets(category=q.category, status=q.status, sort=q.sort,
+    items, cursor = catalog.list_markets(category=q.category, status=q.status, sort=q.sort,
                                          cursor=q.cursor, limit=q.limit)
     return {"items": items, "next_cursor": cursor}
 
@@ -34,9 +35,9 @@ def list_markets(ctx: Context, q: MarketListQuery) -> dict:
           errors=("unknown_market",))
 def get_market(ctx: Context, q: MarketQuery) -> dict:
     if q.market_id:
-        return markets.detail(q.market_id)
+        return catalog.detail(q.market_id)
     if q.slug:
-        return markets.detail_by_slug(q.slug)
+        return catalog.detail_by_slug(q.slug)
     raise InvalidInput("give market_id or slug", field="market_id")
 
 
@@ -47,7 +48,7 @@ def get_market(ctx: Context, q: MarketQuery) -> dict:
                   "market_suspended", "market_resolved", "market_cancelled", "market_not_open",
                   "max_per_user_exceeded", "forecast_outcome_fixed", "account_frozen"))
 def commit_forecast(ctx: Context, body: CommitRequest) -> dict:
-    return markets_forecasts.commit(ctx.operation(body.model_dump()), ctx.user, body.market_id,
+    return forecasts.commit(ctx.operation(body.model_dump()), ctx.user, body.market_id,
                                     body.outcome, body.amount)
 
 
@@ -55,11 +56,11 @@ def commit_forecast(ctx: Context, body: CommitRequest) -> dict:
           summary="Implied odds and the potential payout of an amount at the current pool",
           errors=("unknown_market", "unknown_outcome"))
 def estimate_forecast(ctx: Context, q: EstimateQuery) -> dict:
-    return markets_forecasts.estimate(q.market_id, q.outcome, q.amount)
+    return forecasts.estimate(q.market_id, q.outcome, q.amount)
 
 
 @endpoint("list_my_forecasts", query=PageQuery, response=ForecastPage,
           summary="Your forecasts, most recently changed first, with results once settled")
 def list_my_forecasts(ctx: Context, q: PageQuery) -> dict:
-    items, cursor = markets_forecasts.my_forecasts(ctx.uid, q.cursor, q.limit)
+    items, cursor = forecasts.my_forecasts(ctx.uid, q.cursor, q.limit)
     return {"items": items, "next_cursor": cursor}

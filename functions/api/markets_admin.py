@@ -1,11 +1,12 @@
 """Market moderation: resolve, cancel, suspend, reopen, and markets needing resolution."""
 from __future__ import annotations
 
-from shared.domain.markets import Resolution
+from shared.domain.markets.market import Resolution
 from shared.domain.users import Role
-from shared.services import markets, markets_resolution
+from shared.services.markets import catalog
+from shared.services.markets import resolution
 from shared.web.endpoint import Context, endpoint
-from shared.web.schemas.markets import (MarketPage, MarketView, ModerateRequest,
+from shared.web.schemas.markets.market import (MarketPage, MarketView, ModerateRequest,
                                         NeedingResolutionQuery, ResolveRequest)
 
 
@@ -18,7 +19,7 @@ def resolve_market(ctx: Context, body: ResolveRequest) -> dict:
     resolution = Resolution(outcome=body.outcome,
                             evidence_urls=tuple(str(u) for u in body.evidence_urls),
                             note=body.note, by=ctx.uid)
-    return markets_resolution.resolve(ctx.operation(body.model_dump(mode="json")), ctx.user,
+    return resolution.resolve(ctx.operation(body.model_dump(mode="json")), ctx.user,
                                       body.market_id, resolution)
 
 
@@ -26,7 +27,7 @@ def resolve_market(ctx: Context, body: ResolveRequest) -> dict:
           response=MarketView, summary="Cancel a market: every hold is voided (refunded)",
           errors=("unknown_market", "market_already_resolved", "market_already_cancelled"))
 def cancel_market(ctx: Context, body: ModerateRequest) -> dict:
-    return markets_resolution.cancel(ctx.operation(body.model_dump()), ctx.user, body.market_id,
+    return resolution.cancel(ctx.operation(body.model_dump()), ctx.user, body.market_id,
                                      body.reason)
 
 
@@ -34,7 +35,7 @@ def cancel_market(ctx: Context, body: ModerateRequest) -> dict:
           response=MarketView, summary="Suspend an open market; commits meanwhile are refunded",
           errors=("unknown_market", "market_not_open"))
 def suspend_market(ctx: Context, body: ModerateRequest) -> dict:
-    return markets.set_suspended(ctx.operation(body.model_dump()), ctx.user, body.market_id,
+    return catalog.set_suspended(ctx.operation(body.model_dump()), ctx.user, body.market_id,
                                  True, body.reason)
 
 
@@ -42,12 +43,12 @@ def suspend_market(ctx: Context, body: ModerateRequest) -> dict:
           response=MarketView, summary="Reopen a suspended market",
           errors=("unknown_market", "market_not_suspended"))
 def reopen_market(ctx: Context, body: ModerateRequest) -> dict:
-    return markets.set_suspended(ctx.operation(body.model_dump()), ctx.user, body.market_id,
+    return catalog.set_suspended(ctx.operation(body.model_dump()), ctx.user, body.market_id,
                                  False, body.reason)
 
 
 @endpoint("admin_markets_needing_resolution", auth=Role.ADMIN, query=NeedingResolutionQuery,
           response=MarketPage, summary="Markets past their close time, not yet resolved")
 def admin_markets_needing_resolution(ctx: Context, q: NeedingResolutionQuery) -> dict:
-    items, cursor = markets.needing_resolution(q.cursor, q.limit)
+    items, cursor = catalog.needing_resolution(q.cursor, q.limit)
     return {"items": items, "next_cursor": cursor}

@@ -3,7 +3,7 @@ counts), their history, and conversion rates derived from them."""
 from __future__ import annotations
 
 from shared.domain.users import Role
-from shared.services import prices
+from shared.services.prices import market
 from shared.web.endpoint import Context, endpoint
 from shared.web.schemas.prices import (ConversionRateQuery, ConversionRateView, MarketPriceView,
                                        PriceHistoryPoints, PriceHistoryQuery, PricesThatCount,
@@ -14,7 +14,7 @@ from shared.web.schemas.prices import (ConversionRateQuery, ConversionRateView, 
           response=MarketPriceView, summary="Set an asset's USD and BTC price (kept in its history)",
           errors=("unknown_asset", "version_conflict"))
 def admin_set_price(ctx: Context, body: SetMarketPriceRequest) -> dict:
-    return prices.set_price(ctx.operation(body.model_dump()), ctx.user, body.asset, body.usd,
+    return market.set_price(ctx.operation(body.model_dump()), ctx.user, body.asset, body.usd,
                             body.btc, body.version)
 
 
@@ -22,13 +22,13 @@ def admin_set_price(ctx: Context, body: SetMarketPriceRequest) -> dict:
           summary="The price that counts for every asset: a traded creator token's last trade "
                   "price, else the price an admin or the feed set")
 def list_prices(ctx: Context, _: None) -> dict:
-    return {"items": prices.prices()}
+    return {"items": market.prices()}
 
 
 @endpoint("get_price_history", auth=None, query=PriceHistoryQuery, response=PriceHistoryPoints,
           summary="Every price an asset has had, newest first", errors=("unknown_asset",))
 def get_price_history(ctx: Context, q: PriceHistoryQuery) -> dict:
-    items, cursor = prices.history(q.asset, q.cursor, q.limit)
+    items, cursor = market.history(q.asset, q.cursor, q.limit)
     return {"items": items, "next_cursor": cursor}
 
 
@@ -36,4 +36,4 @@ def get_price_history(ctx: Context, q: PriceHistoryQuery) -> dict:
           summary="Exact rate between two assets from their prices",
           errors=("unknown_asset", "price_unavailable"))
 def get_conversion_rate(ctx: Context, q: ConversionRateQuery) -> dict:
-    return prices.rate_view(prices.rate(q.base, q.quote, q.currency), q.currency)
+    return market.rate_view(market.rate(q.base, q.quote, q.currency), q.currency)

@@ -3,23 +3,24 @@ sync with Stripe."""
 from __future__ import annotations
 
 from shared.domain.users import Role
-from shared.services import purchases_sync, stripe_webhook
+from shared.services.purchases import sync
+from shared.services.purchases import webhook
 from shared.web.endpoint import Context, endpoint
 from shared.web.schemas.common import Empty
-from shared.web.schemas.purchases_ops import (EventResult, FailurePage, FailureQuery,
+from shared.web.schemas.purchases.operations import (EventResult, FailurePage, FailureQuery,
                                               PurchaseStats, ReplayRequest, SyncResult)
 
 
 @endpoint("admin_purchase_stats", auth=Role.ADMIN, response=PurchaseStats,
           summary="Tokens sold, revenue and refunds per currency, outstanding receivables")
 def admin_purchase_stats(ctx: Context, _: None) -> dict:
-    return purchases_sync.stats()
+    return sync.stats()
 
 
 @endpoint("admin_list_stripe_failures", auth=Role.ADMIN, query=FailureQuery,
           response=FailurePage, summary="Stripe deliveries that failed, newest first")
 def admin_list_stripe_failures(ctx: Context, q: FailureQuery) -> dict:
-    items, cursor = purchases_sync.failures(q.include_resolved, q.cursor, q.limit)
+    items, cursor = sync.failures(q.include_resolved, q.cursor, q.limit)
     return {"items": items, "next_cursor": cursor}
 
 
@@ -27,10 +28,10 @@ def admin_list_stripe_failures(ctx: Context, q: FailureQuery) -> dict:
           response=EventResult, summary="Process a failed Stripe delivery again",
           errors=("unknown_failed_delivery", "amount_mismatch", "currency_mismatch"))
 def admin_replay_stripe_event(ctx: Context, body: ReplayRequest) -> dict:
-    return stripe_webhook.replay(body.event_id)
+    return webhook.replay(body.event_id)
 
 
 @endpoint("admin_stripe_sync", method="POST", auth=Role.ADMIN, body=Empty, response=SyncResult,
           summary="Ask Stripe now and apply whatever webhooks missed")
 def admin_stripe_sync(ctx: Context, _: Empty) -> dict:
-    return purchases_sync.sync()
+    return sync.sync()

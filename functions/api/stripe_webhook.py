@@ -27,7 +27,7 @@ MAX_BODY_BYTES = 512 * 1024
 
 def stripe_webhook(request: Request) -> Response:
     from shared.integrations.stripe_client import StripeNotConfigured, webhook_secret
-    from shared.services import stripe_webhook as service
+    from shared.services.purchases import webhook as service
 
     logs.configure()
     rid = request.headers.get("X-Request-Id") or uuid.uuid4().hex

@@ -1,4 +1,4 @@
-"""Triggers of the markets' social side (see shared/services/markets_social.py).
+"""Triggers of the markets' social side (see shared/services/markets/social.py).
 
 - forecasts/{forecastId} created: the "forecast placed" feed entry and the first-forecast badge,
   kept out of the commit transaction on purpose (the hot market's commit path writes nothing
@@ -10,16 +10,16 @@ the delivery fail so that it can be retried.
 """
 from __future__ import annotations
 
-from shared.services import markets_social
+from shared.services.markets import social
 from shared.web.events import document_change
 
 
 def on_forecast_created(cloud_event) -> None:
     change = document_change(cloud_event)
     if change.after is not None and change.before is None:
-        markets_social.on_forecast_created(change.doc_id, change.after)
+        social.on_forecast_created(change.doc_id, change.after)
 
 
 def on_market_written(cloud_event) -> None:
     change = document_change(cloud_event)
-    markets_social.on_market_written(change.doc_id, change.before, change.after)
+    social.on_market_written(change.doc_id, change.before, change.after)

@@ -2,8 +2,8 @@
 and the one-minute sweep that does both for every book with work left."""
 from __future__ import annotations
 
-from shared.services import exchange_sequencer as sequencer
-from shared.services import exchange_settlement as settlement
+from shared.services.exchange import sequencer
+from shared.services.exchange import netting as settlement
 from shared.web.job import job, task_id
 
 

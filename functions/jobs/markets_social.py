@@ -5,15 +5,17 @@ reputation events, and badges and notifications are created at most once.
 """
 from __future__ import annotations
 
-from shared.services import markets_leaderboards, markets_notifications
+from shared.services.markets import leaderboards
+
+from shared.services.markets import notifications
 from shared.web.job import job
 
 
 @job("job_leaderboards")
 def job_leaderboards(request) -> dict:
-    return markets_leaderboards.recompute()
+    return leaderboards.recompute()
 
 
 @job("job_markets_closing_soon")
 def job_markets_closing_soon(request) -> dict:
-    return markets_notifications.remind_closing()
+    return notifications.remind_closing()

@@ -1,5 +1,5 @@
 """The price feed (hourly): set prices from the configured source and record price history."""
-from shared.services.price_feed import run
+from shared.services.prices.feed import run
 from shared.web.job import job
 
 

@@ -1,14 +1,14 @@
 """Scheduled Stripe sync (every 10 minutes) and expiry of stale pending purchases."""
-from shared.services import purchases_sync
+from shared.services.purchases import sync
 from shared.web.job import job
 
 
 @job("job_stripe_sync")
 def job_stripe_sync(request) -> dict:
-    result = purchases_sync.sync()
+    result = sync.sync()
     return {"checked": result["checked"], "applied": len(result["applied"])}
 
 
 @job("job_expire_purchases")
 def job_expire_purchases(request) -> dict:
-    return purchases_sync.expire()
+    return sync.expire()

@@ -14,8 +14,8 @@ import re
 from enum import StrEnum
 from typing import NamedTuple
 
-from .errors import InvalidInput
-from .money import require_storable
+from shared.domain.errors import InvalidInput
+from shared.domain.money import require_storable
 
 ASSET_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,15}$")
 SYSTEM_PREFIX = "sys."

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .accounts import require_asset_code
-from .errors import InvalidInput, Rejected
-from .money import MAX_AMOUNT
+from shared.domain.accounts import require_asset_code
+from shared.domain.errors import InvalidInput, Rejected
+from shared.domain.money import MAX_AMOUNT
 
 
 class AssetKind(StrEnum):

@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import NamedTuple
 
-from .errors import InvalidInput
+from shared.domain.errors import InvalidInput
 
 MAX_KEY_LENGTH = 255
 

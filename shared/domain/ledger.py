@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Mapping, NamedTuple
 
-from .accounts import Account, AccountKind, Counters, empty_account, receivable_account_id
-from .errors import IdempotencyConflict, InsufficientFunds, InvalidInput, Rejected
-from .money import require_amount
+from shared.domain.accounts import Account, AccountKind, Counters, empty_account, receivable_account_id
+from shared.domain.errors import IdempotencyConflict, InsufficientFunds, InvalidInput, Rejected
+from shared.domain.money import require_amount
 
 
 class TransferType(StrEnum):

@@ -6,7 +6,7 @@ stored amount stays below 2**53 so the JavaScript SDK reads it exactly. Rates ar
 """
 from __future__ import annotations
 
-from .errors import InvalidInput, Rejected
+from shared.domain.errors import InvalidInput, Rejected
 
 JS_SAFE_LIMIT = 2**53  # Firestore integers beyond this lose precision in the JS SDK.
 MAX_AMOUNT = JS_SAFE_LIMIT - 1

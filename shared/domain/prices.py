@@ -17,9 +17,9 @@ from datetime import datetime
 from fractions import Fraction
 from typing import NamedTuple
 
-from .errors import Rejected
-from .money import MAX_AMOUNT
-from .pricing import Rate
+from shared.domain.errors import Rejected
+from shared.domain.money import MAX_AMOUNT
+from shared.domain.pricing import Rate
 
 CURRENCIES = ("usd", "btc")
 

@@ -18,8 +18,8 @@ from datetime import datetime
 from math import gcd
 from typing import NamedTuple
 
-from .errors import InvalidInput, Rejected
-from .money import MAX_AMOUNT
+from shared.domain.errors import InvalidInput, Rejected
+from shared.domain.money import MAX_AMOUNT
 
 SERVICE_TYPE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 CURRENCY_DECIMALS = {"USD": 8, "BTC": 12}

@@ -17,9 +17,9 @@ import re
 from enum import StrEnum
 from typing import NamedTuple
 
-from .errors import InvalidInput, RateLimited, Rejected
-from .idempotency import derive_id
-from .money import MAX_AMOUNT
+from shared.domain.errors import InvalidInput, RateLimited, Rejected
+from shared.domain.idempotency import derive_id
+from shared.domain.money import MAX_AMOUNT
 
 CURRENCY = re.compile(r"^[a-z]{3}$")
 MAX_PURCHASES_PER_HOUR = 5

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .errors import RateLimited
+from shared.domain.errors import RateLimited
 
 
 class Limit(NamedTuple):

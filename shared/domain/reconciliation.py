@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable, Mapping, NamedTuple
 
-from .accounts import Account, AccountKind, Counters, parse_account_id
-from .ledger import Hold
-from .money import MAX_AMOUNT
+from shared.domain.accounts import Account, AccountKind, Counters, parse_account_id
+from shared.domain.ledger import Hold
+from shared.domain.money import MAX_AMOUNT
 
 FIELDS = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
 ONCE_ONLY_CREDITS = ("bonus", "purchase", "payout", "reward")

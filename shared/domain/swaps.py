@@ -15,9 +15,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
-from .errors import Conflict, Forbidden, InvalidInput, Rejected
-from .money import BPS, ceil_div, require_amount
-from .pricing import Rate
+from shared.domain.errors import Conflict, Forbidden, InvalidInput, Rejected
+from shared.domain.money import BPS, ceil_div, require_amount
+from shared.domain.pricing import Rate
 
 
 class OfferStatus(StrEnum):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
-from .errors import AccountFrozen, Forbidden
+from shared.domain.errors import AccountFrozen, Forbidden
 
 
 class Role(StrEnum):

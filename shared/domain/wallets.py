@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import base58
 
-from .errors import Forbidden, InvalidInput, Unauthenticated
+from shared.domain.errors import Forbidden, InvalidInput, Unauthenticated
 
 NONCE_TTL_S = 300
 SUI_ED25519_FLAG = 0x00

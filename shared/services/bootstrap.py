@@ -7,7 +7,7 @@ from shared.domain.errors import Conflict
 from shared.domain.idempotency import Operation
 from shared.store.assets import forget_cache
 
-from .assets import create_asset
+from shared.services.assets import create_asset
 
 
 def ensure_platform() -> None:

@@ -32,8 +32,8 @@ from shared.store import prices as price_store
 from shared.store.assets import get_asset
 from shared.store.client import collection, db
 
-from .balances import SNAPSHOTS, balances
-from .prices import current_prices
+from shared.services.balances import SNAPSHOTS, balances
+from shared.services.prices.market import current_prices
 
 MAX_DAYS = 366
 

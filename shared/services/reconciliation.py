@@ -43,7 +43,7 @@ def _read_everything(txn: firestore.Transaction) -> tuple[list[Account], dict[st
                                                           list[Hold], list, list[Drift]]:
     """Accounts, per-account journal sums, open holds, once-only credits and the purchases
     check, all from the snapshot of `txn`."""
-    from .purchases_sync import purchase_drift
+    from shared.services.purchases.sync import purchase_drift
 
     accounts = [account_from(s.id, s.to_dict()) for s in collection(ACCOUNTS).stream(transaction=txn)]
     journal: dict[str, Counters] = defaultdict(Counters)

@@ -29,7 +29,7 @@ from shared.store.idempotency import record, run_idempotent
 from shared.store.transactions import run_transaction
 from shared.store.users import record_audit, user_path
 
-from .accounts import reads_for
+from shared.services.accounts import reads_for
 
 
 def shard_count() -> int:

@@ -15,7 +15,7 @@ from shared.store.client import collection, db
 from shared.store.ledger import ACCOUNTS, account_from
 from shared.store.transactions import run_transaction
 
-from .balances import SNAPSHOTS
+from shared.services.balances import SNAPSHOTS
 
 BATCH = 400
 

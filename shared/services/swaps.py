@@ -34,8 +34,8 @@ from shared.store.idempotency import record
 from shared.store.pages import page
 from shared.store.transactions import run_transaction
 
-from . import prices
-from .accounts import reads_for
+from shared.services.prices import market
+from shared.services.accounts import reads_for
 
 
 def escrow_account(offer_id: str, asset: str) -> str:
@@ -47,7 +47,7 @@ def create_offer(op: Operation, maker: User, give_asset: str, give_amount: int, 
     offer = new_offer(op.id, maker.uid, get_asset(give_asset).code, give_amount,
                       get_asset(want_asset).code, want_amount, allow_partial)
     maker.require_active()
-    check_band(give_amount, want_amount, prices.rate(give_asset, want_asset),
+    check_band(give_amount, want_amount, market.rate(give_asset, want_asset),
                settings().swap_band_bps)
     source = user_account_id(maker.uid, give_asset)
 

@@ -26,7 +26,7 @@ from shared.store.idempotency import run_idempotent
 from shared.store.transactions import run_transaction
 from shared.store.users import record_audit, user_path
 
-from .accounts import reads_for
+from shared.services.accounts import reads_for
 
 
 def send(op: Operation, sender: User, recipient: str, asset_code: str, amount: int,

@@ -31,7 +31,7 @@ def authenticate(authorization: str | None, ip: str | None = None) -> User:
     uid = uid_from_bearer(authorization)
     user = get_user(uid)
     if user is None:
-        from .flags import note_signup
+        from shared.services.flags import note_signup
 
         user = ensure_user(uid)
         note_signup(uid, ip)

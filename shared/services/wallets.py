@@ -32,7 +32,7 @@ from shared.store.idempotency import run_idempotent
 from shared.store.transactions import run_transaction
 from shared.store.users import user_path
 
-from .users import create_user, opening_accounts, welcome_transfer_id
+from shared.services.users import create_user, opening_accounts, welcome_transfer_id
 
 
 def now_utc() -> datetime:

@@ -12,7 +12,7 @@ from google.cloud import firestore
 from shared.domain.assets import Asset, AssetKind
 from shared.domain.errors import NotFound
 
-from .client import collection
+from shared.store.client import collection
 
 ASSETS = "assets"
 TTL_S = 60.0

@@ -16,7 +16,7 @@ from shared.config import settings
 @lru_cache(maxsize=1)
 def db() -> firestore.Client:
     if os.environ.get("MINTBOOK_RECORD_QUERIES"):  # tests only: index coverage (dev/query_shapes)
-        from .query_recorder import install_if_enabled
+        from shared.store.query_recorder import install_if_enabled
 
         install_if_enabled()
     return firestore.Client(project=settings().project)

@@ -23,9 +23,9 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.accounts import system_account_id
 from shared.domain.errors import NotFound
-from shared.domain.exchange import BookConfig
+from shared.domain.exchange.books import BookConfig
 
-from .client import collection
+from shared.store.client import collection
 
 BOOKS, STATES, LEASES, DEPTH = "books", "book_states", "book_leases", "book_depth"
 ORDERS, COMMANDS, TRADES, FILLS, CANDLES = "orders", "order_commands", "trades", "fills", "candles"

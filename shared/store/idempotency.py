@@ -19,8 +19,8 @@ from google.cloud import firestore
 from shared.domain.errors import IdempotencyConflict
 from shared.domain.idempotency import Operation
 
-from .client import collection
-from .transactions import run_transaction
+from shared.store.client import collection
+from shared.store.transactions import run_transaction
 
 IDEMPOTENCY = "idempotency"
 

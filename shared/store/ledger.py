@@ -23,9 +23,9 @@ from shared.domain.ledger import BatchResult, Hold, HoldStatus, JournalEntry, Tr
 
 from shared.domain.idempotency import Operation
 
-from . import wire
-from .client import collection, db
-from .idempotency import record_fields, record_ref, replayed
+from shared.store import wire
+from shared.store.client import collection, db
+from shared.store.idempotency import record_fields, record_ref, replayed
 
 ACCOUNTS, HOLDS, TRANSFERS, JOURNAL = "accounts", "holds", "transfers", "journal"
 COUNTERS = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")

@@ -6,7 +6,7 @@ from google.cloud import firestore
 from shared.domain.errors import InvalidInput
 from shared.web.pagination import decode, encode
 
-from .client import collection
+from shared.store.client import collection
 
 
 def page(query: firestore.Query, collection_name: str, cursor: str | None,

@@ -17,7 +17,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.domain.idempotency import derive_id
 from shared.domain.pricing import ServicePrice
 
-from .client import collection
+from shared.store.client import collection
 
 SERVICE_PRICES, ASSET_PRICES, PRICE_HISTORY = "service_prices", "asset_prices", "price_history"
 

@@ -14,8 +14,8 @@ from google.cloud import firestore
 
 from shared.domain.purchases import DisputeStatus, Package, Purchase, PurchaseStatus
 
-from . import wire
-from .client import collection
+from shared.store import wire
+from shared.store.client import collection
 
 PACKAGES, PURCHASES = "packages", "purchases"
 STRIPE_EVENTS, STRIPE_FAILURES = "stripe_events", "stripe_failures"

@@ -16,7 +16,7 @@ from google.cloud import firestore
 from shared.domain.idempotency import derive_id
 from shared.domain.rate_limits import LIMITS
 
-from .client import collection
+from shared.store.client import collection
 
 RATE_LIMITS = "rate_limits"
 

@@ -14,7 +14,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.domain.idempotency import derive_id
 from shared.domain.swaps import OfferStatus, SwapOffer, pair_of
 
-from .client import collection
+from shared.store.client import collection
 
 OFFERS, VOLUME = "swap_offers", "swap_volume"
 VOLUME_SHARDS = 8

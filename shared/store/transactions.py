@@ -27,7 +27,7 @@ from google.cloud import firestore
 
 from shared.domain.errors import Unavailable
 
-from .client import db
+from shared.store.client import db
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

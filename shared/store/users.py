@@ -5,7 +5,7 @@ from google.cloud import firestore
 
 from shared.domain.users import Role, Status, User
 
-from .client import collection
+from shared.store.client import collection
 
 USERS, PROFILES, AUDIT_LOG = "users", "profiles", "audit_log"
 

@@ -15,7 +15,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.wallets import Chain, Challenge, Purpose
 
-from .client import collection
+from shared.store.client import collection
 
 NONCES, USED_NONCES, ADDRESSES = "wallet_nonces", "wallet_nonces_used", "wallet_addresses"
 

@@ -25,9 +25,9 @@ from shared.domain.errors import (InvalidInput, MethodNotAllowed, MintbookError,
 from shared.domain.idempotency import Operation, require_key
 from shared.domain.users import Role, User
 
-from . import logs
-from .envelope import add_cors, respond
-from .errors import describe, describe_validation, status_for
+from shared.web import logs
+from shared.web.envelope import add_cors, respond
+from shared.web.errors import describe, describe_validation, status_for
 
 log = logging.getLogger("mintbook.http")
 

@@ -14,9 +14,9 @@ from flask import Request, Response
 
 from shared.domain.errors import MintbookError
 
-from . import logs
-from .envelope import respond
-from .errors import describe, status_for
+from shared.web import logs
+from shared.web.envelope import respond
+from shared.web.errors import describe, status_for
 
 log = logging.getLogger("mintbook.jobs")
 

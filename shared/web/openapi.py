@@ -11,8 +11,8 @@ from typing import Iterable
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from .endpoint import Spec
-from .errors import STATUS
+from shared.web.endpoint import Spec
+from shared.web.errors import STATUS
 
 REF = "#/components/schemas/{model}"
 ERROR_STATUSES = sorted({status for _, status in STATUS} | {500})

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
-from shared.domain.markets import ARRIVAL_GRACE
+from shared.domain.markets.market import ARRIVAL_GRACE
 from tests.support.api import Api
 from tests.support.stack import wipe
 

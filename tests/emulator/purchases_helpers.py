@@ -24,7 +24,7 @@ def pending_purchase(uid: str, pkg: dict) -> dict:
     """A pending purchase linked to a made-up PaymentIntent id, as create_purchase leaves it
     once Stripe answered (for webhook tests that need no Stripe API)."""
     from shared.domain.idempotency import Operation
-    from shared.services import purchases as service
+    from shared.services.purchases import checkout as service
     from shared.services.users import ensure_user
     from shared.store.client import collection
     from shared.store.purchases import PURCHASES

@@ -168,7 +168,7 @@ def test_open_orders_page_by_cursor_and_cancel_all_empties_them(api, admin_uid, 
     assert [o["id"] for o in first["items"] + second["items"]] == placed[::-1]
     assert second["next_cursor"] is None
     ok(api.call("POST", "cancel_all_orders", "bob", idempotency_key=key(), json={"book": BOOK}))
-    from shared.services.exchange_orders import wait_for
+    from shared.services.exchange.orders import wait_for
     assert wait_for(placed[0], wait_s=3)["status"] == "cancelled"
     assert ok(api.call("GET", "list_my_orders", "bob", params={"open": "true"}))["items"] == []
     assert balance(api, "bob")["committed"] == 0

@@ -36,13 +36,13 @@ def place(api, uid, side, quantity, price, tif="gtc"):
 
 def settle_all() -> None:
     """Process whatever a busy wake-up left for a task, as the sweep would."""
-    from shared.services import exchange_sequencer
+    from shared.services.exchange import sequencer
     from shared.store import exchange as store
 
     for _ in range(20):
         if not store.pending_command_ids(BOOK, 1):
             return
-        exchange_sequencer.run(BOOK)
+        sequencer.run(BOOK)
     assert store.pending_command_ids(BOOK, 1) == []
 
 

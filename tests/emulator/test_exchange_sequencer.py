@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from shared.domain.book import Side, TimeInForce
-from shared.domain.exchange import BookConfig, OrderRequest, OrderType
+from shared.domain.exchange.matching import Side, TimeInForce
+from shared.domain.exchange.books import BookConfig, OrderRequest, OrderType
 
 BOOK = "GOLD-CHIP"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -23,7 +23,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def book(ledger):
     from shared.domain.assets import Asset
     from shared.domain.idempotency import Operation
-    from shared.services import assets, exchange_orders, transfers, users
+    from shared.services import assets, transfers, users
+    from shared.services.exchange import orders
     from shared.store import exchange as store
 
     store.forget_cache()
@@ -36,7 +37,7 @@ def book(ledger):
         for asset, amount in (("GOLD", 1_000), ("CHIP", 200_000)):
             transfers.adjust(Operation.of("t", "adj", f"{uid}{asset}", {}), admin, uid, asset,
                              amount, "test setup")
-    exchange_orders.create_book(Operation.of("t", "book", BOOK, {}), admin,
+    orders.create_book(Operation.of("t", "book", BOOK, {}), admin,
                                 BookConfig(BOOK, "GOLD", "CHIP"))
     return BOOK
 
@@ -44,7 +45,7 @@ def book(ledger):
 def accept_flow(count: int) -> list[str]:
     """`count` crossing limit orders from six traders, accepted but not yet matched."""
     from shared.domain.idempotency import Operation
-    from shared.services import exchange_orders
+    from shared.services.exchange import orders
     from shared.store.users import get_user
 
     ids = []
@@ -54,7 +55,7 @@ def accept_flow(count: int) -> list[str]:
         price = 100 + (n * 7) % 9 - (2 if side is Side.SELL else 0)
         tif = TimeInForce.IOC if n % 5 == 4 else TimeInForce.GTC
         req = OrderRequest(BOOK, side, OrderType.LIMIT, 1 + n % 7, price, tif)
-        ids.append(exchange_orders.accept(Operation.of(user.uid, "place_order", f"k{n}", {}),
+        ids.append(orders.accept(Operation.of(user.uid, "place_order", f"k{n}", {}),
                                           user, req))
     return ids
 
@@ -68,13 +69,13 @@ def check_exactly_once_in_recorded_order(accepted_one_by_one: bool = True) -> No
     """Replaying the commands, in the order the sequencers recorded, on a fresh pure book gives
     exactly the trades they committed: none twice, none missing, none reordered; the recorded
     sequence is 1..n without gaps. (It is the order of record rather than `accepted_at` because
-    the emulator can make a commit visible after a later-stamped one: see exchange_batches.)
+    the emulator can make a commit visible after a later-stamped one: see batches.)
     Commands accepted one after another must be recorded in acceptance-commit order."""
     from google.cloud.firestore_v1.base_query import FieldFilter
 
-    from shared.domain.exchange import restore
-    from shared.domain.exchange_batch import apply_commands
-    from shared.services.exchange_batches import _command
+    from shared.domain.exchange.books import restore
+    from shared.domain.exchange.batch import apply_commands
+    from shared.services.exchange.batches import _command
     from shared.services.reconciliation import run as reconcile
     from shared.store import exchange as store
     from shared.store.client import collection
@@ -107,7 +108,7 @@ def check_exactly_once_in_recorded_order(accepted_one_by_one: bool = True) -> No
 
 
 def test_two_sequencers_racing_on_one_book_fill_every_order_exactly_once(book, monkeypatch):
-    from shared.services import exchange_sequencer as sequencer
+    from shared.services.exchange import sequencer
 
     monkeypatch.setattr(sequencer, "BATCH_SIZE", 4)
     accept_flow(40)
@@ -134,7 +135,8 @@ def test_two_sequencers_racing_on_one_book_fill_every_order_exactly_once(book, m
 
 def test_a_stale_sequencer_commits_nothing_once_its_lease_is_taken(book, monkeypatch):
     from shared.domain.errors import Conflict
-    from shared.services import exchange_batches, exchange_sequencer as sequencer
+    from shared.services.exchange import batches
+    from shared.services.exchange import sequencer
     from shared.store import exchange as store
 
     accept_flow(6)
@@ -144,17 +146,18 @@ def test_a_stale_sequencer_commits_nothing_once_its_lease_is_taken(book, monkeyp
     time.sleep(0.3)
     assert sequencer.run(BOOK, holder="new")["status"] == "idle"
     with pytest.raises(Conflict) as lost:
-        exchange_batches.process(BOOK, "old", old_epoch, stuck)
+        batches.process(BOOK, "old", old_epoch, stuck)
     assert lost.value.code == "lease_lost"
     check_exactly_once_in_recorded_order()
 
 
 KILLED_SEQUENCER = """
 import sys, time
-from shared.services import exchange_batches, exchange_sequencer
-exchange_sequencer.BATCH_SIZE = 4
+from shared.services.exchange import batches
+from shared.services.exchange import sequencer
+sequencer.BATCH_SIZE = 4
 where = sys.argv[1]
-real_write, real_process = exchange_batches._write, exchange_batches.process
+real_write, real_process = batches._write, batches.process
 def stall():
     print("stalled", flush=True)
     time.sleep(600)  # SIGKILLed here
@@ -167,8 +170,8 @@ def process(*args, **kwargs):
     if where == "between_batches":
         stall()
     return done
-exchange_batches._write, exchange_batches.process = write, process
-exchange_sequencer.run("GOLD-CHIP", holder="doomed")
+batches._write, batches.process = write, process
+sequencer.run("GOLD-CHIP", holder="doomed")
 """
 
 
@@ -179,7 +182,7 @@ exchange_sequencer.run("GOLD-CHIP", holder="doomed")
     "mid_transaction",
 ])
 def test_a_killed_sequencer_is_replaced_and_every_order_matches_once(book, monkeypatch, where):
-    from shared.services import exchange_sequencer as sequencer
+    from shared.services.exchange import sequencer
     from shared.store import exchange as store
 
     accept_flow(12)
@@ -204,8 +207,8 @@ def test_a_killed_sequencer_is_replaced_and_every_order_matches_once(book, monke
 def test_settlement_puts_every_fill_in_exactly_one_netted_batch(book):
     from concurrent.futures import ThreadPoolExecutor
 
-    from shared.services import exchange_sequencer as sequencer
-    from shared.services import exchange_settlement as settlement
+    from shared.services.exchange import sequencer
+    from shared.services.exchange import netting as settlement
     from shared.store import exchange as store
     from shared.store.client import collection
 
@@ -228,15 +231,16 @@ def test_sweeping_orders_are_split_so_no_batch_exceeds_firestores_write_limit(bo
     """Two buys that each sweep MAX_FILLS_PER_ORDER one-unit asks would need ~650 writes in one
     batch; the sequencer halves the batch instead, and each commit's real write count (taken
     from the transaction as it commits) is what write_count predicted and within MAX_WRITES."""
-    from shared.domain.book import MAX_FILLS_PER_ORDER
-    from shared.domain.exchange_batch import MAX_WRITES, write_count
+    from shared.domain.exchange.matching import MAX_FILLS_PER_ORDER
+    from shared.domain.exchange.batch import MAX_WRITES, write_count
     from shared.domain.idempotency import Operation
-    from shared.services import exchange_batches, exchange_orders
-    from shared.services import exchange_sequencer as sequencer
+    from shared.services.exchange import batches
+    from shared.services.exchange import orders
+    from shared.services.exchange import sequencer
     from shared.store.users import get_user
 
     commits: list[tuple[int, int]] = []
-    real_write = exchange_batches._write
+    real_write = batches._write
 
     def counting_write(txn, config, book_, out, batch, *rest):
         real_write(txn, config, book_, out, batch, *rest)
@@ -246,7 +250,7 @@ def test_sweeping_orders_are_split_so_no_batch_exceeds_firestores_write_limit(bo
 
     def accept(n: int, uid: str, side: Side, quantity: int, price: int) -> None:
         req = OrderRequest(BOOK, side, OrderType.LIMIT, quantity, price, TimeInForce.GTC)
-        exchange_orders.accept(Operation.of(uid, "place_order", f"w{n}", {}), get_user(uid), req)
+        orders.accept(Operation.of(uid, "place_order", f"w{n}", {}), get_user(uid), req)
 
     for n in range(2 * MAX_FILLS_PER_ORDER):
         accept(n, f"trader{n % 5}", Side.SELL, 1, 100 + n)

@@ -33,7 +33,7 @@ def second_server(emulator, api, tmp_path):
 
 
 def test_two_server_processes_on_one_book_never_duplicate_a_fill(api, second_server, book):
-    from shared.services import exchange_sequencer
+    from shared.services.exchange import sequencer
 
     def trade(n: int) -> dict:
         server = (api, second_server)[n % 2]
@@ -48,7 +48,7 @@ def test_two_server_processes_on_one_book_never_duplicate_a_fill(api, second_ser
     for _ in range(20):  # what a busy wake-up left to its task, as the sweep would
         if not pending():
             break
-        exchange_sequencer.run(BOOK)
+        sequencer.run(BOOK)
     assert len({p["id"] for p in placed}) == 40
     check_exactly_once_in_recorded_order(accepted_one_by_one=False)
     # Which server's sequencer wins each lease is timing: often both take turns, sometimes one

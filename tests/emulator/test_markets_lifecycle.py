@@ -171,8 +171,8 @@ def test_cancel_refunds_every_hold(api, admin_uid):
 def test_commit_inside_a_suspension_is_refunded_and_concurrent_resolutions_pay_once(api, admin_uid):
     from shared.domain.idempotency import Operation
     from shared.domain.users import User
-    from shared.services import markets_forecasts
-    from shared.store import markets as market_store
+    from shared.services.markets import forecasts
+    from shared.store.markets import market as market_store
 
     for uid in ("fay", "gus", "hal"):
         set_chips(api, admin_uid, uid, 1_000)
@@ -187,7 +187,7 @@ def test_commit_inside_a_suspension_is_refunded_and_concurrent_resolutions_pay_o
                        idempotency_key=key()))["status"] == "suspended"
     error(commit(api, "hal", mid, "no", 10), 422, "market_suspended")
     # when that instance accepts a commit during the suspension
-    late = markets_forecasts.commit(Operation.of("gus", "commit_forecast", key(), {}),
+    late = forecasts.commit(Operation.of("gus", "commit_forecast", key(), {}),
                                     User("gus"), mid, "no", 50)
     assert late["amount"] == 50 and balance(api, "gus")["committed"] == 50
     ok(api.call("POST", "reopen_market", admin_uid, json=body, idempotency_key=key()))

@@ -21,7 +21,7 @@ import pytest
 
 from shared.config import settings
 from shared.domain.accounts import SystemAccount, system_account_id, user_account_id
-from shared.domain.markets import ARRIVAL_GRACE, Category, Outcome, pool_account_id
+from shared.domain.markets.market import ARRIVAL_GRACE, Category, Outcome, pool_account_id
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 USERS, WINNER, CUT_BPS = 36, "yes", 250
@@ -35,7 +35,7 @@ KILLED_SETTLEMENT = """
 import sys, time
 from shared.domain.errors import Unavailable
 from shared.integrations import tasks
-from shared.services import markets_settlement as settlement
+from shared.services.markets import payouts as settlement
 tasks.enqueue = lambda *args, **kwargs: True  # the test delivers the task again itself
 market_id, where, target = sys.argv[1], sys.argv[2], int(sys.argv[3])
 real_run_step, real_payouts = settlement.run_step, settlement._payouts
@@ -67,7 +67,7 @@ print("finished", flush=True)
 def no_tasks(monkeypatch):
     """Enqueued settlement tasks are recorded, not delivered: the test delivers them."""
     from shared.integrations import tasks
-    from shared.services import markets_resolution
+    from shared.services.markets import resolution
 
     sent: list[dict] = []
     monkeypatch.setattr(tasks, "enqueue", lambda function, payload, **kw: sent.append(payload) or True)
@@ -80,9 +80,12 @@ def resolved_market(admin) -> tuple[str, dict[str, int], dict[str, str]]:
     """A market with USERS forecasters (every third commits twice: a raise), resolved WINNER, with
     the settlement frozen into steps and not yet run."""
     from shared.domain.idempotency import Operation
-    from shared.domain.markets import Resolution
+    from shared.domain.markets.market import Resolution
     from shared.domain.users import User
-    from shared.services import markets, markets_forecasts, markets_resolution, users
+    from shared.services import users
+    from shared.services.markets import catalog
+    from shared.services.markets import forecasts
+    from shared.services.markets import resolution
 
     uids = [f"kill{i:02d}" for i in range(USERS)]
     with ThreadPoolExecutor(8) as pool:
@@ -91,7 +94,7 @@ def resolved_market(admin) -> tuple[str, dict[str, int], dict[str, str]]:
     fields = {"slug": f"kill-{uuid.uuid4().hex[:8]}", "title": "Will the worker survive?",
               "category": Category.OTHER, "outcomes": (Outcome("yes", "Yes"), Outcome("no", "No")),
               "closes_at": closes, "max_per_user": 10_000, "asset": "CHIP", "cut_bps": CUT_BPS}
-    mid = markets.create(Operation.of(admin.uid, "create_market", uuid.uuid4().hex, {}), admin,
+    mid = catalog.create(Operation.of(admin.uid, "create_market", uuid.uuid4().hex, {}), admin,
                          fields)["id"]
     side = {uid: WINNER if i % 4 else "no" for i, uid in enumerate(uids)}
     stakes = {uid: 50 + 37 * i for i, uid in enumerate(uids)}
@@ -99,21 +102,21 @@ def resolved_market(admin) -> tuple[str, dict[str, int], dict[str, str]]:
     def place(uid: str) -> None:
         parts = [stakes[uid] - 20, 20] if int(uid[-2:]) % 3 == 0 else [stakes[uid]]
         for part in parts:
-            markets_forecasts.commit(Operation.of(uid, "commit_forecast", uuid.uuid4().hex, {}),
+            forecasts.commit(Operation.of(uid, "commit_forecast", uuid.uuid4().hex, {}),
                                      User(uid), mid, side[uid], part)
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(place, uids))
     pause = (closes + ARRIVAL_GRACE - datetime.now(timezone.utc)).total_seconds() + 0.3
     time.sleep(max(pause, 0))
-    markets_resolution.resolve(Operation.of(admin.uid, "resolve_market", uuid.uuid4().hex, {}),
+    resolution.resolve(Operation.of(admin.uid, "resolve_market", uuid.uuid4().hex, {}),
                                admin, mid, Resolution(WINNER, ("https://example.com/r",),
                                                       "official result", admin.uid))
     return mid, stakes, side
 
 
 def steps(mid: str) -> list[dict]:
-    from shared.store import markets as store
+    from shared.store.markets import market as store
     from shared.store.client import db
 
     count = db().document(store.settlement_path(mid)).get().get("steps")
@@ -121,7 +124,7 @@ def steps(mid: str) -> list[dict]:
 
 
 def next_step(mid: str) -> int:
-    from shared.store import markets as store
+    from shared.store.markets import market as store
     from shared.store.client import db
 
     return int(db().document(store.settlement_path(mid)).get().get("next_step"))
@@ -152,13 +155,13 @@ def kill_settlement(mid: str, where: str, target: int) -> None:
 def deliver_until_settled(mid: str, deadline_s: float = 240) -> int:
     """Run the task again and again, as Cloud Tasks retries a 503, until the plan is done."""
     from shared.domain.errors import Unavailable
-    from shared.services import markets_settlement
+    from shared.services.markets import payouts
 
     deliveries, started = 0, time.monotonic()
     while time.monotonic() < started + deadline_s:
         deliveries += 1
         try:
-            if markets_settlement.settle(mid, budget_s=60)["done"]:
+            if payouts.settle(mid, budget_s=60)["done"]:
                 return deliveries
         except Unavailable:  # the dead worker's transaction still holds its locks
             time.sleep(1)
@@ -173,11 +176,11 @@ def deliver_until_settled(mid: str, deadline_s: float = 240) -> int:
 ])
 def test_a_payout_task_killed_mid_way_resumes_to_exactly_the_planned_balances(ledger, no_tasks,
                                                                               where):
-    from shared.domain.payouts import plan
+    from shared.domain.markets.payouts import plan
     from shared.domain.users import Role, User
     from shared.services import reconciliation
     from shared.store import ledger as ledger_store
-    from shared.store import markets as store
+    from shared.store.markets import market as store
 
     admin = User("demo-admin", role=Role.ADMIN)
     mid, stakes, side = resolved_market(admin)

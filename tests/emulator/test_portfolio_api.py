@@ -75,7 +75,9 @@ def test_creator_token_positions_show_average_cost_and_profit_or_loss(api, admin
 def test_history_values_each_day_at_that_days_prices_not_todays(api, admin_uid):
     from datetime import datetime, timezone
 
-    from shared.services import price_feed, snapshots
+    from shared.services import snapshots
+
+    from shared.services.prices import feed
 
     from .test_prices_api import set_price
 
@@ -94,13 +96,13 @@ def test_history_values_each_day_at_that_days_prices_not_todays(api, admin_uid):
     adjust("GOLD", 250)
     set_price(api, admin_uid, "CHIP", 5_000_000, 1)
     set_price(api, admin_uid, "GOLD", 100_000_000, 1)
-    price_feed.run(at=at(1, 12))
+    feed.run(at=at(1, 12))
     snapshots.snapshot_balances(now=at(1, 0))
     set_price(api, admin_uid, "GOLD", 200_000_000, 1)
-    price_feed.run(at=at(2, 12))
+    feed.run(at=at(2, 12))
     snapshots.snapshot_balances(now=at(2, 0))
     adjust("GOLD", 250)  # 5.00 GOLD from day 3 on, when the feed's source moves CHIP
-    price_feed.run(source=lambda current: {"CHIP": (10_000_000, 1)}, at=at(3, 23))
+    feed.run(source=lambda current: {"CHIP": (10_000_000, 1)}, at=at(3, 23))
     snapshots.snapshot_balances(now=at(3, 0))
     # when ann asks for her history (today's prices: CHIP 0.10, GOLD 2 USD)
     history = ok(api.call("GET", "get_portfolio_history", "ann", params={"days": 30}))

@@ -73,7 +73,7 @@ def test_a_traded_creator_token_counts_at_its_last_trade_price(api, admin_uid, t
 
 def test_price_feed_records_each_price_that_counts_from_a_pluggable_source(
         api, admin_uid, server_url, traded):
-    from shared.services import price_feed
+    from shared.services.prices import feed
 
     # when the scheduled feed runs with the local source (the prices already set)
     run = requests.post(f"{server_url}/job_price_feed", timeout=60).json()["data"]
@@ -90,7 +90,7 @@ def test_price_feed_records_each_price_that_counts_from_a_pluggable_source(
         return {"CHIP": (6_000_000, 120_000), "NOPE": (1, 1),
                 "DAVE": (current["DAVE"].usd, current["DAVE"].btc)}
 
-    assert price_feed.run(source=quotes) == {"changed": 1, "skipped": 1, "recorded": 3}
+    assert feed.run(source=quotes) == {"changed": 1, "skipped": 1, "recorded": 3}
     # then CHIP's price moved (set by the feed, version 2) and CARA follows through its quote
     prices = {p["asset"]: p for p in ok(api.call("GET", "list_prices"))["items"]}
     assert (prices["CHIP"]["usd"], prices["CHIP"]["source"], prices["CHIP"]["version"]) == \

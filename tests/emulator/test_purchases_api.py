@@ -94,7 +94,7 @@ def test_admins_filter_purchases_by_status_and_user(api, admin_uid, stripe_api):
 def test_expiry_cancels_the_payment_intent_or_mints_if_it_had_succeeded(
         api, admin_uid, stripe_api, localstripe, server_url):
     from dev.stack import LOCAL_STRIPE_WEBHOOK_SECRET
-    from shared.services import purchases_sync
+    from shared.services.purchases import sync
 
     pkg = package(api, admin_uid, tokens=300, price=500)
     abandoned = ok(buy(api, "gil", pkg["id"]))
@@ -104,7 +104,7 @@ def test_expiry_cancels_the_payment_intent_or_mints_if_it_had_succeeded(
         stripe_api.v1.payment_intents.update(paid["payment_intent_id"],
                                              {"payment_method": "pm_card_visa"})
         stripe_api.v1.payment_intents.confirm(paid["payment_intent_id"])
-        assert purchases_sync.expire(stale_after=timedelta(0)) == {"expired": 1}
+        assert sync.expire(stale_after=timedelta(0)) == {"expired": 1}
         assert balance(api, "gil")["total"] == 10_300  # minted by the expiry, not a webhook
     finally:
         localstripe.send_webhooks_to(f"{server_url}/stripe_webhook", LOCAL_STRIPE_WEBHOOK_SECRET)

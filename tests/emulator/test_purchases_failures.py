@@ -19,7 +19,7 @@ def webhook_in_process(monkeypatch):
     """The webhook function in this process (where a failure can be injected), behind Flask."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "functions"))
     from api.stripe_webhook import stripe_webhook
-    from shared.services import stripe_webhook as service
+    from shared.services.purchases import webhook as service
 
     app = flask.Flask("webhook-under-test")
     app.add_url_rule("/stripe_webhook", "stripe_webhook", lambda: stripe_webhook(flask.request),

@@ -17,7 +17,7 @@ def purchases_of(api, uid: str) -> list[dict]:
 
 
 def drift() -> list:
-    from shared.services.purchases_sync import purchase_drift
+    from shared.services.purchases.sync import purchase_drift
 
     return purchase_drift()
 

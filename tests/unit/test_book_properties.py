@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from shared.domain.book import (BPS, Book, Order, OrderStatus, Side, TimeInForce, buy_funds,
+from shared.domain.exchange.matching import (BPS, Book, Order, OrderStatus, Side, TimeInForce, buy_funds,
                                 ceil_div)
 
 OWNERS = ["ann", "ben", "cy"]

@@ -1,7 +1,7 @@
 """Worked examples of the matching core: the cases a trader would check by hand."""
 from __future__ import annotations
 
-from shared.domain.book import Book, Order, OrderStatus, Side, TimeInForce, buy_funds
+from shared.domain.exchange.matching import Book, Order, OrderStatus, Side, TimeInForce, buy_funds
 
 GTC, IOC, FOK = TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK
 
@@ -101,7 +101,7 @@ def test_a_sell_walks_bids_from_the_highest_down_with_the_same_code():
 
 
 def test_an_order_fills_at_most_max_fills_makers_and_cancels_the_rest():
-    from shared.domain.book import MAX_FILLS_PER_ORDER
+    from shared.domain.exchange.matching import MAX_FILLS_PER_ORDER
     book = Book(maker_bps=0, taker_bps=0)
     for n in range(MAX_FILLS_PER_ORDER + 4):
         book.submit(Order(f"s{n}", f"maker{n}", Side.SELL, 100 + n, 1, TimeInForce.GTC))
@@ -113,7 +113,7 @@ def test_an_order_fills_at_most_max_fills_makers_and_cancels_the_rest():
 
 
 def test_a_gtc_order_that_runs_out_of_crossing_makers_at_the_bound_still_rests():
-    from shared.domain.book import MAX_FILLS_PER_ORDER
+    from shared.domain.exchange.matching import MAX_FILLS_PER_ORDER
     book = Book(maker_bps=0, taker_bps=0)
     for n in range(MAX_FILLS_PER_ORDER):
         book.submit(Order(f"s{n}", f"maker{n}", Side.SELL, 100, 1, TimeInForce.GTC))
@@ -124,7 +124,7 @@ def test_a_gtc_order_that_runs_out_of_crossing_makers_at_the_bound_still_rests()
 
 
 def test_fok_counts_the_fill_bound():
-    from shared.domain.book import MAX_FILLS_PER_ORDER
+    from shared.domain.exchange.matching import MAX_FILLS_PER_ORDER
     book = Book(maker_bps=0, taker_bps=0)
     for n in range(MAX_FILLS_PER_ORDER + 1):
         book.submit(Order(f"s{n}", f"maker{n}", Side.SELL, 100, 1, TimeInForce.GTC))

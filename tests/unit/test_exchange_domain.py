@@ -6,13 +6,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.domain.accounts import Account, AccountKind, Counters
-from shared.domain.book import Order, Side, TimeInForce
+from shared.domain.exchange.matching import Order, Side, TimeInForce
 from shared.domain.errors import InvalidInput, Rejected
-from shared.domain.exchange import (BookConfig, CommandType, OrderRequest, OrderType, check_order,
+from shared.domain.exchange.books import (BookConfig, CommandType, OrderRequest, OrderType, check_order,
                                     hold_amount, market_price_cap, restore, snapshot)
-from shared.domain.exchange_batch import (Command, apply_commands, escrow, fold_candle,
+from shared.domain.exchange.batch import (Command, apply_commands, escrow, fold_candle,
                                           ledger_accounts, settle)
-from shared.domain.exchange_settlement import FillLeg, net_positions
+from shared.domain.exchange.netting import FillLeg, net_positions
 from shared.domain.ledger import HoldStatus, LedgerBatch, Transfer, TransferType
 
 CONFIG = BookConfig("GOLD-CHIP", "GOLD", "CHIP", tick_size=5, min_quantity=2, max_quantity=100)

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.domain.errors import InvalidInput, Rejected
-from shared.domain.markets import (PPM, Category, ForecastState, Market, MarketStatus, Outcome,
+from shared.domain.markets.market import (PPM, Category, ForecastState, Market, MarketStatus, Outcome,
                                    Suspension, implied_all, implied_ppm, potential_payout,
                                    raise_forecast, score_ppm, shard_for, validate_new)
 

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 from hypothesis import find
 
-from shared.domain.markets import Category, Market, Outcome, Suspension
-from shared.domain.payouts import (CommitRecord, HoldAction, Result, Stake, largest_remainder,
+from shared.domain.markets.market import Category, Market, Outcome, Suspension
+from shared.domain.markets.payouts import (CommitRecord, HoldAction, Result, Stake, largest_remainder,
                                    plan)
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.domain.markets_social import (ALL, Badge, Boards, Period, ReputationEvent, Standing,
+from shared.domain.markets.social import (ALL, Badge, Boards, Period, ReputationEvent, Standing,
                                           badge_id, badges_to_award, closing_soon, earned_badges,
                                           leaderboard_id, longest_streak, period_start, rank,
                                           tally, top_ten)

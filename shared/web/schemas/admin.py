@@ -7,7 +7,7 @@ from pydantic import Field
 
 from shared.domain.users import Role, Status
 
-from .common import AssetCode, Body, PageQuery, Reason, SignedAmount, Uid, View
+from shared.web.schemas.common import AssetCode, Body, PageQuery, Reason, SignedAmount, Uid, View
 
 
 class SetRoleRequest(Body):

@@ -5,7 +5,7 @@ from pydantic import Field
 from shared.domain.assets import AssetKind
 from shared.domain.money import MAX_AMOUNT
 
-from .common import AssetCode, Body, ShortText, View
+from shared.web.schemas.common import AssetCode, Body, ShortText, View
 
 
 class AssetView(View):

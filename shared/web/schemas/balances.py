@@ -7,7 +7,7 @@ from pydantic import Field
 
 from shared.domain.ledger import TransferType
 
-from .common import AssetCode, PageQuery, View
+from shared.web.schemas.common import AssetCode, PageQuery, View
 
 
 class BalanceRow(View):

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from .common import Amount, AssetCode, Body, DocId, Query, Reason, ShortText, Uid, View
+from shared.web.schemas.common import Amount, AssetCode, Body, DocId, Query, Reason, ShortText, Uid, View
 
 ServiceType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
 

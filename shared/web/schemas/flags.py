@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from .common import Body, PageQuery, Reason, Uid, View
+from shared.web.schemas.common import Body, PageQuery, Reason, Uid, View
 
 
 class FlagsQuery(PageQuery):

@@ -4,7 +4,7 @@ from pydantic import Field
 
 from shared.services.portfolio import MAX_DAYS
 
-from .common import Query, View
+from shared.web.schemas.common import Query, View
 
 
 class Holding(View):

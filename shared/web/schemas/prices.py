@@ -8,7 +8,7 @@ from pydantic import Field
 
 from shared.domain.money import MAX_AMOUNT
 
-from .common import AssetCode, Body, PageQuery, Query, View
+from shared.web.schemas.common import AssetCode, Body, PageQuery, Query, View
 
 Price = Annotated[int, Field(gt=0, le=MAX_AMOUNT)]
 

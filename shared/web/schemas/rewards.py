@@ -1,7 +1,7 @@
 """Requests and responses of rewards: funding the sharded pool, paying a reward, the pool's
 balance (apart from fees.py, so neither kind of endpoint defines the other's models)."""
 
-from .common import Amount, AssetCode, Body, DocId, Query, Reason, Uid, View
+from shared.web.schemas.common import Amount, AssetCode, Body, DocId, Query, Reason, Uid, View
 
 
 class FundRewardsRequest(Body):

@@ -6,7 +6,7 @@ from pydantic import Field, StringConstraints
 
 from shared.domain.swaps import OfferStatus
 
-from .common import Amount, AssetCode, Body, PageQuery, Query, Uid, View
+from shared.web.schemas.common import Amount, AssetCode, Body, PageQuery, Query, Uid, View
 
 OfferId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}$")]
 Day = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]

@@ -1,6 +1,6 @@
 """The request and response of a user-to-user transfer."""
 
-from .common import Amount, AssetCode, Body, ShortText, Uid, View
+from shared.web.schemas.common import Amount, AssetCode, Body, ShortText, Uid, View
 
 
 class TransferRequest(Body):

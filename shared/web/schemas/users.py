@@ -4,7 +4,7 @@ from pydantic import Field, HttpUrl
 
 from shared.domain.users import Role, Status
 
-from .common import Body, View
+from shared.web.schemas.common import Body, View
 
 
 class ProfileView(View):

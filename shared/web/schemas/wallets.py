@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from .common import Body, View
+from shared.web.schemas.common import Body, View
 
 ChainName = Annotated[str, StringConstraints(min_length=1, max_length=20)]
 Address = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^/]+$")]

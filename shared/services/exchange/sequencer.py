@@ -1,0 +1,218 @@
+"""The sequencer: the single writer of one order book.
+
+Guarantees:
+- One holder at a time: a sequencer first takes the book's lease (book_leases/{id}), which bumps
+  its epoch; every batch transaction re-reads the lease and refuses to commit unless it still
+  holds that holder and epoch. A second sequencer, or one that was killed and comes back after
+  its lease was taken, therefore commits nothing.
+- Exactly once: a batch reads its commands in the same transaction that marks them processed,
+  and skips any already processed, so even two holders racing on one epoch could not apply a
+  command twice (the losing transaction aborts and re-reads). The book state, fills, trades,
+  order statuses, candles, depth and ledger transfers of a batch commit together or not at all.
+- No command is lost: commands stay `accepted` until a committed batch processes them; a holder
+  re-checks for pending commands after releasing the lease, a busy wake-up becomes a named task,
+  and the one-minute sweep wakes every book with pending commands.
+- Cloud Tasks only wakes a sequencer; order comes from the commands' commit timestamps.
+
+Race timeline (two sequencers, S1 holding epoch 3):
+  S2 acquire: lease held and not expired -> busy, S2 leaves (a task retries after the lease TTL)
+  S1 is killed mid-batch: its transaction never commits; its commands stay accepted
+  lease expires; S2 acquires epoch 4 and processes them
+  S1 (if only paused) resumes: its batch reads epoch 4 != 3 -> lease_lost, nothing written
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from typing import Iterable
+
+from google.cloud import firestore
+
+from shared.domain.errors import Conflict, Unavailable
+from shared.store import exchange as store
+from shared.store.transactions import run_transaction
+
+from shared.services.exchange import batches
+
+from shared.services.exchange import netting
+
+log = logging.getLogger(__name__)
+BATCH_SIZE = 50
+TASK = "task_exchange_sequence"
+
+
+def new_holder() -> str:
+    return f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+
+
+def acquire(book_id: str, holder: str) -> int | None:
+    """The new epoch if this holder now holds the book; None if another live holder does."""
+    lease_ref = store.ref(store.LEASES, book_id)
+
+    def held_by_another(data: dict) -> bool:
+        return data.get("holder") not in (None, holder) and data.get("expires", 0) > time.time()
+
+    # A plain read first: a transaction would lock the lease, which the holder's every batch
+    # reads and renews, so a busy book's wake-ups would stall its sequencer. If this read is
+    # stale and the holder has just released, the holder's own last look after releasing
+    # (run) still finds what this caller accepted.
+    if held_by_another(lease_ref.get().to_dict() or {}):
+        return None
+
+    def work(txn: firestore.Transaction) -> int | None:
+        snap = lease_ref.get(transaction=txn)
+        data = snap.to_dict() if snap.exists else {}
+        now = time.time()
+        if held_by_another(data):
+            return None
+        epoch = int(data.get("epoch", 0)) + 1
+        txn.set(lease_ref, {"holder": holder, "epoch": epoch, "expires": now + store.LEASE_S,
+                            "acquired_at": firestore.SERVER_TIMESTAMP})
+        return epoch
+
+    try:
+        return run_transaction(work, serialize_on=[f"lease:{book_id}"], deadline_s=5.0)
+    except Unavailable:  # the lease is locked by a live (or dying) holder's batch: it is busy
+        return None
+
+
+def release(book_id: str, holder: str, epoch: int) -> None:
+    lease_ref = store.ref(store.LEASES, book_id)
+
+    def work(txn: firestore.Transaction) -> None:
+        snap = lease_ref.get(transaction=txn)
+        if snap.exists and snap.get("holder") == holder and snap.get("epoch") == epoch:
+            txn.update(lease_ref, {"holder": None, "expires": 0})
+
+    run_transaction(work, serialize_on=[f"lease:{book_id}"])
+
+
+def run(book_id: str, holder: str | None = None, max_batches: int = 40) -> dict:
+    """Process pending commands of a book until none are left (or `max_batches`)."""
+    holder = holder or new_holder()
+    processed = batches = 0
+    while batches < max_batches:
+        epoch = acquire(book_id, holder)
+        if epoch is None:
+            return {"book": book_id, "status": "busy", "processed": processed}
+        try:
+            while batches < max_batches:
+                ids = store.pending_command_ids(book_id, BATCH_SIZE)
+                if not ids:
+                    break
+                done = batches.process(book_id, holder, epoch, ids)
+                processed += done.commands
+                batches += 1
+                progress.announce(done.orders)
+        except Conflict as err:
+            if err.code == "lease_lost":
+                return {"book": book_id, "status": "lease_lost", "processed": processed}
+            raise
+        finally:
+            release(book_id, holder, epoch)
+        # A command committed after our last query but before the release would otherwise wait
+        # for the sweep: look once more now that anyone may take the lease.
+        if not store.pending_command_ids(book_id, 1):
+            if processed:
+                netting.wake_later(book_id)
+            return {"book": book_id, "status": "idle", "processed": processed}
+    wake_later(book_id, delay_s=0)
+    return {"book": book_id, "status": "more", "processed": processed}
+
+
+class _Local:
+    """This process's runner of one book: concurrent wake-ups here coalesce into one loop."""
+
+    def __init__(self) -> None:
+        self.running = threading.Lock()
+        self.counting = threading.Lock()
+        self.wanted = 0
+
+    def want(self) -> int:
+        with self.counting:
+            self.wanted += 1
+            return self.wanted
+
+
+class _Progress:
+    """The orders whose results this process's batches committed, so that a waiting placer reads
+    its order once, when it changed, instead of at every batch; an order another process
+    sequences is still seen by the waiter's slow poll. Remembers the latest MAX orders."""
+
+    MAX = 10_000
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._orders: OrderedDict[str, None] = OrderedDict()
+
+    def announce(self, order_ids: Iterable[str]) -> None:
+        with self._changed:
+            for order_id in order_ids:
+                self._orders[order_id] = None
+            while len(self._orders) > self.MAX:
+                self._orders.popitem(last=False)
+            self._changed.notify_all()
+
+    def wait(self, order_id: str, timeout: float) -> bool:
+        """True once a local batch committed a result for `order_id`; False after `timeout`."""
+        with self._changed:
+            return self._changed.wait_for(lambda: order_id in self._orders, timeout)
+
+
+_local: dict[str, _Local] = {}
+progress = _Progress()
+_local_guard = threading.Lock()
+
+
+def wake(book_id: str) -> dict:
+    """Make sure the book's sequencer runs after this call's commit.
+
+    Timeline (A runs the book here, B's order commits meanwhile):
+      A: seen = wanted; run() ...            B: commit; want() -> wanted += 1; lock busy: return
+      A: run() returns; wanted != seen -> A runs again and finds B's command.
+    If B's want() came before A read `seen`, B's commit came before A's run() queried. Across
+    processes the lease decides; a busy lease leaves a task for when it may have expired.
+    """
+    with _local_guard:
+        local = _local.setdefault(book_id, _Local())
+    local.want()
+    outcome = {"book": book_id, "status": "running_here", "processed": 0}
+    while local.running.acquire(blocking=False):
+        try:
+            seen = local.wanted
+            outcome = _run_safely(book_id)
+        finally:
+            local.running.release()
+        if local.wanted == seen or outcome["status"] != "idle":
+            break
+    if outcome["status"] in ("busy", "lease_lost"):
+        wake_later(book_id, delay_s=max(int(store.LEASE_S), 1))
+    return outcome
+
+
+def _run_safely(book_id: str) -> dict:
+    try:
+        return run(book_id)
+    except Exception:  # the commands are safe (accepted); the task and sweep will process them
+        log.exception("sequencer run failed", extra={"book": book_id})
+        wake_later(book_id, delay_s=1)
+        return {"book": book_id, "status": "failed"}
+
+
+def wake_later(book_id: str, delay_s: int) -> bool:
+    """A named task per book per window coalesces wake-ups; the sweep catches a lost one."""
+    from shared.integrations.tasks import wake_later as wake
+
+    return wake(TASK, f"exseq-{book_id}-{delay_s}", {"book": book_id}, delay_s=delay_s,
+                window_s=delay_s)
+
+
+def sweep() -> dict:
+    """Wake every book that has accepted commands (the one-minute safety net)."""
+    books = store.books_with_pending()
+    return {"books": [wake(book_id) for book_id in books]}
+

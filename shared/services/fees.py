@@ -1,0 +1,87 @@
+"""Service fees: the admin-managed price table and charging a user for a service.
+
+Guarantees:
+- The price is the one in force when the call arrives (domain/pricing.price_in_force); a replay
+  of the same request id answers the first charge, even if the price changed since.
+- Only a service identity (role "service", the app's own backend) charges, on a user's behalf.
+- A charge debits the user's account (read, so it never overdraws: insufficient_funds) and
+  credits the treasury blind, in one transaction with its idempotency record. The journal entry
+  carries the service type as reference and the description as memo: the user's history shows
+  why they paid.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from google.cloud import firestore
+
+from shared.domain.accounts import SystemAccount, system_account_id, user_account_id
+from shared.domain.errors import Forbidden, NotFound
+from shared.domain.idempotency import Operation
+from shared.domain.ledger import LedgerBatch, Transfer, TransferType
+from shared.domain.money import require_amount
+from shared.domain.pricing import ServicePrice, price_in_force, require_service_type
+from shared.domain.users import Role, User
+from shared.store import ledger as ledger_store
+from shared.store import prices as store
+from shared.store.assets import get_asset
+from shared.store.client import collection
+from shared.store.idempotency import record, run_idempotent
+from shared.store.transactions import run_transaction
+from shared.store.users import record_audit, user_from, user_path
+
+from shared.services.accounts import reads_for
+
+
+def set_price(op: Operation, admin: User, price: ServicePrice, reason: str) -> dict:
+    get_asset(price.asset)
+    require_amount(price.amount)
+    ref = collection(store.SERVICE_PRICES).document(store.service_price_id(price))
+
+    def work(txn: firestore.Transaction) -> dict:
+        txn.set(ref, store.service_price_doc(price, admin.uid))
+        record_audit(txn, actor=admin.uid, action="set_service_price", target=price.service_type,
+                     reason=reason, after=price_view(price))
+        return price_view(price)
+
+    return run_idempotent(op, work)
+
+
+def price_table(service_type: str | None, at: datetime | None = None) -> list[dict]:
+    at = at or datetime.now(timezone.utc)
+    return [{**price_view(p), "in_force": p.in_force(at)} for p in store.service_prices(service_type)]
+
+
+def charge(op: Operation, caller: User, uid: str, service_type: str, description: str) -> dict:
+    if caller.role is not Role.SERVICE:
+        raise Forbidden("only a service identity charges service fees", code="service_role_required")
+    require_service_type(service_type)
+    price = price_in_force(store.service_prices(service_type), datetime.now(timezone.utc))
+    source = user_account_id(uid, price.asset)
+    treasury = system_account_id(SystemAccount.TREASURY, price.asset)
+
+    def work(txn: firestore.Transaction) -> dict:
+        read = ledger_store.read(txn, reads_for(debited=[source], credited=[treasury]),
+                                 other_paths=[user_path(uid)], operation=op)
+        if read.replay is not None:
+            return read.replay
+        user = read.others[user_path(uid)]
+        if user is None:
+            raise NotFound(f"no user {uid!r}", field="uid", code="unknown_user")
+        user_from(user).require_active()
+        batch = LedgerBatch(read.accounts)
+        batch.transfer(Transfer(id=op.id, debit_account_id=source, credit_account_id=treasury,
+                                asset=price.asset, amount=price.amount,
+                                type=TransferType.SERVICE_FEE, reference=service_type,
+                                memo=description or f"{service_type} service"))
+        ledger_store.write(txn, batch.result)
+        return record(txn, op, {"transfer_id": op.id, "uid": uid, "service_type": service_type,
+                                "asset": price.asset, "amount": price.amount,
+                                "available_after": batch.account(source).available})
+
+    return run_transaction(work, serialize_on=[source])
+
+
+def price_view(p: ServicePrice) -> dict:
+    return {"service_type": p.service_type, "asset": p.asset, "amount": p.amount,
+            "valid_from": p.valid_from, "valid_until": p.valid_until}

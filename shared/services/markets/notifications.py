@@ -1,0 +1,132 @@
+"""Follows and per-user notifications for markets.
+
+Guarantees:
+- A follow is follows/{uid}_{category}: following twice is one follow, unfollowing a category not
+  followed is a no-op (both are naturally idempotent, so no idempotency record is kept).
+- Every notification has an id derived from what it is about (kind, market, user) and is created
+  with create-if-absent semantics, so a redelivered trigger or a rerun job creates none twice and
+  never marks a read notification unread again.
+- Fan-outs (new market -> followers, closing soon -> forecasters) run outside any user-facing
+  transaction, in batches well under Firestore's 500 writes per commit.
+- The closing-soon reminder for a market is sent once: market_reminders/{market_id} records that
+  its fan-out completed; a run that crashed half-way is completed by the next run.
+- Mark-read only touches the caller's own notifications.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from shared.domain.idempotency import derive_id
+from shared.domain.markets.social import CLOSING_WINDOW, closing_soon
+from shared.store.markets import market as market_store
+from shared.store.markets import social as store
+from shared.store.client import collection, db
+from shared.store.pages import page
+
+MARK_ALL_LIMIT = 2_000  # per call; a client with more unread calls again
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def follow(uid: str, category: str) -> dict:
+    ref = collection(store.FOLLOWS).document(store.follow_id(uid, category))
+    store.create_once(ref, {"owner": uid, "category": category,
+                            "created_at": firestore.SERVER_TIMESTAMP})
+    return my_follows(uid)
+
+
+def unfollow(uid: str, category: str) -> dict:
+    collection(store.FOLLOWS).document(store.follow_id(uid, category)).delete()
+    return my_follows(uid)
+
+
+def my_follows(uid: str) -> dict:
+    query = collection(store.FOLLOWS).where(filter=FieldFilter("owner", "==", uid))
+    return {"categories": sorted(s.get("category") for s in query.stream())}
+
+
+def notify_followers(market_id: str, market: dict) -> int:
+    """'New market in a category you follow', once per follower (creator excluded)."""
+    query = collection(store.FOLLOWS).where(filter=FieldFilter("category", "==",
+                                                               market["category"]))
+    fields = {"market_id": market_id, "market_title": market.get("title", ""),
+              "category": market["category"], "closes_at": market.get("closes_at")}
+    docs = ((store.notifications().document(derive_id("new_market", market_id, s.get("owner"))),
+             store.notification(s.get("owner"), "new_market", **fields))
+            for s in query.select(["owner"]).stream()
+            if s.get("owner") != market.get("created_by"))
+    return store.create_many_once(docs)
+
+
+def remind_closing(at: datetime | None = None) -> dict:
+    """Tell each forecaster of every open market closing within 24 hours, once."""
+    at = at or now()
+    query = (collection(market_store.MARKETS)
+             .where(filter=FieldFilter("status", "==", "open"))
+             .where(filter=FieldFilter("closes_at", ">", at))
+             .where(filter=FieldFilter("closes_at", "<=", at + CLOSING_WINDOW)))
+    markets = [s for s in query.stream() if closing_soon(at, s.get("closes_at"))]
+    done_refs = [collection(store.REMINDERS).document(s.id) for s in markets]
+    done = {s.id for s in db().get_all(done_refs) if s.exists} if done_refs else set()
+    sent = 0
+    for snap in markets:
+        if snap.id not in done:
+            sent += _remind(snap.id, snap.to_dict())
+    return {"markets": len(markets), "notified": sent}
+
+
+def _remind(market_id: str, market: dict) -> int:
+    query = (collection(market_store.FORECASTS)
+             .where(filter=FieldFilter("market_id", "==", market_id)).select(["owner"]))
+    fields = {"market_id": market_id, "market_title": market.get("title", ""),
+              "closes_at": market["closes_at"]}
+    sent = store.create_many_once(
+        (store.notifications().document(derive_id("closing", market_id, s.get("owner"))),
+         store.notification(s.get("owner"), "market_closing_soon", **fields))
+        for s in query.stream())
+    collection(store.REMINDERS).document(market_id).set(
+        {"market_id": market_id, "closing_sent_at": firestore.SERVER_TIMESTAMP})
+    return sent
+
+
+def list_mine(uid: str, unread: bool, cursor: str | None,
+              limit: int) -> tuple[list[dict], str | None, int]:
+    base = store.notifications().where(filter=FieldFilter("owner", "==", uid))
+    if unread:
+        base = base.where(filter=FieldFilter("read", "==", False))
+    query = base.order_by("created_at", direction=firestore.Query.DESCENDING)
+    docs, next_cursor = page(query, store.NOTIFICATIONS, cursor, limit)
+    unread_count = (store.notifications().where(filter=FieldFilter("owner", "==", uid))
+                    .where(filter=FieldFilter("read", "==", False)).count().get()[0][0].value)
+    return [_view(d) for d in docs], next_cursor, int(unread_count)
+
+
+def _view(snap: firestore.DocumentSnapshot) -> dict:
+    data = snap.to_dict()
+    return {"id": snap.id, "kind": data.get("kind"), "read": bool(data.get("read")),
+            "created_at": data.get("created_at"),
+            "data": {k: v for k, v in data.items()
+                     if k not in ("owner", "kind", "read", "created_at", "read_at")}}
+
+
+def mark_read(uid: str, ids: list[str] | None) -> dict:
+    """Mark the given notifications (the caller's own; others are ignored) or all unread."""
+    if ids is None:
+        query = (store.notifications().where(filter=FieldFilter("owner", "==", uid))
+                 .where(filter=FieldFilter("read", "==", False)).limit(MARK_ALL_LIMIT))
+        targets = [s.reference for s in query.stream()]
+    else:
+        refs = [store.notifications().document(i) for i in dict.fromkeys(ids)]
+        targets = [s.reference for s in db().get_all(refs)
+                   if s.exists and s.get("owner") == uid and not s.get("read")]
+    for i in range(0, len(targets), store.BATCH):
+        batch = db().batch()
+        for ref in targets[i:i + store.BATCH]:
+            batch.update(ref, {"read": True, "read_at": firestore.SERVER_TIMESTAMP})
+        batch.commit()
+    return {"marked": len(targets)}

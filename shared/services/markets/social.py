@@ -1,0 +1,108 @@
+"""The public activity feed, forecast flags, and what market and forecast changes set off.
+
+Guarantees:
+- Feed entries have ids derived from what they record (one per forecast, per market created,
+  per market resolved, per badge) and are created at most once, by triggers and jobs only: never
+  inside a commit, so the hot market's commit transaction writes nothing more because of them.
+- A forecast document's creation places one "forecast placed" entry and awards the user's
+  "first forecast" badge (once, whichever market it was in).
+- A market's creation places "market created" and notifies followers of its category; its
+  transition to resolved places "market resolved"; the end of its settlement judges the
+  correct-count and streak badges of everyone it scored. Each reacts to a transition (before vs
+  after), so updates that change something else set off nothing, and redeliveries repeat only
+  create-once writes.
+- A flag is one document per (forecast, moderator); flagging again replaces its reason.
+"""
+from __future__ import annotations
+
+import logging
+
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from shared.domain.errors import NotFound
+from shared.domain.idempotency import derive_id
+from shared.domain.markets.social import Badge
+from shared.domain.users import User
+from shared.store.markets import market as market_store
+from shared.store.markets import social as store
+from shared.store.client import collection, db
+from shared.store.pages import page
+
+from shared.services.markets.badges import award, judge_after_settlement
+from shared.services.markets.notifications import notify_followers
+
+log = logging.getLogger("mintbook.markets")
+
+
+def on_forecast_created(forecast_id: str, forecast: dict) -> None:
+    uid, market_id = forecast["owner"], forecast["market_id"]
+    context = {"market_id": market_id, "market_title": forecast.get("market_title", ""),
+               "category": forecast.get("category", "")}
+    store.create_once(collection(store.FEED).document(derive_id("forecast_placed", forecast_id)),
+                      store.feed_entry("forecast_placed", uid, outcome=forecast.get("outcome"),
+                                       **context))
+    award(uid, Badge.FIRST_FORECAST, **context)
+
+
+def on_market_written(market_id: str, before: dict | None, after: dict | None) -> None:
+    if after is None:
+        return
+    context = {"market_id": market_id, "market_title": after.get("title", ""),
+               "category": after.get("category", "")}
+    if before is None:
+        store.create_once(collection(store.FEED).document(derive_id("market_created", market_id)),
+                          store.feed_entry("market_created", after.get("created_by", ""),
+                                           **context))
+        notify_followers(market_id, after)
+    was = before or {}
+    if after.get("status") == "resolved" and was.get("status") != "resolved":
+        resolution = after.get("resolution") or {}
+        store.create_once(
+            collection(store.FEED).document(derive_id("market_resolved", market_id)),
+            store.feed_entry("market_resolved", resolution.get("by", ""),
+                             outcome=resolution.get("outcome"), **context))
+    if _settled(after) and not _settled(was) and after.get("status") == "resolved":
+        judge_after_settlement(market_id)
+
+
+def _settled(market: dict) -> bool:
+    return (market.get("settlement") or {}).get("state") == "settled"
+
+
+def feed(cursor: str | None, limit: int, category: str | None = None) -> tuple[list[dict], str | None]:
+    query = collection(store.FEED)
+    if category:
+        query = query.where(filter=FieldFilter("category", "==", category))
+    query = query.order_by("created_at", direction=firestore.Query.DESCENDING)
+    docs, next_cursor = page(query, store.FEED, cursor, limit)
+    return [{"id": d.id, **d.to_dict()} for d in docs], next_cursor
+
+
+def flag(moderator: User, market_id: str, uid: str, reason: str) -> dict:
+    forecast_id = market_store.forecast_id(market_id, uid)
+    snap = collection(market_store.FORECASTS).document(forecast_id).get()  # ids hold no "/"
+    if not snap.exists:
+        raise NotFound(f"no forecast by {uid!r} in market {market_id!r}", field="uid",
+                       code="unknown_forecast")
+    ref = collection(store.FLAGS).document(derive_id("flag", forecast_id, moderator.uid))
+    ref.set({"forecast_id": forecast_id, "market_id": market_id, "forecaster": uid,
+             "reason": reason, "flagged_by": moderator.uid,
+             "created_at": firestore.SERVER_TIMESTAMP})
+    return _flag_view(ref.get(), snap.to_dict())
+
+
+def flagged(cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+    query = collection(store.FLAGS).order_by("created_at", direction=firestore.Query.DESCENDING)
+    docs, next_cursor = page(query, store.FLAGS, cursor, limit)
+    refs = [collection(market_store.FORECASTS).document(d.get("forecast_id")) for d in docs]
+    forecasts = {s.id: s.to_dict() for s in db().get_all(refs) if s.exists} if refs else {}
+    return [_flag_view(d, forecasts.get(d.get("forecast_id"), {})) for d in docs], next_cursor
+
+
+def _flag_view(snap: firestore.DocumentSnapshot, forecast: dict) -> dict:
+    data = snap.to_dict()
+    return {"id": snap.id, **{k: data.get(k) for k in ("forecast_id", "market_id", "forecaster",
+                                                       "reason", "flagged_by", "created_at")},
+            "outcome": forecast.get("outcome"), "amount": forecast.get("amount"),
+            "market_title": forecast.get("market_title")}

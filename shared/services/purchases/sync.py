@@ -1,0 +1,167 @@
+"""Stripe sync, expiry of stale purchases, purchase stats and the purchases reconciliation check.
+
+Guarantees:
+- Sync asks Stripe (PaymentIntents and their refunds) about every purchase created in the
+  window that could still change, and applies what it finds through purchases_ledger.apply,
+  the webhook's own code path: a fact already applied by a webhook changes nothing (by effect),
+  and the sync's own event ids ("sync.<pi>.<fact>") dedupe repeated runs.
+- Expiry cancels a stale pending purchase's PaymentIntent FIRST; if Stripe says it had in fact
+  succeeded, the tokens are minted instead.
+- purchase_drift: tokens minted for purchases (purchase + bonus transfers) minus tokens clawed
+  back (clawback transfers, and posted dispute holds) equals, per purchase, the completed
+  purchase's tokens + bonus minus its clawed_back; pending purchases have nothing minted.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from shared.domain.accounts import AccountKind
+from shared.domain.ledger import TransferType
+from shared.domain.purchases import Purchase, PurchaseStatus
+from shared.domain.reconciliation import Drift
+from shared.integrations import stripe_client
+from shared.store.client import collection
+from shared.store.ledger import ACCOUNTS, TRANSFERS
+from shared.store.purchases import PURCHASES, purchase_from
+
+from shared.services.purchases import effects
+from shared.services.purchases.effects import PaymentFact
+
+log = logging.getLogger("mintbook.stripe.sync")
+SYNC_WINDOW = timedelta(days=3)
+STALE_AFTER = timedelta(hours=1)
+
+
+def sync(window: timedelta = SYNC_WINDOW) -> dict:
+    since = datetime.now(timezone.utc) - window
+    query = collection(PURCHASES).where(filter=FieldFilter("created_at", ">=", since))
+    checked, applied = 0, []
+    for snap in query.stream():
+        purchase = purchase_from(snap.id, snap.to_dict())
+        if not purchase.payment_intent_id or purchase.status is PurchaseStatus.CANCELED:
+            continue
+        checked += 1
+        try:
+            applied += sync_purchase(purchase)
+        except Exception as err:  # one bad purchase must not stop the others; it is logged
+            log.error("sync of purchase %s failed: %r", purchase.id, err,
+                      extra={"purchase_id": purchase.id})
+            applied.append({"event_id": f"sync.{purchase.payment_intent_id}", "type": "sync",
+                            "purchase_id": purchase.id,
+                            "outcome": f"failed: {getattr(err, 'code', type(err).__name__)}"})
+    return {"checked": checked, "applied": applied}
+
+
+def sync_purchase(purchase: Purchase) -> list[dict]:
+    """Apply what Stripe knows about one purchase's PaymentIntent and refunds."""
+    pi_id = purchase.payment_intent_id or ""
+    intent = stripe_client.retrieve_payment_intent(pi_id)
+    facts: list[tuple[str, PaymentFact]] = []
+    amount = int(intent.get("amount_received") or intent.get("amount") or 0)
+    if intent["status"] == "succeeded":
+        facts.append((f"sync.{pi_id}.succeeded", PaymentFact(
+            effects.SUCCEEDED, pi_id, amount, intent.get("currency", ""))))
+        refunded = stripe_client.refunded_total(pi_id)
+        if refunded > purchase.refunded:
+            facts.append((f"sync.{pi_id}.refunded.{refunded}",
+                          PaymentFact(effects.REFUNDED, pi_id, refunded=refunded)))
+    elif intent["status"] == "canceled" and purchase.status is PurchaseStatus.PENDING:
+        facts.append((f"sync.{pi_id}.canceled", PaymentFact(effects.CANCELED, pi_id)))
+    out = []
+    for event_id, fact in facts:
+        if fact.kind == effects.SUCCEEDED and purchase.minted:
+            continue
+        outcome = effects.apply(event_id, f"sync.{fact.kind}", purchase, fact)
+        out.append({"event_id": event_id, "type": f"sync.{fact.kind}", "purchase_id": purchase.id,
+                    "outcome": outcome})
+    return out
+
+
+def expire(stale_after: timedelta = STALE_AFTER) -> dict:
+    """Cancel pending purchases older than `stale_after`; mint those that in fact succeeded."""
+    before = datetime.now(timezone.utc) - stale_after
+    query = (collection(PURCHASES).where(filter=FieldFilter("status", "==", "pending"))
+             .where(filter=FieldFilter("created_at", "<", before)))
+    expired = 0
+    for snap in query.stream():
+        purchase = purchase_from(snap.id, snap.to_dict())
+        pi_id = purchase.payment_intent_id or ""
+        if pi_id:
+            intent = stripe_client.retrieve_payment_intent(pi_id)
+            if intent["status"] not in ("succeeded", "canceled", "processing"):
+                intent = stripe_client.cancel_payment_intent(pi_id)
+            if intent["status"] != "canceled":
+                sync_purchase(purchase)  # it succeeded (or is still processing): not ours to cancel
+                continue
+        effects.apply(f"expire.{purchase.id}", "expire", purchase,
+                      PaymentFact(effects.CANCELED, pi_id))
+        expired += 1
+    return {"expired": expired}
+
+
+def purchase_drift(txn: firestore.Transaction | None = None) -> list[Drift]:
+    """The purchases check of reconciliation (see the module guarantees); pass reconciliation's
+    read-only transaction to read at its read time."""
+    net: dict[str, int] = defaultdict(int)
+    for kind, sign in ((TransferType.PURCHASE, 1), (TransferType.BONUS, 1),
+                       (TransferType.CLAWBACK, -1)):
+        query = collection(TRANSFERS).where(filter=FieldFilter("type", "==", kind.value))
+        for snap in query.select(["reference", "amount", "pending"]).stream(transaction=txn):
+            d = snap.to_dict()
+            if not d.get("pending"):
+                net[d.get("reference", "")] += sign * int(d["amount"])
+    out = []
+    for snap in collection(PURCHASES).stream(transaction=txn):
+        p = purchase_from(snap.id, snap.to_dict())
+        expected = p.total - p.clawed_back if p.minted else 0
+        if net.get(p.id, 0) != expected:
+            out.append(Drift("purchases", p.id, "minted", expected, net.get(p.id, 0)))
+    return out
+
+
+def stats() -> dict:
+    """Tokens sold, revenue and refunds per currency, outstanding receivables."""
+    counts: dict[str, int] = defaultdict(int)
+    by_currency: dict[str, dict] = {}
+    sold = clawed = 0
+    for snap in collection(PURCHASES).stream():
+        p = purchase_from(snap.id, snap.to_dict())
+        counts[p.status.value] += 1
+        if not p.minted:
+            continue
+        sold += p.total
+        clawed += p.clawed_back
+        row = by_currency.setdefault(p.currency, {"currency": p.currency, "revenue": 0,
+                                                  "refunded": 0, "purchases": 0})
+        row["revenue"] += p.amount - p.refunded
+        row["refunded"] += p.refunded
+        row["purchases"] += 1
+    owed = 0
+    receivables = collection(ACCOUNTS).where(
+        filter=FieldFilter("kind", "==", AccountKind.RECEIVABLE.value))
+    for snap in receivables.select(["credits_posted", "debits_posted"]).stream():
+        d = snap.to_dict()
+        owed += max(int(d.get("debits_posted", 0)) - int(d.get("credits_posted", 0)), 0)
+    return {"tokens_sold": sold, "tokens_clawed_back": clawed,
+            "completed": counts["completed"], "pending": counts["pending"],
+            "failed": counts["failed"] + counts["canceled"],
+            "by_currency": sorted(by_currency.values(), key=lambda r: r["currency"]),
+            "outstanding_receivables": owed}
+
+
+def failures(include_resolved: bool, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+    from shared.store.pages import page
+    from shared.store.purchases import STRIPE_FAILURES
+
+    query = collection(STRIPE_FAILURES)
+    if not include_resolved:
+        query = query.where(filter=FieldFilter("resolved", "==", False))
+    query = query.order_by("last_attempt_at", direction=firestore.Query.DESCENDING)
+    docs, next_cursor = page(query, STRIPE_FAILURES, cursor, limit)
+    keys = ("event_id", "type", "code", "error", "attempts", "resolved", "last_attempt_at")
+    return [{k: d.to_dict().get(k) for k in keys} for d in docs], next_cursor

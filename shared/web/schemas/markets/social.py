@@ -1,0 +1,163 @@
+"""Requests and responses of the markets' social side: reputation, badges, leaderboards,
+follows, notifications, the activity feed and forecast flags."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import Field, StringConstraints, model_validator
+
+from shared.domain.markets.market import Category
+from shared.domain.markets.social import Badge, Period
+
+from shared.web.schemas.common import Body, MarketId, PageQuery, Query, Reason, Uid, View
+
+NotificationId = Annotated[str, StringConstraints(min_length=1, max_length=128,
+                                                  pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+class UidQuery(Query):
+    uid: Uid
+
+
+class BadgeQuery(PageQuery):
+    uid: Uid
+
+
+class CategoryScore(View):
+    category: str
+    score_ppm: int
+    net_won: int
+    resolved: int
+    correct: int
+
+
+class ReputationView(View):
+    uid: str
+    score_ppm: int = Field(description="sum of +(1-p) per right and -p per wrong forecast, PPM")
+    resolved: int
+    correct: int
+    net_won: int = Field(description="payouts minus stakes over resolved forecasts")
+    categories: list[CategoryScore]
+
+
+class BadgeView(View):
+    uid: str
+    badge: Badge
+    label: str
+    awarded_at: datetime | None = None
+    market_id: str | None = None
+
+
+class BadgePage(View):
+    items: list[BadgeView]
+    next_cursor: str | None = None
+
+
+class LeaderboardQuery(Query):
+    period: Period = Period.WEEK
+    category: Category | Literal["all"] = "all"
+
+
+class LeaderboardRow(View):
+    rank: int
+    uid: str
+    score_ppm: int
+    net_won: int
+    resolved: int
+    correct: int
+
+
+class LeaderboardView(View):
+    id: str = Field(description="leaderboards/{id}: the document clients can listen to")
+    period: Period
+    category: str
+    period_start: datetime
+    rows: list[LeaderboardRow]
+    computed_at: datetime | None = None
+
+
+class FollowRequest(Body):
+    category: Category
+
+
+class FollowsView(View):
+    categories: list[str]
+
+
+class NotificationQuery(PageQuery):
+    unread: bool = False
+
+
+class NotificationView(View):
+    id: str
+    kind: str
+    read: bool
+    created_at: datetime | None = None
+    data: dict[str, Any]
+
+
+class NotificationPage(View):
+    items: list[NotificationView]
+    next_cursor: str | None = None
+    unread_count: int
+
+
+class MarkReadRequest(Body):
+    ids: list[NotificationId] | None = Field(None, max_length=100)
+    all: bool = False
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Self:
+        if (self.ids is None) == (not self.all):
+            raise ValueError("give either ids or all: true")
+        return self
+
+
+class MarkReadResult(View):
+    marked: int
+
+
+class FeedQuery(PageQuery):
+    category: Category | None = None
+
+
+class FeedEntry(View):
+    id: str
+    kind: Literal["forecast_placed", "market_created", "market_resolved", "badge_earned"]
+    uid: str
+    market_id: str | None = None
+    market_title: str | None = None
+    category: str | None = None
+    outcome: str | None = None
+    badge: str | None = None
+    label: str | None = None
+    created_at: datetime | None = None
+
+
+class FeedPage(View):
+    items: list[FeedEntry]
+    next_cursor: str | None = None
+
+
+class FlagRequest(Body):
+    market_id: MarketId
+    uid: Uid
+    reason: Reason
+
+
+class FlagView(View):
+    id: str
+    forecast_id: str
+    market_id: str
+    forecaster: str
+    reason: str
+    flagged_by: str
+    created_at: datetime | None = None
+    outcome: str | None = None
+    amount: int | None = None
+    market_title: str | None = None
+
+
+class FlagPage(View):
+    items: list[FlagView]
+    next_cursor: str | None = None
