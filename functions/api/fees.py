@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from shared.domain.idempotency import Operation
-from shared.domain.pricing import ServicePrice
+from shared.domain.fees import ServicePrice
 from shared.domain.users import Role
 from shared.services import fees
 from shared.web.endpoint import Context, endpoint

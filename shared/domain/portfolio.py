@@ -20,6 +20,8 @@ from bisect import bisect_right
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, NamedTuple
 
+MAX_DAYS = 366  # the longest history one call returns
+
 
 class Fill(NamedTuple):
     seq: int

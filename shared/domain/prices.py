@@ -10,6 +10,10 @@ Pure. Guarantees:
   set for it (by an admin or the price feed); without either it has no price.
 - A rate between two assets is the exact ratio of their effective prices in one currency, in
   lowest terms; for a creator token against its own quote asset it is exactly the last price.
+  Converting an amount with it rounds down (the platform never pays out more).
+- A set price is an integer per WHOLE token (10**decimals smallest units) in a currency's fixed
+  minor units: USD in 1e-8 and BTC in 1e-12, fine enough for tokens worth a fraction of a cent
+  while staying below 2**53.
 """
 from __future__ import annotations
 
@@ -17,11 +21,30 @@ from datetime import datetime
 from fractions import Fraction
 from typing import NamedTuple
 
-from shared.domain.errors import Rejected
+from shared.domain.errors import InvalidInput, Rejected
 from shared.domain.money import MAX_AMOUNT
-from shared.domain.pricing import Rate
 
 CURRENCIES = ("usd", "btc")
+CURRENCY_DECIMALS = {"USD": 8, "BTC": 12}
+
+
+class Rate(NamedTuple):
+    """Smallest units of `quote` per smallest unit of `base`, as numerator / denominator."""
+
+    base: str
+    quote: str
+    numerator: int
+    denominator: int
+
+    def convert(self, amount: int) -> int:
+        return amount * self.numerator // self.denominator
+
+
+def require_price(value: int, currency: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_AMOUNT:
+        raise InvalidInput(f"the {currency} price is a positive integer in 1e-"
+                           f"{CURRENCY_DECIMALS[currency]} units", field=currency.lower())
+    return value
 
 
 class SetPrice(NamedTuple):

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from shared.domain.errors import Conflict, Forbidden, InvalidInput, Rejected
 from shared.domain.money import BPS, ceil_div, require_amount
-from shared.domain.pricing import Rate
+from shared.domain.prices import Rate
 
 
 class OfferStatus(StrEnum):

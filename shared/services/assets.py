@@ -1,4 +1,5 @@
-"""Creating assets (admin). An asset's code is its document id, so it exists at most once."""
+"""Assets: listing them (anyone), creating them (admin). An asset's code is its document id, so
+it exists at most once."""
 from __future__ import annotations
 
 from google.cloud import firestore
@@ -8,6 +9,7 @@ from shared.domain.errors import Conflict
 from shared.domain.idempotency import Operation
 from shared.domain.users import User
 from shared.store.assets import ASSETS, asset_doc
+from shared.store.assets import list_assets as stored_assets
 from shared.store.client import collection
 from shared.store.idempotency import run_idempotent
 from shared.store.users import record_audit
@@ -26,3 +28,7 @@ def create_asset(op: Operation, admin: User | None, asset: Asset, reason: str = 
         return vars(asset) | {"kind": asset.kind.value}
 
     return run_idempotent(op, work)
+
+
+def list_assets() -> list[dict]:
+    return [vars(a) for a in stored_assets()]

@@ -1,7 +1,7 @@
 """Service fees: the admin-managed price table and charging a user for a service.
 
 Guarantees:
-- The price is the one in force when the call arrives (domain/pricing.price_in_force); a replay
+- The price is the one in force when the call arrives (domain/fees.price_in_force); a replay
   of the same request id answers the first charge, even if the price changed since.
 - Only a service identity (role "service", the app's own backend) charges, on a user's behalf.
 - A charge debits the user's account (read, so it never overdraws: insufficient_funds) and
@@ -20,10 +20,10 @@ from shared.domain.errors import Forbidden, NotFound
 from shared.domain.idempotency import Operation
 from shared.domain.ledger import LedgerBatch, Transfer, TransferType
 from shared.domain.money import require_amount
-from shared.domain.pricing import ServicePrice, price_in_force, require_service_type
+from shared.domain.fees import ServicePrice, price_in_force, require_service_type
 from shared.domain.users import Role, User
 from shared.store import ledger as ledger_store
-from shared.store import prices as store
+from shared.store import fees as store
 from shared.store.assets import get_asset
 from shared.store.client import collection
 from shared.store.idempotency import record, run_idempotent

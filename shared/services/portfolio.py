@@ -2,7 +2,7 @@
 tokens at average cost, and the portfolio's value per day.
 
 Guarantees:
-- Values are integers: USD in 1e-8 (pricing.CURRENCY_DECIMALS) and the platform token in its
+- Values are integers: USD in 1e-8 (prices.CURRENCY_DECIMALS) and the platform token in its
   smallest unit, each rounded down, at the price that counts (prices.current_prices: a traded
   creator token at its last trade price). An asset without a price is listed with no value and
   left out of the totals (never valued at zero silently: `unpriced` names it).
@@ -34,8 +34,6 @@ from shared.store.client import collection, db
 
 from shared.services.balances import SNAPSHOTS, balances
 from shared.services.prices.market import current_prices
-
-MAX_DAYS = 366
 
 
 def units() -> dict:

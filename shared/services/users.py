@@ -8,10 +8,12 @@ Guarantees:
 """
 from __future__ import annotations
 
+import logging
 
 from google.cloud import firestore
 
 from shared.config import settings
+from shared.integrations.firebase_auth import set_claims, uid_from_bearer
 from shared.domain.accounts import SystemAccount, receivable_account_id, system_account_id, user_account_id
 from shared.domain.errors import NotFound, VersionConflict
 from shared.domain.idempotency import Operation, derive_id
@@ -21,8 +23,11 @@ from shared.store import ledger as ledger_store
 from shared.store.client import collection
 from shared.store.idempotency import run_idempotent
 from shared.store.transactions import run_transaction
-from shared.store.users import USERS, get_user, record_audit, user_doc, user_from, user_path
-from shared.web.auth import uid_from_bearer
+from shared.store.users import (PROFILES, USERS, get_user, record_audit, user_doc, user_from,
+                                 user_path)
+
+log = logging.getLogger("mintbook.events")
+PUBLIC_FIELDS = ("display_name", "bio", "avatar_url")  # what profiles/{uid} shows anyone
 
 
 def authenticate(authorization: str | None, ip: str | None = None) -> User:
@@ -134,3 +139,23 @@ def profile_view(user: User) -> dict:
     return {"uid": user.uid, "display_name": user.display_name, "bio": user.bio,
             "avatar_url": user.avatar_url, "role": user.role.value, "status": user.status.value,
             "version": user.version}
+
+
+
+def sync_profile(uid: str, before: dict | None, after: dict | None) -> None:
+    """Keep profiles/{uid} in step with users/{uid}, and mirror role and status into custom
+    claims. Idempotent: the profile is rewritten from the user document as it now is, so
+    duplicate or reordered deliveries converge on the same result."""
+    ref = collection(PROFILES).document(uid)
+    if after is None:
+        ref.delete()
+        return
+    ref.set({**{k: after.get(k, "") for k in PUBLIC_FIELDS}, "uid": uid,
+             "updated_at": firestore.SERVER_TIMESTAMP})
+    keys = ("role", "status")
+    old = {k: (before or {}).get(k) for k in keys}
+    new = {k: after.get(k) for k in keys}
+    # The user document is authoritative; claims are a copy, skipped without a real Auth.
+    if old != new and not settings().emulated_auth:
+        set_claims(uid, new)
+        log.info("claims mirrored", extra={"uid": uid, "claims": new})

@@ -25,6 +25,7 @@ from shared.domain.users import User
 from shared.domain.wallets import (NONCE_TTL_S, Chain, Challenge, Purpose, check_challenge,
                                    normalize_address, require_chain, require_scheme, verify,
                                    wallet_uid)
+from shared.integrations.firebase_auth import custom_token
 from shared.store import ledger as ledger_store
 from shared.store import wallets as store
 from shared.store.client import collection
@@ -77,7 +78,7 @@ def sign_in(chain: str, address: str, nonce: str, signature: str, scheme: str) -
         return uid, created
 
     uid, created = run_transaction(work)
-    return {"uid": uid, "created": created, "custom_token": _custom_token(uid)}
+    return {"uid": uid, "created": created, "custom_token": custom_token(uid)}
 
 
 def link(op: Operation, user: User, chain: str, address: str, nonce: str, signature: str,
@@ -145,15 +146,6 @@ def _proven(docs: dict, nonce: str, chain: Chain, address: str, signature: str,
     check_challenge(c, chain, address, now_utc())
     verify(chain, address, c.message, signature)
     return c
-
-
-def _custom_token(uid: str) -> str:
-    from firebase_admin import auth
-
-    from shared.web.auth import firebase_app
-
-    token = auth.create_custom_token(uid, app=firebase_app())
-    return token.decode() if isinstance(token, bytes) else token
 
 
 def expire_nonces() -> dict:

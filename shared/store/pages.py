@@ -1,11 +1,17 @@
-"""One page of a query: ordered by a field and then the document id, resumable by cursor."""
+"""One page of a query: ordered by a field and then the document id, resumable by cursor.
+
+A cursor is opaque to clients: the id of the last document returned, base64url-encoded. A page
+query orders by its field and then by document id, so resuming after a document is exact even
+when many share the same timestamp.
+"""
 from __future__ import annotations
+
+import base64
+import binascii
 
 from google.cloud import firestore
 
 from shared.domain.errors import InvalidInput
-from shared.web.pagination import decode, encode
-
 from shared.store.client import collection
 
 
@@ -22,3 +28,20 @@ def page(query: firestore.Query, collection_name: str, cursor: str | None,
     more = len(docs) > limit
     docs = docs[:limit]
     return docs, (encode(docs[-1].id) if more and docs else None)
+
+
+def encode(doc_id: str) -> str:
+    return base64.urlsafe_b64encode(doc_id.encode()).decode().rstrip("=")
+
+
+def decode(cursor: str) -> str:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = base64.urlsafe_b64decode(padded.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidInput("cursor is not one this API returned", field="cursor",
+                           code="invalid_cursor") from None
+    if not value or "/" in value:
+        raise InvalidInput("cursor is not one this API returned", field="cursor",
+                           code="invalid_cursor")
+    return value

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from shared.domain.errors import MintbookError
 from shared.domain.prices import LastTrade, SetPrice, effective, from_set, rate
-from shared.domain.pricing import conversion_rate
 
 CHIP = from_set(SetPrice("CHIP", 5_000_000, 100_000))
 
@@ -58,10 +57,12 @@ def test_a_creator_token_against_its_own_quote_is_exactly_its_last_price(last, b
 
 
 @given(pb=st.integers(1, 10**12), pq=st.integers(1, 10**12), db=st.integers(0, 9),
-       dq=st.integers(0, 9))
-def test_rates_from_set_prices_match_the_integer_conversion_rate(pb, pq, db, dq):
+       dq=st.integers(0, 9), amount=st.integers(0, 10**12))
+def test_a_rate_from_set_prices_is_their_exact_ratio_and_converts_down(pb, pq, db, dq, amount):
     r = rate(from_set(SetPrice("A", pb, 1)), db, from_set(SetPrice("B", pq, 1)), dq)
-    assert r == conversion_rate("A", db, pb, "B", dq, pq)
+    exact = Fraction(pb, 10**db) / Fraction(pq, 10**dq)
+    assert Fraction(r.numerator, r.denominator) == exact
+    assert r.convert(amount) == int(amount * exact)  # floor for non-negative amounts
 
 
 def test_a_missing_price_is_price_unavailable():

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.domain.errors import MintbookError
-from shared.domain.pricing import Rate
+from shared.domain.prices import Rate
 from shared.domain.swaps import OfferStatus, cancel, check_band, fill, new_offer
 
 

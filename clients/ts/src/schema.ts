@@ -4630,8 +4630,26 @@ export interface components {
             /** Owner */
             owner: string;
         };
+        /** FeedQuery */
+        shared__web__schemas__exchange__creators__FeedQuery: {
+            /**
+             * Limit
+             * @default 20
+             */
+            limit: number;
+        };
+        /** FollowRequest */
+        shared__web__schemas__exchange__creators__FollowRequest: {
+            /** Creator */
+            creator: string;
+            /**
+             * Follow
+             * @default true
+             */
+            follow: boolean;
+        };
         /** EstimateQuery */
-        shared__web__schemas__exchange__EstimateQuery: {
+        shared__web__schemas__exchange__trading__EstimateQuery: {
             /** Book */
             book: string;
             side: components["schemas"]["Side"];
@@ -4643,24 +4661,6 @@ export interface components {
              * @default null
              */
             price: number | null;
-        };
-        /** FeedQuery */
-        shared__web__schemas__exchange_creators__FeedQuery: {
-            /**
-             * Limit
-             * @default 20
-             */
-            limit: number;
-        };
-        /** FollowRequest */
-        shared__web__schemas__exchange_creators__FollowRequest: {
-            /** Creator */
-            creator: string;
-            /**
-             * Follow
-             * @default true
-             */
-            follow: boolean;
         };
         /** FlagPage */
         shared__web__schemas__flags__FlagPage: {
@@ -4697,7 +4697,7 @@ export interface components {
             cleared_reason: string | null;
         };
         /** EstimateQuery */
-        shared__web__schemas__markets__EstimateQuery: {
+        shared__web__schemas__markets__market__EstimateQuery: {
             /** Market Id */
             market_id: string;
             /** Outcome */
@@ -4706,7 +4706,7 @@ export interface components {
             amount: number;
         };
         /** FeedQuery */
-        shared__web__schemas__markets_social__FeedQuery: {
+        shared__web__schemas__markets__social__FeedQuery: {
             /**
              * Cursor
              * @default null
@@ -4721,9 +4721,9 @@ export interface components {
             category: components["schemas"]["Category"] | null;
         };
         /** FlagPage */
-        shared__web__schemas__markets_social__FlagPage: {
+        shared__web__schemas__markets__social__FlagPage: {
             /** Items */
-            items: components["schemas"]["shared__web__schemas__markets_social__FlagView"][];
+            items: components["schemas"]["shared__web__schemas__markets__social__FlagView"][];
             /**
              * Next Cursor
              * @default null
@@ -4731,7 +4731,7 @@ export interface components {
             next_cursor: string | null;
         };
         /** FlagView */
-        shared__web__schemas__markets_social__FlagView: {
+        shared__web__schemas__markets__social__FlagView: {
             /** Id */
             id: string;
             /** Forecast Id */
@@ -4766,7 +4766,7 @@ export interface components {
             market_title: string | null;
         };
         /** FollowRequest */
-        shared__web__schemas__markets_social__FollowRequest: {
+        shared__web__schemas__markets__social__FollowRequest: {
             category: components["schemas"]["Category"];
         };
     };
@@ -5969,7 +5969,7 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                        data: components["schemas"]["shared__web__schemas__markets_social__FlagPage"];
+                        data: components["schemas"]["shared__web__schemas__markets__social__FlagPage"];
                         errors: unknown[];
                     };
                 };
@@ -9603,7 +9603,7 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                        data: components["schemas"]["shared__web__schemas__markets_social__FlagView"];
+                        data: components["schemas"]["shared__web__schemas__markets__social__FlagView"];
                         errors: unknown[];
                     };
                 };
@@ -9721,7 +9721,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["shared__web__schemas__markets_social__FollowRequest"];
+                "application/json": components["schemas"]["shared__web__schemas__markets__social__FollowRequest"];
             };
         };
         responses: {
@@ -9852,7 +9852,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["shared__web__schemas__exchange_creators__FollowRequest"];
+                "application/json": components["schemas"]["shared__web__schemas__exchange__creators__FollowRequest"];
             };
         };
         responses: {
@@ -15839,7 +15839,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["shared__web__schemas__markets_social__FollowRequest"];
+                "application/json": components["schemas"]["shared__web__schemas__markets__social__FollowRequest"];
             };
         };
         responses: {

@@ -23,7 +23,7 @@ from google.cloud import firestore
 
 from shared.domain.errors import InvalidInput, NotFound
 from shared.domain.prices import SetPrice
-from shared.domain.pricing import require_price
+from shared.domain.prices import require_price
 from shared.store import prices as store
 from shared.store.assets import get_asset
 from shared.store.client import collection, db

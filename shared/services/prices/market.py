@@ -20,7 +20,7 @@ from shared.domain.errors import NotFound, Rejected, VersionConflict
 from shared.domain.idempotency import Operation
 from shared.domain.prices import LastTrade, Price, SetPrice, effective, from_set
 from shared.domain.prices import rate as exact_rate
-from shared.domain.pricing import CURRENCY_DECIMALS, Rate, require_price
+from shared.domain.prices import CURRENCY_DECIMALS, Rate, require_price
 from shared.domain.users import User
 from shared.store import exchange as books
 from shared.store import prices as store

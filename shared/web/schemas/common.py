@@ -18,7 +18,7 @@ from typing import Annotated, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.domain.money import MAX_AMOUNT
-from shared.web.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from shared.domain.pages import DEFAULT_LIMIT, MAX_LIMIT
 
 Amount = Annotated[int, Field(gt=0, le=MAX_AMOUNT, description="integer, smallest unit of the asset")]
 SignedAmount = Annotated[int, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT)]

@@ -2,8 +2,7 @@
 
 from pydantic import Field
 
-from shared.services.portfolio import MAX_DAYS
-
+from shared.domain.portfolio import MAX_DAYS
 from shared.web.schemas.common import Query, View
 
 

@@ -1,4 +1,4 @@
-"""Who is calling: Firebase Auth ID tokens, verified with firebase-admin.
+"""Firebase Auth through firebase-admin: who is calling (ID tokens), custom tokens and claims.
 
 Unsigned tokens are accepted only while FIREBASE_AUTH_EMULATOR_HOST is set (firebase-admin's own
 emulator mode); in production every token's signature, audience and expiry are checked. The uid
@@ -48,3 +48,17 @@ def uid_from_bearer(header: str | None) -> str:
     if ":" in uid or "/" in uid or uid.startswith(SYSTEM_PREFIX) or len(uid) > 128:
         raise Unauthenticated("this uid cannot hold accounts", code="invalid_token")
     return uid
+
+
+def custom_token(uid: str) -> str:
+    """A Firebase custom token for `uid` (wallet sign-in hands it to the client)."""
+    from firebase_admin import auth
+
+    token = auth.create_custom_token(uid, app=firebase_app())
+    return token.decode() if isinstance(token, bytes) else token
+
+
+def set_claims(uid: str, claims: dict) -> None:
+    from firebase_admin import auth
+
+    auth.set_custom_user_claims(uid, claims, app=firebase_app())

@@ -1,15 +1,12 @@
-"""Service price windows and conversion rates from integer prices."""
+"""Service price windows."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from fractions import Fraction
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from shared.domain.errors import MintbookError
-from shared.domain.pricing import ServicePrice, conversion_rate, price_in_force
+from shared.domain.fees import ServicePrice, price_in_force
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 H = timedelta(hours=1)
@@ -32,12 +29,3 @@ def test_an_empty_window_is_invalid():
     with pytest.raises(MintbookError) as caught:
         ServicePrice("search", "CHIP", 1, T0, T0)
     assert caught.value.code == "invalid_window"
-
-
-@given(st.integers(1, 10**12), st.integers(1, 10**12), st.integers(0, 9), st.integers(0, 9),
-       st.integers(0, 10**12))
-def test_a_conversion_rate_is_the_exact_price_ratio_and_converts_down(pa, pb, da, db, amount):
-    rate = conversion_rate("A", da, pa, "B", db, pb)
-    exact = Fraction(pa, 10**da) / Fraction(pb, 10**db)
-    assert Fraction(rate.numerator, rate.denominator) == exact
-    assert rate.convert(amount) == int(amount * exact)  # floor for non-negative amounts
