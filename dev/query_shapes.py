@@ -1,6 +1,6 @@
 """Which composite indexes the recorded query shapes need, and which firestore.indexes.json lacks.
 
-Shapes come from shared/store/query_recorder.py (tests record them; see tests/conftest.py).
+Shapes come from dev/query_recorder.py (tests record them; see tests/conftest.py).
 Firestore's rules, as applied here:
 - No composite index: equality-only queries (any number of ==, in, array-contains: the backend
   merges single-field indexes), and queries on one field only (filters and order on it alone).

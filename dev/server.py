@@ -39,6 +39,7 @@ import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from dev.instrument import install
 from dev.scheduler import ScheduleLoop
 from dev.tasks_local import Delivery, Task, TaskQueue
 
@@ -234,6 +235,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     _configure_logging()
+    install()  # dev and test hooks (dev/instrument.py), before any product code runs
     functions = load_manifest().FUNCTIONS
     router = Router(build_apps(functions), {f.name: f.kind for f in functions})
     server = make_server(args.host, args.port, router, threaded=True)

@@ -4,7 +4,7 @@
   Stripe API needed), then Stripe events signed with the stripe library exactly as Stripe signs
   them, delivered to the dev server's webhook.
 - An aborted transaction: the webhook run in this process with a failure injected inside its
-  transaction after the ledger writes are buffered (shared.services.purchases.webhook.FAULT); it
+  transaction after the ledger writes are buffered (dev/instrument.fault_before_commit); it
   must write nothing, and Stripe's redelivery completes the effect once.
 - A killed sequencer: a separate process runs the book's sequencer, stalls after its first batch
   holding the lease, and is SIGKILLed; the dev server's sequencer must take over once the lease
@@ -106,19 +106,20 @@ def deliver(http: requests.Session, base_url: str, evt: dict) -> requests.Respon
 def deliver_aborted(evt: dict) -> str:
     """The webhook in this process with its transaction aborted before commit: the failure code
     it records (the dev server would answer 500 and Stripe would retry)."""
+    from dev.instrument import fault_before_commit
+    from shared.domain.errors import Failed
     from shared.services.purchases import webhook
+    from shared.store.purchases import STRIPE_EVENTS
 
     def abort() -> None:
         raise RuntimeError("injected: the function died after buffering its ledger writes")
 
     body, headers = signed(evt)
-    webhook.FAULT.append(abort)
     try:
-        webhook.receive(body, headers["Stripe-Signature"])
-    except RuntimeError:
+        with fault_before_commit(STRIPE_EVENTS, abort):
+            webhook.receive(body, headers["Stripe-Signature"])
+    except Failed:
         return "aborted"
-    finally:
-        webhook.FAULT.clear()
     return "not aborted"
 
 

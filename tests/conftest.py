@@ -36,7 +36,7 @@ from tests.support.stack import DevServer, env_for, new_emulator, wipe
 
 DEV_SERVER = pytest.StashKey[DevServer]()
 RECORDED_QUERIES = pytest.StashKey[tuple[Path, bool]]()  # (folder, made by this session)
-RECORD_QUERIES_ENV = "MINTBOOK_RECORD_QUERIES"  # read by shared/store/query_recorder.py
+RECORD_QUERIES_ENV = "MINTBOOK_RECORD_QUERIES"  # read by dev/query_recorder.py
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,6 +44,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if made:
         os.environ[RECORD_QUERIES_ENV] = tempfile.mkdtemp(prefix="mintbook-queries-")
     config.stash[RECORDED_QUERIES] = (Path(os.environ[RECORD_QUERIES_ENV]), made)
+    from dev.instrument import install
+
+    install()  # the test process runs product code too: same hooks as the dev server
 
 
 @pytest.hookimpl(trylast=True)

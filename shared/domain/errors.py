@@ -74,6 +74,13 @@ class Unavailable(MintbookError):
         self.retry_after_s = retry_after_s
 
 
+class Failed(MintbookError):
+    """Nothing a caller did: the function cannot run as configured (`not_configured`), or its
+    work failed for an unexpected reason and was recorded for a retry (`processing_failed`)."""
+
+    code = "processing_failed"
+
+
 # Ledger result codes, in TigerBeetle's spirit; the precedence is the order checks run in ledger.py.
 class InsufficientFunds(Rejected):
     code = "insufficient_funds"

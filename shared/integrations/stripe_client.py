@@ -15,13 +15,15 @@ import os
 from functools import lru_cache
 from typing import Any
 
-from shared.domain.errors import InvalidInput
+from shared.domain.errors import Failed, InvalidInput
 
 TOLERANCE_S = 300
 
 
-class StripeNotConfigured(RuntimeError):
-    """A required Stripe setting is missing: the function must not run without it."""
+class StripeNotConfigured(Failed):
+    """A required Stripe setting is missing: the function must not run without it (HTTP 500)."""
+
+    code = "not_configured"
 
 
 def webhook_secret() -> str:

@@ -5,7 +5,6 @@ bypass security rules, like the Admin SDK in production.
 """
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 from google.cloud import firestore
@@ -15,10 +14,6 @@ from shared.config import settings
 
 @lru_cache(maxsize=1)
 def db() -> firestore.Client:
-    if os.environ.get("MINTBOOK_RECORD_QUERIES"):  # tests only: index coverage (dev/query_shapes)
-        from shared.store.query_recorder import install_if_enabled
-
-        install_if_enabled()
     return firestore.Client(project=settings().project)
 
 

@@ -3,7 +3,9 @@
 Every endpoint, in this order: answers CORS preflight; refuses a wrong method (405) or an
 oversized body (413); authenticates and loads the caller's user document (creating it on first
 call) and checks the role; requires an Idempotency-Key on mutating calls; parses the JSON body or
-query string with the endpoint's pydantic model; calls `fn`; validates the answer against the
+query string with the endpoint's pydantic model (or, for `raw_body` endpoints such as Stripe's
+webhook, hands `fn` the exact bytes received, unparsed, so a signature can be checked on them);
+calls `fn`; validates the answer against the
 response model; wraps it in the envelope. Expected failures answer their 4xx/503; anything else
 is logged with its traceback and answers a bare 500. Parsing happens before any state is touched,
 so bad input changes nothing.
@@ -44,6 +46,8 @@ class Spec(NamedTuple):
     errors: tuple[str, ...]
     rate_limit: str | None
     idempotent: bool
+    raw_body: bool
+    max_body_bytes: int | None
 
     @property
     def mutating(self) -> bool:
@@ -80,13 +84,16 @@ def endpoint(name: str, *, method: str = "GET", auth: Role | None = Role.USER,
              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
              response: type[BaseModel] | None = None, summary: str = "", status: int = 200,
              errors: tuple[str, ...] = (), rate_limit: str | None = "general",
-             idempotent: bool = True) -> Callable:
+             idempotent: bool = True, raw_body: bool = False,
+             max_body_bytes: int | None = None) -> Callable:
     """`rate_limit` names a bucket of shared.domain.rate_limits.LIMITS, counted per user when
     signed in and per IP otherwise; None turns it off (health checks, public reads).
     `idempotent=False` is for the few mutating calls made single-use by something else (a
-    sign-in nonce): they take no Idempotency-Key."""
+    sign-in nonce, a signed event id): they take no Idempotency-Key. `raw_body` passes `fn` the
+    body's bytes instead of a parsed model; `max_body_bytes` overrides the body limit."""
     spec = Spec(name, method, summary, auth, body, query, response, status, errors,
-                rate_limit if auth is not None or rate_limit != "general" else None, idempotent)
+                rate_limit if auth is not None or rate_limit != "general" else None, idempotent,
+                raw_body, max_body_bytes)
 
     def wrap(fn: Callable[[Context, Any], Any]) -> Callable[[Request], Response]:
         def handler(request: Request) -> Response:
@@ -125,8 +132,11 @@ def _answer(spec: Spec, fn: Callable, request: Request, rid: str) -> Response:
         payload = _render(spec, result)
         return respond(spec.status, data=payload)
     except MintbookError as err:
+        status = status_for(err)
+        if status >= 500 and not isinstance(err, Unavailable):
+            log.error("%s failed: %s", spec.name, err.code, exc_info=err)
         headers = {"Retry-After": str(_retry_after(err))} if _retry_after(err) else {}
-        return respond(status_for(err), errors=[describe(err)], headers=headers)
+        return respond(status, errors=[describe(err)], headers=headers)
     except _BadInput as bad:
         return respond(400, errors=bad.errors)
     except Exception:
@@ -150,7 +160,7 @@ class _BadInput(Exception):
 def _prepare(spec: Spec, request: Request, rid: str) -> tuple[Context, Any]:
     if request.method != spec.method:
         raise MethodNotAllowed(f"{spec.name} accepts {spec.method}", field="method")
-    limit = settings().max_body_bytes
+    limit = spec.max_body_bytes or settings().max_body_bytes
     if (request.content_length or 0) > limit:
         raise PayloadTooLarge(f"bodies are limited to {limit} bytes", field="body")
     user = None
@@ -166,7 +176,7 @@ def _prepare(spec: Spec, request: Request, rid: str) -> tuple[Context, Any]:
     key = request.headers.get("Idempotency-Key")
     if spec.needs_key:
         require_key(key)
-    data = _parse(spec, request, limit)
+    data = _raw(request, limit) if spec.raw_body else _parse(spec, request, limit)
     return Context(spec, request, rid, user, key), data
 
 
@@ -189,10 +199,15 @@ def _parse(spec: Spec, request: Request, limit: int) -> Any:
     return None
 
 
-def _json_object(request: Request, limit: int) -> dict:
+def _raw(request: Request, limit: int) -> bytes:
     raw = request.get_data(cache=True)
     if len(raw) > limit:
         raise PayloadTooLarge(f"bodies are limited to {limit} bytes", field="body")
+    return raw
+
+
+def _json_object(request: Request, limit: int) -> dict:
+    raw = _raw(request, limit)
     if not raw.strip():
         return {}
     try:

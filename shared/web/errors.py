@@ -21,6 +21,7 @@ STATUS: tuple[tuple[type[e.MintbookError], int], ...] = (
     (e.Rejected, 422),
     (e.RateLimited, 429),
     (e.Unavailable, 503),
+    (e.Failed, 500),
 )
 
 PYDANTIC_CODES = {"missing": "missing_field", "extra_forbidden": "unknown_field"}

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from dev.query_shapes import INDEXES_FILE, Index, Shape, missing, report, required_index
-from shared.store.query_recorder import shape_of
+from dev.query_recorder import shape_of
 
 ROOT = Path(__file__).resolve().parents[2]
 ASC, DESC = "ASCENDING", "DESCENDING"
@@ -162,6 +162,8 @@ def test_the_recorder_writes_each_shape_the_app_runs_once(tmp_path: Path) -> Non
     # never iterated send nothing, so no server is needed. The queries run from code compiled
     # as if it lived in shared/ (app code) and in tests/ (a test's own check, not recorded).
     app = """
+from dev.instrument import install
+install()
 from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.store.client import db
 q = db().collection("orders").where(filter=FieldFilter("owner", "==", "u")).order_by("at")

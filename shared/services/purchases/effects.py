@@ -56,8 +56,7 @@ class PurchaseRef(NamedTuple):
     asset: str
 
 
-def apply(event_id: str, event_type: str, purchase: PurchaseRef | Purchase, fact: PaymentFact,
-          fault: object = None) -> str:
+def apply(event_id: str, event_type: str, purchase: PurchaseRef | Purchase, fact: PaymentFact) -> str:
     """Apply `fact` once; returns the outcome ('duplicate' for an event seen before)."""
     spendable = user_account_id(purchase.uid, purchase.asset)
     receivable = receivable_account_id(purchase.uid, purchase.asset)
@@ -85,8 +84,6 @@ def apply(event_id: str, event_type: str, purchase: PurchaseRef | Purchase, fact
         if updated != current:
             wire.merge(txn, collection(PURCHASES).document(current.id),
                        purchase_doc(updated._replace(version=current.version + 1)))
-        if callable(fault):
-            fault()  # tests inject a failure here: after the writes are buffered, before commit
         record_event(txn, event_id, event_type, current.id, outcome)
         return outcome
 

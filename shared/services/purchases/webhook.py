@@ -6,9 +6,9 @@ Guarantees:
   so Stripe stops sending them.
 - A fact that contradicts its purchase (PaymentIntent, amount, currency) is refused (422) and
   recorded in stripe_failures with its code; nothing else changes.
-- Any other failure is recorded with its error and re-raised, so the endpoint answers 5xx and
-  Stripe retries; the retry (or an admin replay of the recorded payload) completes the effect
-  and marks the failure resolved, in the same transaction.
+- Any other failure is recorded with its error and answers 5xx (503 for contention, else 500
+  `processing_failed`), so Stripe retries; the retry (or an admin replay of the recorded
+  payload) completes the effect and marks the failure resolved, in the same transaction.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import json
 import logging
 
 from shared.config import settings
-from shared.domain.errors import MintbookError, NotFound
+from shared.domain.errors import Failed, MintbookError, NotFound
 from shared.integrations import stripe_client
 from shared.store.purchases import find_by_payment_intent, get_failure, get_purchase, record_failure
 
@@ -28,21 +28,24 @@ log = logging.getLogger("mintbook.stripe")
 PAYMENT_KINDS = {"payment_intent.succeeded": effects.SUCCEEDED,
                  "payment_intent.payment_failed": effects.FAILED,
                  "payment_intent.canceled": effects.CANCELED}
-FAULT: list = []  # test hook: a callable run inside the transaction, before commit
 
 
 def receive(payload: bytes, signature: str | None) -> dict:
     """The webhook: verify the raw body, then process; failures are recorded for replay."""
     event = stripe_client.verify(payload, signature)
     try:
-        return process(event)
+        result = process(event)
     except Exception as err:
         code = err.code if isinstance(err, MintbookError) else "processing_failed"
         record_failure(event["id"], event.get("type", ""), payload.decode("utf-8", "replace"),
                        code, str(err) or repr(err))
         log.warning("stripe event %s failed: %s", event["id"], code,
                     extra={"event_id": event["id"], "code": code})
-        raise
+        if isinstance(err, MintbookError):
+            raise
+        raise Failed(f"processing failed; recorded for replay as {event['id']}") from err
+    log.info("stripe event %s %s", result["type"], result["outcome"], extra=result)
+    return result
 
 
 def replay(event_id: str) -> dict:
@@ -69,8 +72,7 @@ def process(event: dict) -> dict:
     purchase = purchase_for(obj, fact.payment_intent_id)
     if purchase is None:
         return {"event_id": event_id, "type": event_type, "outcome": "ignored: not a purchase"}
-    outcome = effects.apply(event_id, event_type, purchase, fact,
-                            fault=FAULT[0] if FAULT else None)
+    outcome = effects.apply(event_id, event_type, purchase, fact)
     return {"event_id": event_id, "type": event_type, "purchase_id": purchase.id,
             "outcome": outcome}
 

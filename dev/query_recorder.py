@@ -1,8 +1,8 @@
 """Records the shape of every Firestore query a process runs, when MINTBOOK_RECORD_QUERIES is set.
 
-Tests set MINTBOOK_RECORD_QUERIES to a folder (tests/conftest.py; the dev server inherits it);
-production never does, and then nothing here is imported. dev/query_shapes.py reads the folder
-and checks firestore.indexes.json against it.
+Tests set MINTBOOK_RECORD_QUERIES to a folder (tests/conftest.py; the dev server inherits it) and
+dev/instrument.py installs the recorder in every process of the local stack; production never
+imports it. dev/query_shapes.py reads the folder and checks firestore.indexes.json against it.
 
 Guarantees:
 - One hook catches every query: Query._make_stream and AggregationQuery._make_stream of the
@@ -120,7 +120,7 @@ def record(shape: dict) -> None:
             pass
 
 
-_ROOT = str(Path(__file__).resolve().parents[2])
+_ROOT = str(Path(__file__).resolve().parents[1])
 
 
 def _caller() -> str:
