@@ -1,1 +1,0 @@
-"""Benchmarks. Each reports ratios against a baseline measured in the same run; never timed tests."""

@@ -1,1 +1,0 @@
-"""The local stack: emulator launcher, dev server, demo data. Never deployed."""

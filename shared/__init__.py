@@ -1,1 +1,0 @@
-"""Mintbook's shared package: the pure domain, the Firestore store, the services and the web edge."""

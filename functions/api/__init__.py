@@ -1,1 +1,0 @@
-"""api entry points (see functions/manifest.py)."""

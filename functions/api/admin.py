@@ -5,47 +5,12 @@ from shared.domain.assets import Asset
 from shared.domain.users import Role
 from shared.services import admin, assets, reconciliation, transfers, users
 from shared.web.endpoint import Context, endpoint
-from shared.web.schemas.common import Empty, View
+from shared.web.schemas.common import Empty
 from shared.web.schemas.assets import AssetView, CreateAssetRequest
 from shared.web.schemas.admin import (AdjustRequest, AdjustResult, AuditPage, AuditQuery,
-                                      SetRoleRequest, SetStatusRequest)
+                                      LedgerStats, ReconciliationReport, SetRoleRequest,
+                                      SetStatusRequest)
 from shared.web.schemas.users import ProfileView
-
-
-class SupplyRow(View):
-    asset: str
-    supply: int
-    cap: int | None
-
-
-class DayCount(View):
-    date: str
-    transfers: int
-
-
-class LedgerStats(View):
-    supply: list[SupplyRow]
-    accounts: int
-    transfers_per_day: list[DayCount]
-
-
-class DriftView(View):
-    check: str
-    subject: str
-    field: str
-    expected: int
-    actual: int
-    difference: int
-
-
-class ReconciliationReport(View):
-    id: str
-    ok: bool
-    at: str
-    accounts: int
-    journal_accounts: int
-    open_holds: int
-    drift: list[DriftView]
 
 
 @endpoint("admin_create_asset", method="POST", auth=Role.ADMIN, body=CreateAssetRequest,

@@ -5,14 +5,9 @@ import json
 from pathlib import Path
 
 from shared.web.endpoint import Context, endpoint
-from shared.web.schemas.common import View
+from shared.web.schemas.system import Health
 
 OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi.json"
-
-
-class Health(View):
-    status: str
-    service: str
 
 
 @endpoint("health", auth=None, response=Health, summary="Liveness: answers without touching Firestore")

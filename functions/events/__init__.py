@@ -1,1 +1,0 @@
-"""events entry points (see functions/manifest.py)."""

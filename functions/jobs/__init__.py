@@ -1,1 +1,0 @@
-"""jobs entry points (see functions/manifest.py)."""

@@ -1,1 +1,0 @@
-"""Use cases: read through the store, decide with the domain, write what it returns."""

@@ -1,1 +1,0 @@
-"""Everything Firestore: the client, transactions with retry, documents <-> domain values."""

@@ -1,1 +1,0 @@
-"""The HTTP edge: request parsing, auth, the JSON envelope and the error -> status table."""

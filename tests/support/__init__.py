@@ -1,1 +1,0 @@
-"""Helpers shared by the test suites: the local stack, an API client, Firestore over REST."""

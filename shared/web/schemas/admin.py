@@ -1,5 +1,5 @@
-"""Requests and responses of admin user management: roles, status, balance adjustments and
-the audit log."""
+"""Requests and responses of admin user management (roles, status, balance adjustments, the
+audit log), ledger stats and reconciliation reports."""
 
 from datetime import datetime
 
@@ -58,3 +58,39 @@ class AuditEntryView(View):
 class AuditPage(View):
     items: list[AuditEntryView]
     next_cursor: str | None = None
+
+
+class SupplyRow(View):
+    asset: str
+    supply: int
+    cap: int | None
+
+
+class DayCount(View):
+    date: str
+    transfers: int
+
+
+class LedgerStats(View):
+    supply: list[SupplyRow]
+    accounts: int
+    transfers_per_day: list[DayCount]
+
+
+class DriftView(View):
+    check: str
+    subject: str
+    field: str
+    expected: int
+    actual: int
+    difference: int
+
+
+class ReconciliationReport(View):
+    id: str
+    ok: bool
+    at: str
+    accounts: int
+    journal_accounts: int
+    open_holds: int
+    drift: list[DriftView]

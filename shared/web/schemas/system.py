@@ -1,0 +1,8 @@
+"""Responses of the system functions: health."""
+
+from shared.web.schemas.common import View
+
+
+class Health(View):
+    status: str
+    service: str
