@@ -4,7 +4,7 @@ from __future__ import annotations
 from shared.config import settings
 from shared.domain.exchange.books import BookConfig, OrderRequest, book_id_for
 from shared.domain.users import Role
-from shared.services.exchange import market_data as market
+from shared.services.exchange import market_data
 from shared.services.exchange import orders
 from shared.web.endpoint import Context, endpoint
 from shared.web.schemas.exchange.trading import (BookList, BookView, CancelAllRequest, CancelAllResult,
@@ -31,7 +31,7 @@ def admin_create_book(ctx: Context, body: CreateBookRequest) -> dict:
 @endpoint("list_books", auth=None, response=BookList, rate_limit=None,
           summary="Every order book with its tick size, quantity bounds and fees")
 def list_books(ctx: Context, _: None) -> dict:
-    return market.books()
+    return market_data.books()
 
 
 @endpoint("place_order", method="POST", body=PlaceOrderRequest, response=OrderView, status=201,
@@ -59,34 +59,34 @@ def cancel_all_orders(ctx: Context, body: CancelAllRequest) -> dict:
 @endpoint("get_depth", auth=None, query=DepthQuery, response=DepthView, rate_limit=None,
           summary="Aggregated price levels per side and the last price")
 def get_depth(ctx: Context, q: DepthQuery) -> dict:
-    return market.depth(q.book, q.levels)
+    return market_data.depth(q.book, q.levels)
 
 
 @endpoint("list_trades", auth=None, query=BookPageQuery, response=TradePage, rate_limit=None,
           summary="Recent trades of a book, newest first")
 def list_trades(ctx: Context, q: BookPageQuery) -> dict:
-    return market.trades(q.book, q.cursor, q.limit)
+    return market_data.trades(q.book, q.cursor, q.limit)
 
 
 @endpoint("get_candles", auth=None, query=CandlesQuery, response=CandleList, rate_limit=None,
           summary="OHLC candles (1m, 1h, 1d), oldest first")
 def get_candles(ctx: Context, q: CandlesQuery) -> dict:
-    return market.candles(q.book, q.interval, q.limit)
+    return market_data.candles(q.book, q.interval, q.limit)
 
 
 @endpoint("estimate_order", auth=None, query=EstimateQuery, response=EstimateView,
           rate_limit=None, summary="What an order would fill now, without placing it")
 def estimate_order(ctx: Context, q: EstimateQuery) -> dict:
-    return market.estimate(q.book, q.side, q.quantity, q.price)
+    return market_data.estimate(q.book, q.side, q.quantity, q.price)
 
 
 @endpoint("list_my_orders", query=MyOrdersQuery, response=OrderPage,
           summary="The caller's orders (all, or only open ones), newest first")
 def list_my_orders(ctx: Context, q: MyOrdersQuery) -> dict:
-    return market.my_orders(ctx.uid, q.book, q.cursor, q.limit, only_open=q.open)
+    return market_data.my_orders(ctx.uid, q.book, q.cursor, q.limit, only_open=q.open)
 
 
 @endpoint("list_my_fills", query=MyPageQuery, response=FillPage,
           summary="The caller's fills (trade history), newest first")
 def list_my_fills(ctx: Context, q: MyPageQuery) -> dict:
-    return market.my_fills(ctx.uid, q.book, q.cursor, q.limit)
+    return market_data.my_fills(ctx.uid, q.book, q.cursor, q.limit)

@@ -3,7 +3,7 @@ and the one-minute sweep that does both for every book with work left."""
 from __future__ import annotations
 
 from shared.services.exchange import sequencer
-from shared.services.exchange import netting as settlement
+from shared.services.exchange import netting
 from shared.web.job import job, task_id
 
 
@@ -14,9 +14,9 @@ def task_exchange_sequence(request) -> dict:
 
 @job("task_exchange_settle")
 def task_exchange_settle(request) -> dict:
-    return settlement.settle(task_id(request, "book"))
+    return netting.settle(task_id(request, "book"))
 
 
 @job("job_exchange_sweep")
 def job_exchange_sweep(request) -> dict:
-    return {"sequencers": sequencer.sweep(), "settlement": settlement.sweep()}
+    return {"sequencers": sequencer.sweep(), "settlement": netting.sweep()}

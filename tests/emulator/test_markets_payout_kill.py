@@ -33,12 +33,14 @@ HOLDS_PER_STEP, PAYOUTS_PER_STEP = 9, 6
 # get 503 (Unavailable), so it retries them as Cloud Tasks would.
 KILLED_SETTLEMENT = """
 import sys, time
+from dev.instrument import install
+install()
 from shared.domain.errors import Unavailable
 from shared.integrations import tasks
-from shared.services.markets import payouts as settlement
+from shared.services.markets import payouts
 tasks.enqueue = lambda *args, **kwargs: True  # the test delivers the task again itself
 market_id, where, target = sys.argv[1], sys.argv[2], int(sys.argv[3])
-real_run_step, real_payouts = settlement.run_step, settlement._payouts
+real_run_step, real_payouts = payouts.run_step, payouts._payouts
 current = [None]
 def stall():
     print("stalled", flush=True)
@@ -48,14 +50,14 @@ def run_step(market_id, n, step):
     real_run_step(market_id, n, step)
     if where == "between_batches" and n == target:
         stall()
-def payouts(txn, market, step):
+def stalling_payouts(txn, market, step):
     real_payouts(txn, market, step)
     if where == "mid_transaction" and current[0] == target:
         stall()
-settlement.run_step, settlement._payouts = run_step, payouts
+payouts.run_step, payouts._payouts = run_step, stalling_payouts
 while True:
     try:
-        settlement.settle(market_id, budget_s=600)
+        payouts.settle(market_id, budget_s=600)
         break
     except Unavailable:
         time.sleep(0.5)
@@ -71,8 +73,8 @@ def no_tasks(monkeypatch):
 
     sent: list[dict] = []
     monkeypatch.setattr(tasks, "enqueue", lambda function, payload, **kw: sent.append(payload) or True)
-    monkeypatch.setattr(markets_resolution, "HOLDS_PER_STEP", HOLDS_PER_STEP)
-    monkeypatch.setattr(markets_resolution, "PAYOUTS_PER_STEP", PAYOUTS_PER_STEP)
+    monkeypatch.setattr(resolution, "HOLDS_PER_STEP", HOLDS_PER_STEP)
+    monkeypatch.setattr(resolution, "PAYOUTS_PER_STEP", PAYOUTS_PER_STEP)
     return sent
 
 

@@ -1,4 +1,4 @@
-"""One sequencer batch as one Firestore transaction (see exchange_sequencer for the protocol).
+"""One sequencer batch as one Firestore transaction (see exchange/sequencer.py for the protocol).
 
 Each processed command gets `sequence`, its place in the book's one total order (1, 2, ...): the
 order the sequencer applied it in, which is the order to replay it in. On Firestore that is

@@ -2,7 +2,7 @@
 
 Guarantees:
 - Sync asks Stripe (PaymentIntents and their refunds) about every purchase created in the
-  window that could still change, and applies what it finds through purchases_ledger.apply,
+  window that could still change, and applies what it finds through effects.apply,
   the webhook's own code path: a fact already applied by a webhook changes nothing (by effect),
   and the sync's own event ids ("sync.<pi>.<fact>") dedupe repeated runs.
 - Expiry cancels a stale pending purchase's PaymentIntent FIRST; if Stripe says it had in fact

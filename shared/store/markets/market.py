@@ -21,7 +21,7 @@ from shared.domain.markets.market import Category, Market, MarketStatus, Outcome
 from shared.domain.markets.payouts import CommitRecord
 
 from shared.store.client import collection, db
-from shared.store.ledger import ACCOUNTS, HOLDS  # a commit's record is its hold (services/markets_forecasts.py)
+from shared.store.ledger import ACCOUNTS, HOLDS  # a commit's record is its hold (services/markets/forecasts.py)
 
 MARKETS, SLUGS, FORECASTS = "markets", "market_slugs", "forecasts"
 SETTLEMENTS, STEPS = "market_settlements", "steps"
