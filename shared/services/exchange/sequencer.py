@@ -94,19 +94,19 @@ def release(book_id: str, holder: str, epoch: int) -> None:
 def run(book_id: str, holder: str | None = None, max_batches: int = 40) -> dict:
     """Process pending commands of a book until none are left (or `max_batches`)."""
     holder = holder or new_holder()
-    processed = batches = 0
-    while batches < max_batches:
+    processed = batch_count = 0
+    while batch_count < max_batches:
         epoch = acquire(book_id, holder)
         if epoch is None:
             return {"book": book_id, "status": "busy", "processed": processed}
         try:
-            while batches < max_batches:
+            while batch_count < max_batches:
                 ids = store.pending_command_ids(book_id, BATCH_SIZE)
                 if not ids:
                     break
                 done = batches.process(book_id, holder, epoch, ids)
                 processed += done.commands
-                batches += 1
+                batch_count += 1
                 progress.announce(done.orders)
         except Conflict as err:
             if err.code == "lease_lost":
