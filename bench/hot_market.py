@@ -1,5 +1,5 @@
 """`python -m bench.hot_market`: one hot market, thousands of users committing at once, against a
-bare-transaction floor on the same emulator.
+floor doing their Firestore work on the same emulator.
 
 Subject: 32 concurrent clients commit forecasts to ONE market (32 escrow shards) through the
 commit service (shared.services.markets.forecasts.commit, the code the commit_forecast endpoint
@@ -8,9 +8,14 @@ runs), called in process as bench.ledger calls its service. The clients are thre
 interpreter's GIL; each process takes users in turn from its share of 3,200 funded users, so
 consecutive commits are by distinct users (a user commits again, raising the forecast, only after
 the others had a turn). Users who had no turn by the end commit once, unmeasured, so that every
-user has a forecast in the market before the checks.
-Floor: the same 32 clients (same processes and threads) doing bare one-document
-read-modify-write transactions on 32 separate documents, alternating with the subject.
+user has a forecast in the market before the checks. Each commit is one transaction that reads 3
+documents (the user's account, the commit's receipt, the user's forecast) and writes 7: the
+user's account, one escrow shard credited blind, the hold, its transfer, 2 journal entries and
+the forecast (created on a user's first commit, updated on later ones).
+Floor: the same 32 clients (same processes and threads), alternating with the subject, each
+operation one transaction of that shape (support.floor_workers): 3 documents read, 2 of them
+rewritten, 1 of 32 documents shared by all (as many as the market has shards) credited blind,
+4 created, all one-field documents, through the same wire functions and run_transaction.
 Users are funded in bulk: issuance credits 100 spendable accounts per transaction through
 LedgerBatch and ledger.write (the ledger's own code path), which takes seconds, not minutes.
 After the run it checks that the pool (the escrow shards) equals the sum of the commits the
@@ -28,7 +33,7 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
-from .support import Rate, alternate, bare_transaction_workers, bench_emulator, closed_loop
+from .support import Rate, Shape, alternate, bench_emulator, closed_loop, floor_workers
 
 ASSET, FUNDS, STAKE = "CHIP", 1_000_000, 7
 FUND_CHUNK = 100
@@ -130,8 +135,10 @@ class Committers:
             self.distinct.add(user.uid)
 
 
-def client_process(conn, index: int, market_id: str, uids: list[str], threads: int) -> None:
-    """A child process running `threads` clients per phase, on command from the parent."""
+def client_process(conn, market_id: str, uids: list[str], clients: range, floor: Shape) -> None:
+    """A child process running the clients numbered `clients` (threads) per phase, on command
+    from the parent."""
+    threads = len(clients)
     committers = Committers(market_id, uids)
     while True:
         command = conn.recv()
@@ -142,7 +149,7 @@ def client_process(conn, index: int, market_id: str, uids: list[str], threads: i
             conn.send(committers.cover(threads))
             continue
         workers = (committers.workers(threads) if kind == "commit"
-                   else bare_transaction_workers(threads, f"{tag}-p{index}"))
+                   else floor_workers(floor, tag, clients))
         rate = closed_loop(workers, seconds)
         conn.send((rate.ops, rate.failed, rate.seconds, committers.committed,
                    len(committers.distinct)))
@@ -153,16 +160,19 @@ class Clients:
     so the clients' own Python work is not serialized by one interpreter's GIL. The floor and
     the subject run on the same clients."""
 
-    def __init__(self, market_id: str, uids: list[str], clients: int, processes: int):
+    def __init__(self, market_id: str, uids: list[str], clients: int, processes: int,
+                 floor: Shape):
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")  # no fork of a live gRPC client
         self.pipes, self.children = [], []
+        first = 0
         for p in range(processes):
             threads = clients // processes + (1 if p < clients % processes else 0)
+            numbers, first = range(first, first + threads), first + threads
             parent, child = context.Pipe()
             proc = context.Process(target=client_process, daemon=True,
-                                   args=(child, p, market_id, uids[p::processes], threads))
+                                   args=(child, market_id, uids[p::processes], numbers, floor))
             proc.start()
             self.pipes.append(parent)
             self.children.append(proc)
@@ -233,7 +243,8 @@ def main() -> None:
         fund(uids, FUNDS)
         market_id = create_market(args.shards)
         print(f"funded {len(uids)} users in {time.monotonic() - started:.1f}s", file=sys.stderr)
-        clients = Clients(market_id, uids, args.clients, args.processes)
+        floor_shape = Shape(reads=3, rewrites=2, creates=4, shared=1, shards=args.shards)
+        clients = Clients(market_id, uids, args.clients, args.processes, floor_shape)
         try:
             round_no = iter(range(1000))
             floor, subject = alternate(

@@ -1,15 +1,23 @@
-"""`python -m bench.ledger`: ledger transfers against a bare-transaction floor, same emulator.
+"""`python -m bench.ledger`: ledger transfers against a floor doing their Firestore work, same
+emulator.
 
 Subject: 8 concurrent clients, each sending 1 CHIP unit from its own account to its own recipient
-through the transfer service, paying the 0.1% fee (1 unit) into the one shared fee account.
-Floor: the same 8 clients doing bare one-document read-modify-write transactions on 8 documents.
+through the transfer service, paying the 0.1% fee (1 unit) into the one shared fee account. Each
+transfer is one transaction that reads 4 documents (the sender's account, the recipient's
+receivable and user, the transfer's receipt) and writes 9: the sender's account, the recipient's
+account and the fee account credited blind, 2 transfers and 4 journal entries.
+Floor: the same 8 clients, each operation one transaction of that shape (support.floor_workers):
+4 documents read, 1 of them rewritten, 1 of the client's own and 1 shared by all credited blind,
+6 created, all one-field documents, through the same wire functions and run_transaction.
 Last line: transfers_per_s=... floor_per_s=... ratio=... failed=...
 """
 from __future__ import annotations
 
 import argparse
 
-from .support import alternate, bare_transaction_workers, bench_emulator, closed_loop
+from .support import Shape, alternate, bench_emulator, closed_loop, floor_workers
+
+FLOOR = Shape(reads=4, rewrites=1, creates=6, blind=1, shared=1)
 
 
 def main() -> None:
@@ -37,7 +45,8 @@ def main() -> None:
 
         round_no = iter(range(1000))
         floor, subject = alternate(
-            lambda: closed_loop(bare_transaction_workers(args.clients, f"r{next(round_no)}"), args.seconds),
+            lambda: closed_loop(floor_workers(FLOOR, f"r{next(round_no)}", range(args.clients)),
+                                args.seconds),
             lambda: closed_loop([sender(i) for i in range(args.clients)], args.seconds),
             args.rounds)
     ratio = subject.per_s / floor.per_s if floor.per_s else 0.0

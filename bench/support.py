@@ -4,6 +4,12 @@ A measurement runs `clients` threads, each calling its own operation back to bac
 time; throughput is completed operations per second, failures are counted, never retried here.
 Phases alternate (floor, subject, floor, subject) and the best of each is kept, so a noisy moment
 on a 2-core machine hurts both sides alike.
+
+A floor (`floor_workers`) does its subject's Firestore work and nothing else: per operation one
+transaction of the same shape (`Shape`: documents read, rewritten, credited blind and created),
+run by the subject's `run_transaction` and sent through the subject's `shared.store.wire`, with
+one-field documents and no domain logic. So a ratio measures Mintbook's own work: its Python, the
+fields it chooses to write and any request outside the transaction, not a slower client path.
 """
 from __future__ import annotations
 
@@ -11,12 +17,14 @@ import os
 import sys
 import threading
 import time
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
+FLOOR = "bench_floor"
 
 
 @dataclass
@@ -70,8 +78,68 @@ def closed_loop(workers: list[Callable[[int], None]], seconds: float) -> Rate:
     return Rate(sum(done), sum(failed), time.monotonic() - started)
 
 
+@dataclass(frozen=True)
+class Shape:
+    """One subject operation's Firestore work, counted in documents: what its floor repeats.
+
+    The reads are one get_all in the transaction: the rewritten documents, then (as a subject
+    reads the receipt it is about to create) as many of the new documents as the rest.
+    """
+    reads: int
+    rewrites: int      # read, then written back whole (wire.set)
+    creates: int       # new documents (wire.create)
+    blind: int = 0     # the client's own documents credited blind (wire.merge of an Increment)
+    shared: int = 0    # documents every client credits blind
+    shards: int = 1    # each shared credit goes to one of this many documents, by a hash
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.rewrites <= self.reads <= self.rewrites + self.creates:
+            raise ValueError(f"a floor reads its rewrites and then new documents: {self}")
+        if self.shards < 1:
+            raise ValueError(f"shared credits need at least one shard: {self}")
+
+
+def floor_workers(shape: Shape, tag: str, clients: Iterable[int]) -> list[Callable[[int], None]]:
+    """The floor of a subject whose operations have `shape`, for the client numbers `clients`
+    (the processes of one bench take disjoint numbers; the shared documents of `tag` are common
+    to all of them)."""
+    from google.cloud import firestore
+
+    from shared.store import wire
+    from shared.store.client import collection
+    from shared.store.transactions import run_transaction
+
+    def make(c: int) -> Callable[[int], None]:
+        own = [collection(FLOOR).document(f"{tag}-{c}-rewrite{k}") for k in range(shape.rewrites)]
+        blind = [collection(FLOOR).document(f"{tag}-{c}-blind{k}") for k in range(shape.blind)]
+
+        def operate(n: int) -> None:
+            new = [collection(FLOOR).document(f"{tag}-{c}-{n}-{k}") for k in range(shape.creates)]
+            shard = zlib.crc32(f"{c}-{n}".encode()) % shape.shards
+            shared = [collection(FLOOR).document(f"{tag}-shared{k}-{shard}")
+                      for k in range(shape.shared)]
+            read = own + new[:shape.reads - shape.rewrites]
+
+            def work(txn: firestore.Transaction) -> None:
+                found = wire.get_all(txn, read)
+                for ref in own:
+                    wire.set(txn, ref, {"n": (found[ref.path] or {}).get("n", 0) + 1})
+                for ref in blind + shared:
+                    wire.merge(txn, ref, {"n": firestore.Increment(1)})
+                for ref in new:
+                    wire.create(txn, ref, {"n": n})
+
+            # as a subject serializes on the one account it debits
+            run_transaction(work, serialize_on=[ref.path for ref in own[:1]])
+
+        return operate
+
+    return [make(c) for c in clients]
+
+
 def bare_transaction_workers(clients: int, tag: str) -> list[Callable[[int], None]]:
-    """The floor: one-document read-modify-write transactions, one document per client."""
+    """bench.book's floor: one-document read-modify-write transactions, one document per client,
+    through the client library's own path (that bench is being replaced and keeps its floor)."""
     from google.cloud import firestore
 
     from shared.store.client import db

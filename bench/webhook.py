@@ -1,10 +1,15 @@
-"""`python -m bench.webhook`: Stripe webhook deliveries against a bare-transaction floor.
+"""`python -m bench.webhook`: Stripe webhook deliveries against a floor doing their Firestore work.
 
 Subject: 8 concurrent senders, each POSTing signed payment_intent.succeeded events (signed with
 the Stripe library, verified by the webhook) for its own user's pending purchases to the
 stripe_webhook function, in this process behind a WSGI test client: verify, dedupe by event id,
 check the purchase, mint tokens + bonus, complete the purchase, in one transaction each.
-Floor: the same 8 clients doing bare one-document read-modify-write transactions (as bench.ledger).
+Each event is one transaction that reads 5 documents (the user's account and receivable, the
+purchase, the event's record and failed delivery) and writes 10: the user's account, issuance
+credited blind, 2 transfers, 4 journal entries, the purchase and the event's record.
+Floor: the same 8 clients, each operation one transaction of that shape (support.floor_workers):
+5 documents read, 2 of them rewritten, 1 document shared by all credited blind, 7 created, all
+one-field documents, through the same wire functions and run_transaction.
 Purchases are written before each measured phase and are not timed.
 Last line: events_per_s=... floor_per_s=... ratio=... failed=...
 """
@@ -15,10 +20,11 @@ import json
 import os
 import time
 
-from .support import ROOT, alternate, bare_transaction_workers, bench_emulator, closed_loop
+from .support import ROOT, Shape, alternate, bench_emulator, closed_loop, floor_workers
 
 SECRET = "whsec_bench"
 POOL = 1_500  # purchases per sender per phase; more than a phase can use
+FLOOR = Shape(reads=5, rewrites=2, creates=7, shared=1)
 
 
 def seed_purchases(tag: str, senders: int) -> list[list[dict]]:
@@ -100,7 +106,7 @@ def main() -> None:
             return closed_loop(senders(client, pools), args.seconds)
 
         floor, events = alternate(
-            lambda: closed_loop(bare_transaction_workers(args.clients, f"r{next(round_no)}"),
+            lambda: closed_loop(floor_workers(FLOOR, f"r{next(round_no)}", range(args.clients)),
                                 args.seconds),
             subject, args.rounds)
     ratio = events.per_s / floor.per_s if floor.per_s else 0.0
