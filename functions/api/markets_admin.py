@@ -16,11 +16,11 @@ from shared.web.schemas.markets.market import (MarketPage, MarketView, ModerateR
           errors=("unknown_market", "unknown_outcome", "market_not_closed",
                   "market_already_resolved", "market_already_cancelled"))
 def resolve_market(ctx: Context, body: ResolveRequest) -> dict:
-    resolution = Resolution(outcome=body.outcome,
-                            evidence_urls=tuple(str(u) for u in body.evidence_urls),
-                            note=body.note, by=ctx.uid)
+    decided = Resolution(outcome=body.outcome,
+                         evidence_urls=tuple(str(u) for u in body.evidence_urls),
+                         note=body.note, by=ctx.uid)
     return resolution.resolve(ctx.operation(body.model_dump(mode="json")), ctx.user,
-                                      body.market_id, resolution)
+                              body.market_id, decided)
 
 
 @endpoint("cancel_market", method="POST", auth=Role.MODERATOR, body=ModerateRequest,
