@@ -8,18 +8,28 @@ never stages dev/, so nothing here can reach production. What it carries:
 - the query-shape recorder (dev/query_recorder.py), when MINTBOOK_RECORD_QUERIES names a folder;
 - faults injected from outside a transaction (`fault_before_commit`): they run after `work` has
   buffered every write and before the commit is sent, which is where a process that dies
-  mid-transaction leaves things; a fault that raises aborts the commit, so nothing is written.
+  mid-transaction leaves things; a fault that raises aborts the commit, so nothing is written;
+- the operation tag: while `tagged(tag)` runs (the dev server's Router sets it per request it
+  serves), every Firestore RPC of this thread carries the gRPC metadata entry OPERATION_KEY:
+  tag, which dev/firestore_counter.py bills to that operation. It rides on the client's
+  `_rpc_metadata`, which the library's own calls and shared/store/wire's raw calls both pass.
+  A contextvar: work a request hands to another thread carries that thread's own tag, or none
+  (the counter's "untagged").
 
 Guarantees: `install()` is idempotent and cheap when nothing is attached (one empty-list check
-per commit); the wrappers never change what a commit sends.
+per commit, one contextvar read per RPC); the wrappers never change what a commit sends, and an
+RPC outside `tagged` sends exactly the metadata it sent before.
 """
 from __future__ import annotations
 
 import os
 import threading
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Callable, Iterator
 
+OPERATION_KEY = "x-mintbook-operation"  # gRPC metadata naming the operation an RPC serves
+_operation: ContextVar[str | None] = ContextVar("mintbook_operation", default=None)
 _lock = threading.Lock()
 _installed: list[bool] = []
 # (collection id, fault): the fault runs inside every commit that writes a document there.
@@ -37,6 +47,23 @@ def install() -> None:
 
             install_if_enabled()
         _wrap_commits()
+        _tag_rpcs()
+
+
+def operation_tag(function: str, kind: str, request_id: str) -> str:
+    """The tag "<function> <kind> <request id>", in printable ASCII (gRPC metadata values)."""
+    text = f"{function} {kind} {request_id}"
+    return "".join(c if " " <= c <= "~" else "?" for c in text)[:200]
+
+
+@contextmanager
+def tagged(tag: str) -> Iterator[None]:
+    """Bill this thread's Firestore RPCs to `tag` while the block runs."""
+    token = _operation.set(tag)
+    try:
+        yield
+    finally:
+        _operation.reset(token)
 
 
 @contextmanager
@@ -66,6 +93,19 @@ def _wrap_commits() -> None:
         return original(self)
 
     Transaction._commit = _commit
+
+
+def _tag_rpcs() -> None:
+    from google.cloud.firestore_v1.client import Client
+
+    plain = Client._rpc_metadata  # a property (BaseClient's), computed once per client
+
+    def _rpc_metadata(self: Client) -> list[tuple[str, str]]:
+        metadata = plain.fget(self)
+        tag = _operation.get()
+        return metadata if tag is None else [*metadata, (OPERATION_KEY, tag)]
+
+    Client._rpc_metadata = property(_rpc_metadata)
 
 
 def _collection_of(write: object) -> str:

@@ -19,6 +19,10 @@ Guarantees:
   error shows at start and no first request pays for it. A function that fails to build answers
   500 with its error while the others serve: one broken module must not stop the whole stack.
 - Requests are served concurrently, one thread each.
+- Each request's Firestore RPCs carry the operation tag "<function> <kind> <request id>"
+  (dev/instrument.py), which dev/firestore_counter.py bills to it. The request id is the
+  X-Request-Id header (made up, and passed on to the function, when absent), a task's
+  X-CloudTasks-TaskName, or an event's ce-id.
 - It prints a line with "dev server ready" once it listens, and nothing runs at import time.
 """
 from __future__ import annotations
@@ -30,6 +34,7 @@ import re
 import signal
 import sys
 import traceback
+import uuid
 from datetime import datetime
 from pathlib import Path
 from types import FrameType, ModuleType
@@ -39,7 +44,7 @@ import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from dev.instrument import install
+from dev.instrument import install, operation_tag, tagged
 from dev.scheduler import ScheduleLoop
 from dev.tasks_local import Delivery, Task, TaskQueue
 
@@ -130,7 +135,9 @@ class Router:
         inner = dict(environ)
         inner["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
         inner["PATH_INFO"] = environ["PATH_INFO"][len(prefix):] or "/"
-        return self.apps[name](inner, start_response)
+        kind = self.kinds[name]
+        with tagged(operation_tag(name, kind, _request_id(inner, kind))):
+            return self.apps[name](inner, start_response)
 
     def _forget_caches(self) -> Response:
         """Tests wipe the emulator under a running server: drop what this process cached (asset
@@ -176,6 +183,16 @@ class Router:
                                                       "within the last hour"))
         return _json(200, {"success": True, "errors": [],
                            "data": {"task_name": task.name, "eta": task.eta}})
+
+
+def _request_id(environ: dict, kind: str) -> str:
+    """The id a request's Firestore work is billed to; an HTTP call without an X-Request-Id
+    gets one here, and its function logs that same id."""
+    if kind == "task" and environ.get("HTTP_X_CLOUDTASKS_TASKNAME"):
+        return environ["HTTP_X_CLOUDTASKS_TASKNAME"]
+    if kind == "event" and environ.get("HTTP_CE_ID"):
+        return environ["HTTP_CE_ID"]
+    return environ.setdefault("HTTP_X_REQUEST_ID", uuid.uuid4().hex)
 
 
 def _failure(code: str, message: str) -> dict:
