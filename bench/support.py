@@ -159,11 +159,17 @@ def bare_transaction_workers(clients: int, tag: str) -> list[Callable[[int], Non
 
 
 def alternate(floor: Callable[[], Rate], subject: Callable[[], Rate], rounds: int) -> tuple[Rate, Rate]:
-    """Warm both paths once (the emulator's JIT speeds up for minutes), then measure in turns."""
+    """Warm both paths once (the emulator's JIT speeds up for minutes), then measure in turns,
+    each round in the opposite order to the one before (floor-subject, subject-floor, ...), so
+    neither side is always the one measured on a warmer emulator."""
     floor(), subject()
     floors, subjects = [], []
-    for _ in range(rounds):
-        floors.append(floor())
-        subjects.append(subject())
+    for n in range(rounds):
+        if n % 2:
+            subjects.append(subject())
+            floors.append(floor())
+        else:
+            floors.append(floor())
+            subjects.append(subject())
     best = lambda rates: max(rates, key=lambda r: r.per_s)  # noqa: E731
     return best(floors), best(subjects)
