@@ -16,9 +16,9 @@ Last line: events_per_s=... floor_per_s=... ratio=... failed=...
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import time
+
+from dev.stripe_events import payment_event, sign
 
 from .support import ROOT, Shape, alternate, bench_emulator, closed_loop, floor_workers
 
@@ -44,7 +44,8 @@ def seed_purchases(tag: str, senders: int) -> list[list[dict]]:
                          payment_intent_id=f"pi_{tag}_{i}_{n}")
             batch.set(collection(PURCHASES).document(p.id),
                       {**purchase_doc(p), "created_at": firestore.SERVER_TIMESTAMP})
-            pools[i].append({"id": p.id, "uid": p.uid, "pi": p.payment_intent_id})
+            pools[i].append({"id": p.id, "uid": p.uid, "payment_intent_id": p.payment_intent_id,
+                             "amount": p.amount, "currency": p.currency})
             pending += 1
             if pending == 500:
                 batch.commit()
@@ -54,23 +55,10 @@ def seed_purchases(tag: str, senders: int) -> list[list[dict]]:
     return pools
 
 
-def signed_event(p: dict) -> tuple[bytes, dict]:
-    import stripe
-
-    payload = json.dumps({
-        "id": f"evt_{p['pi']}", "object": "event", "type": "payment_intent.succeeded",
-        "created": int(time.time()), "data": {"object": {
-            "id": p["pi"], "object": "payment_intent", "amount": 999, "amount_received": 999,
-            "currency": "usd", "status": "succeeded",
-            "metadata": {"purchase_id": p["id"], "uid": p["uid"]}}}})
-    header = stripe.WebhookSignature.generate_signature_header(payload, SECRET)
-    return payload.encode(), {"Stripe-Signature": header, "Content-Type": "application/json"}
-
-
 def senders(client, pools: list[list[dict]]):
     def make(i: int):
         def send(n: int) -> None:
-            body, headers = signed_event(pools[i][n])
+            body, headers = sign(payment_event("succeeded", pools[i][n]), secret=SECRET)
             response = client.post("/stripe_webhook", data=body, headers=headers)
             if response.status_code != 200 or response.json["data"]["outcome"] != "completed":
                 raise RuntimeError(f"{response.status_code} {response.get_data(as_text=True)[:200]}")

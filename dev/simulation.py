@@ -30,6 +30,7 @@ from typing import Any
 import requests
 
 from dev import simulation_faults as faults
+from dev.stripe_events import payment_event, refund_event
 from dev.tokens import unsigned_id_token
 
 ADMIN, SERVICE, SYMBOL = "demo-admin", "sim-service", "SIMX"
@@ -119,7 +120,7 @@ class Simulation:
         p = faults.pending_purchase(self.user(), self.package)
         if p is None:
             return
-        evt = faults.paid(p)
+        evt = payment_event("succeeded", p)
         for _ in range(1 + (self.rng.random() < 0.3)):  # Stripe delivers at least once
             self.webhook(evt)
         self.purchases.append(p)
@@ -135,7 +136,7 @@ class Simulation:
         if open_:
             p = self.rng.choice(open_)
             p["refunded"] = self.rng.choice([p["amount"], p["refunded"] + (p["amount"] - p["refunded"]) // 2 or 1])
-            evt = faults.refunded(p, p["refunded"])
+            evt = refund_event(p, p["refunded"])
             for _ in range(1 + (self.rng.random() < 0.3)):
                 self.webhook(evt)
 
@@ -143,7 +144,7 @@ class Simulation:
         p = faults.pending_purchase(self.user(), self.package)
         if p is None:
             return
-        evt = faults.paid(p)
+        evt = payment_event("succeeded", p)
         if faults.deliver_aborted(evt) != "aborted":
             self.findings.append(f"the injected abort of {evt['id']} did not abort")
         self.webhook(evt)  # Stripe's redelivery completes it, once

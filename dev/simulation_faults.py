@@ -1,49 +1,29 @@
 """What the simulation does beside plain API calls: Stripe's side of a purchase, and faults.
 
 - Purchases: a pending purchase recorded as create_purchase leaves it once Stripe answered (no
-  Stripe API needed), then Stripe events signed with the stripe library exactly as Stripe signs
-  them, delivered to the dev server's webhook.
+  Stripe API needed), then Stripe events (dev/stripe_events.py) signed with the stripe library
+  exactly as Stripe signs them, delivered to the dev server's webhook.
 - An aborted transaction: the webhook run in this process with a failure injected inside its
   transaction after the ledger writes are buffered (dev/instrument.fault_before_commit); it
   must write nothing, and Stripe's redelivery completes the effect once.
-- A killed sequencer: a separate process runs the book's sequencer, stalls after its first batch
-  holding the lease, and is SIGKILLed; the dev server's sequencer must take over once the lease
-  expires and fill every order exactly once.
+- A killed sequencer (dev/killed_sequencer.py): a separate process runs the book's sequencer,
+  stalls after its first batch holding the lease, and is SIGKILLed; the dev server's sequencer
+  must take over once the lease expires and fill every order exactly once.
 All of it runs against the emulator the environment names (FIRESTORE_EMULATOR_HOST).
 """
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 from typing import Callable
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-
-KILLED_SEQUENCER = """
-import sys, time
-from shared.services.exchange import batches
-from shared.services.exchange import sequencer
-sequencer.BATCH_SIZE = 2
-real_process = batches.process
-def process(*args, **kwargs):
-    done = real_process(*args, **kwargs)
-    print("stalled", flush=True)
-    time.sleep(600)  # SIGKILLed here, holding the lease
-batches.process = process
-print("running", flush=True)
-while True:  # until it wins the lease and runs a batch (the dev server's sequencer competes)
-    sequencer.run(sys.argv[1], holder="doomed")
-    time.sleep(0.02)
-"""
+from dev import killed_sequencer
+from dev.stripe_events import sign as signed
 
 
 def pending_purchase(uid: str, package_id: str) -> dict | None:
@@ -64,38 +44,6 @@ def pending_purchase(uid: str, package_id: str) -> dict | None:
     collection(PURCHASES).document(purchase.id).update({"payment_intent_id": pi_id})
     return {"id": purchase.id, "uid": uid, "payment_intent_id": pi_id, "amount": purchase.amount,
             "currency": purchase.currency, "refunded": 0}
-
-
-def event(type_: str, obj: dict) -> dict:
-    return {"id": f"evt_{uuid.uuid4().hex[:24]}", "object": "event", "type": type_,
-            "created": int(time.time()), "livemode": False, "api_version": "2024-06-20",
-            "data": {"object": obj}}
-
-
-def paid(p: dict) -> dict:
-    return event("payment_intent.succeeded", {
-        "id": p["payment_intent_id"], "object": "payment_intent", "amount": p["amount"],
-        "amount_received": p["amount"], "currency": p["currency"], "status": "succeeded",
-        "metadata": {"purchase_id": p["id"], "uid": p["uid"]}})
-
-
-def refunded(p: dict, cumulative: int) -> dict:
-    return event("charge.refunded", {
-        "id": "ch_" + p["payment_intent_id"][3:], "object": "charge", "amount": p["amount"],
-        "amount_refunded": cumulative, "currency": p["currency"],
-        "payment_intent": p["payment_intent_id"], "refunded": cumulative >= p["amount"],
-        "metadata": {}})
-
-
-def signed(evt: dict) -> tuple[bytes, dict]:
-    import stripe
-
-    from dev.stack import LOCAL_STRIPE_WEBHOOK_SECRET
-
-    secret = os.environ.get("MINTBOOK_STRIPE_WEBHOOK_SECRET", LOCAL_STRIPE_WEBHOOK_SECRET)
-    payload = json.dumps(evt)
-    header = stripe.WebhookSignature.generate_signature_header(payload, secret)
-    return payload.encode(), {"Stripe-Signature": header, "Content-Type": "application/json"}
 
 
 def deliver(http: requests.Session, base_url: str, evt: dict) -> requests.Response:
@@ -127,9 +75,7 @@ def kill_a_sequencer(book: str, while_running: Callable[[], None], timeout_s: fl
     """Run the book's sequencer in a doomed process while `while_running` places orders; SIGKILL
     it once it stalls after a batch, holding the lease (or at the timeout). Returns "stalled" or
     "never ran a batch"."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_SEQUENCER, book], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = killed_sequencer.spawn(book, "between_batches", batch_size=2)
     said: list[str] = []
     reader = threading.Thread(target=lambda: said.extend(proc.stdout or []), daemon=True)
     reader.start()

@@ -9,6 +9,7 @@ tests/unit runs without java.
 - `server_url`, `api`: the dev server's address and a client (`api.call(...)`); both fail fast,
   with the server's log, if the server has died.
 - `clean_db`: empties the database before the test.
+- `localstripe` (session), `stripe_api`: the local Stripe API, and a Stripe client on it.
 - `firestore_rest`: documents over the emulator's REST API, as the owner or as a user.
 Event triggers are on only for tests that use the stack: the rest share its emulator, and must
 not see event functions rewrite the documents they seed (whichever order the tests run in).
@@ -23,7 +24,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
@@ -33,6 +34,9 @@ from dev.localstripe import available as localstripe_available
 from tests.support.api import Api
 from tests.support.firestore_rest import FirestoreRest
 from tests.support.stack import DevServer, env_for, new_emulator, wipe
+
+if TYPE_CHECKING:
+    import stripe
 
 DEV_SERVER = pytest.StashKey[DevServer]()
 RECORDED_QUERIES = pytest.StashKey[tuple[Path, bool]]()  # (folder, made by this session)
@@ -110,6 +114,16 @@ def localstripe(emulator: FirestoreEmulator,
             yield instance
         finally:
             instance.stop()
+
+
+@pytest.fixture
+def stripe_api(localstripe: LocalStripe | None) -> stripe.StripeClient:
+    """A Stripe client on localstripe, for playing the frontend and the Stripe dashboard."""
+    import stripe
+
+    if localstripe is None:
+        pytest.fail("localstripe is not installed: run `make test` (it builds .venv-stripe)")
+    return stripe.StripeClient("sk_test_local", base_addresses={"api": localstripe.url})
 
 
 @pytest.fixture(scope="session")

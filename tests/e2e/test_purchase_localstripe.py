@@ -6,20 +6,15 @@ and the Stripe dashboard (refund); localstripe delivers the signed webhook by it
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 import stripe
 
 from tests.emulator.helpers import balance, key, ok, reconcile
 from tests.emulator.purchases_helpers import package
+from tests.support.waiting import eventually
 
-
-@pytest.fixture
-def stripe_api(localstripe):
-    if localstripe is None:
-        pytest.fail("localstripe is not installed: run `make test` (it builds .venv-stripe)")
-    return stripe.StripeClient("sk_test_local", base_addresses={"api": localstripe.url})
+WAIT_S = 20.0  # localstripe posts its webhook about 1 s after the payment
 
 
 @pytest.fixture
@@ -33,16 +28,6 @@ def shop(clean_db, stack):
     from shared.services.bootstrap import ensure_platform
 
     ensure_platform()
-
-
-def wait_for(predicate, timeout_s: float = 20.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def account_listener(uid: str) -> tuple[list[int], object]:
@@ -76,8 +61,9 @@ def test_buy_with_a_test_card_then_refund_and_sync(api, admin_uid, stripe_api, s
         pi = created["payment_intent_id"]
         stripe_api.v1.payment_intents.update(pi, {"payment_method": "pm_card_visa"})
         assert stripe_api.v1.payment_intents.confirm(pi).status == "succeeded"
-        wait_for(lambda: balance(api, "zoe")["total"] == 11_100)
-        wait_for(lambda: 11_100 in seen)
+        eventually(lambda: balance(api, "zoe")["total"] == 11_100, timeout_s=WAIT_S,
+                   interval_s=0.2, what="the minted balance")
+        eventually(lambda: 11_100 in seen, timeout_s=WAIT_S, what="the balance on the listener")
     finally:
         watch.unsubscribe()
     [bought] = ok(api.call("GET", "list_purchases", "zoe"))["items"]
@@ -110,6 +96,10 @@ def test_a_declined_card_fails_the_purchase_and_mints_nothing(api, admin_uid, st
         assert stripe_api.v1.payment_intents.confirm(pi).status == "requires_payment_method"
     except stripe.CardError:
         pass  # Stripe answers a decline with a card error; localstripe with the intent's status
-    wait_for(lambda: ok(api.call("GET", "list_purchases", "yan"))["items"][0]["status"] == "failed")
+
+    def purchase_failed() -> bool:
+        return ok(api.call("GET", "list_purchases", "yan"))["items"][0]["status"] == "failed"
+
+    eventually(purchase_failed, timeout_s=WAIT_S, interval_s=0.2, what="the failed purchase")
     assert balance(api, "yan")["total"] == 10_000
     assert reconcile(api, admin_uid)["ok"]

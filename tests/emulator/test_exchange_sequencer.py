@@ -6,17 +6,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
 
+from dev import killed_sequencer
 from shared.domain.exchange.matching import Side, TimeInForce
 from shared.domain.exchange.books import BookConfig, OrderRequest, OrderType
+from tests.support.waiting import eventually
 
 BOOK = "GOLD-CHIP"
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture
@@ -151,30 +151,6 @@ def test_a_stale_sequencer_commits_nothing_once_its_lease_is_taken(book, monkeyp
     check_exactly_once_in_recorded_order()
 
 
-KILLED_SEQUENCER = """
-import sys, time
-from shared.services.exchange import batches
-from shared.services.exchange import sequencer
-sequencer.BATCH_SIZE = 4
-where = sys.argv[1]
-real_write, real_process = batches._write, batches.process
-def stall():
-    print("stalled", flush=True)
-    time.sleep(600)  # SIGKILLed here
-def write(*args, **kwargs):
-    real_write(*args, **kwargs)
-    if where == "mid_transaction":
-        stall()
-def process(*args, **kwargs):
-    done = real_process(*args, **kwargs)
-    if where == "between_batches":
-        stall()
-    return done
-batches._write, batches.process = write, process
-sequencer.run("GOLD-CHIP", holder="doomed")
-"""
-
-
 @pytest.mark.parametrize("where", [
     "between_batches",
     # The emulator frees an abandoned transaction's locks only after about 60 s, so this case
@@ -186,20 +162,23 @@ def test_a_killed_sequencer_is_replaced_and_every_order_matches_once(book, monke
     from shared.store import exchange as store
 
     accept_flow(12)
-    env = {**os.environ, "MINTBOOK_EXCHANGE_LEASE_S": "1", "PYTHONPATH": ROOT}
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_SEQUENCER, where], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = killed_sequencer.spawn(BOOK, where, batch_size=4, stderr=subprocess.PIPE,
+                                  env={"MINTBOOK_EXCHANGE_LEASE_S": "1"})
     try:
-        assert proc.stdout.readline().strip() == "stalled", proc.stderr.read()
+        said = [proc.stdout.readline().strip() for _ in range(2)]
+        assert said == ["running", "stalled"], proc.stderr.read()
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     assert len(pending()) == (8 if where == "between_batches" else 12)
     monkeypatch.setattr(store, "LEASE_S", 1.0)
-    outcomes, started = [], time.monotonic()
-    while pending() and time.monotonic() < started + 120:
+    outcomes: list[str] = []
+
+    def successor_left_nothing() -> bool:
         outcomes.append(sequencer.run(BOOK, holder="successor")["status"])
-        time.sleep(0.2)
+        return not pending()
+
+    eventually(successor_left_nothing, timeout_s=120, interval_s=0.2, what="the successor")
     assert outcomes[0] == "busy" and outcomes[-1] == "idle"  # it waited for the lease
     check_exactly_once_in_recorded_order()
 

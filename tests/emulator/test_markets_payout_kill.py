@@ -22,6 +22,7 @@ import pytest
 from shared.config import settings
 from shared.domain.accounts import SystemAccount, system_account_id, user_account_id
 from shared.domain.markets.market import ARRIVAL_GRACE, Category, Outcome, pool_account_id
+from tests.support.waiting import eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 USERS, WINNER, CUT_BPS = 36, "yes", 250
@@ -154,20 +155,18 @@ def kill_settlement(mid: str, where: str, target: int) -> None:
         proc.wait()
 
 
-def deliver_until_settled(mid: str, deadline_s: float = 240) -> int:
+def deliver_until_settled(mid: str, deadline_s: float = 240) -> None:
     """Run the task again and again, as Cloud Tasks retries a 503, until the plan is done."""
     from shared.domain.errors import Unavailable
     from shared.services.markets import payouts
 
-    deliveries, started = 0, time.monotonic()
-    while time.monotonic() < started + deadline_s:
-        deliveries += 1
+    def delivered_and_done() -> bool:
         try:
-            if payouts.settle(mid, budget_s=60)["done"]:
-                return deliveries
+            return payouts.settle(mid, budget_s=60)["done"]
         except Unavailable:  # the dead worker's transaction still holds its locks
-            time.sleep(1)
-    raise AssertionError(f"settlement of {mid} not done after {deadline_s} s")
+            return False
+
+    eventually(delivered_and_done, timeout_s=deadline_s, interval_s=1, what=f"settlement of {mid}")
 
 
 @pytest.mark.parametrize("where", [

@@ -4,19 +4,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import stripe
 
 from .helpers import balance, error, key, ok, reconcile
 from .purchases_helpers import package
 
 pytestmark = pytest.mark.usefixtures("ledger")
-
-
-@pytest.fixture
-def stripe_api(localstripe):
-    if localstripe is None:
-        pytest.fail("localstripe is not installed: run `make test` (it builds .venv-stripe)")
-    return stripe.StripeClient("sk_test_local", base_addresses={"api": localstripe.url})
 
 
 def buy(api, uid: str, package_id: str, idempotency_key: str | None = None):

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from shared.domain.exchange.matching import (BPS, Book, Order, OrderStatus, Side, TimeInForce, buy_funds,
-                                ceil_div)
+from shared.domain.exchange.matching import Book, Order, OrderStatus, Side, TimeInForce, buy_funds
+from shared.domain.money import BPS, ceil_div
 
 OWNERS = ["ann", "ben", "cy"]
 limit_op = st.tuples(st.just("limit"), st.sampled_from(OWNERS), st.sampled_from(list(Side)),

@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
-from shared.domain.exchange.matching import BPS, Book, Order, OrderStatus, Side, TimeInForce, buy_funds
+from shared.domain.exchange.matching import Book, Order, OrderStatus, Side, TimeInForce, buy_funds
 from shared.domain.errors import InvalidInput, Rejected
-from shared.domain.money import MAX_AMOUNT
+from shared.domain.money import BPS, MAX_AMOUNT, ceil_div
 
 
 class OrderType(StrEnum):
@@ -84,8 +84,8 @@ def market_price_cap(config: BookConfig, side: Side, touch: int | None) -> int:
                        code="no_liquidity")
     tick = config.tick_size
     if side is Side.BUY:
-        cap = -(-touch * (BPS + config.slippage_bps) // BPS)
-        return -(-cap // tick) * tick
+        cap = ceil_div(touch * (BPS + config.slippage_bps), BPS)
+        return ceil_div(cap, tick) * tick
     cap = touch * (BPS - config.slippage_bps) // BPS
     return max(cap // tick * tick, tick)
 

@@ -32,8 +32,8 @@ from heapq import heappop, heappush
 from typing import NamedTuple
 
 from shared.domain.errors import InvalidInput
+from shared.domain.money import BPS, ceil_div
 
-BPS = 10_000
 MAX_FILLS_PER_ORDER = 16
 
 
@@ -62,10 +62,6 @@ _BUY = Side.BUY
 _SIGN = (-1, 1)  # keys: -price for bids, +price for asks; the smallest key is the best price
 # A side's index into the per-side tuples is `0 if side is _BUY else 1`: on the hot path that
 # costs less than a lookup in a {side: index} map.
-
-
-def ceil_div(numerator: int, denominator: int) -> int:
-    return -(-numerator // denominator)
 
 
 def buy_funds(quantity: int, price: int, taker_bps: int) -> int:
