@@ -225,7 +225,7 @@ def test_sweeping_orders_are_split_so_no_batch_exceeds_firestores_write_limit(bo
         real_write(txn, config, book_, out, batch, *rest)
         commits.append((len(txn._write_pbs), write_count(out, batch.result)))
 
-    monkeypatch.setattr(exchange_batches, "_write", counting_write)
+    monkeypatch.setattr(batches, "_write", counting_write)
 
     def accept(n: int, uid: str, side: Side, quantity: int, price: int) -> None:
         req = OrderRequest(BOOK, side, OrderType.LIMIT, quantity, price, TimeInForce.GTC)
