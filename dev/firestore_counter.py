@@ -44,7 +44,8 @@ class FirestoreCounter:
                  workers: int = 64) -> None:
         self.upstream, self.host, self.port, self.workers = upstream, host, port, workers
         self._records: list[Rpc] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self._in_flight = 0
         self._channel: grpc.Channel | None = None
         self._server: grpc.Server | None = None
 
@@ -58,7 +59,8 @@ class FirestoreCounter:
         self._server = grpc.server(futures.ThreadPoolExecutor(self.workers,
                                                               thread_name_prefix="counter"),
                                    options=_UNLIMITED)
-        self._server.add_generic_rpc_handlers((_Forward(self._channel, self._record),))
+        self._server.add_generic_rpc_handlers((_Forward(self._channel, self._started,
+                                                        self._record),))
         self.port = self._server.add_insecure_port(f"{self.host}:{self.port}")
         self._server.start()
         return self
@@ -69,9 +71,12 @@ class FirestoreCounter:
         if self._channel is not None:
             self._channel.close()
 
-    def mark(self) -> int:
-        """A point in the record; pass it to `records` to get what finished after it."""
+    def mark(self, settle_s: float = 2.0) -> int:
+        """A point in the record; pass it to `records` to get what finished after it. It waits
+        (up to `settle_s`) for RPCs in flight to be recorded: a client may act on a streamed
+        answer (a get's one document) before the proxy has seen its stream end."""
         with self._lock:
+            self._lock.wait_for(lambda: self._in_flight == 0, timeout=settle_s)
             return len(self._records)
 
     def records(self, since: int = 0) -> list[Rpc]:
@@ -88,9 +93,15 @@ class FirestoreCounter:
                 return True
         return False
 
+    def _started(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+
     def _record(self, rpc: Rpc) -> None:
         with self._lock:
             self._records.append(rpc)
+            self._in_flight -= 1
+            self._lock.notify_all()
 
     def __enter__(self) -> FirestoreCounter:
         return self.start()
@@ -103,8 +114,9 @@ class FirestoreCounter:
 class _Forward(grpc.GenericRpcHandler):
     """Builds, per method, a handler that forwards raw bytes and records what it cost."""
 
-    def __init__(self, channel: grpc.Channel, record: Callable[[Rpc], None]) -> None:
-        self.channel, self.record = channel, record
+    def __init__(self, channel: grpc.Channel, started: Callable[[], None],
+                 record: Callable[[Rpc], None]) -> None:
+        self.channel, self.started, self.record = channel, started, record
 
     def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
         path = details.method
@@ -119,6 +131,7 @@ class _Forward(grpc.GenericRpcHandler):
         call = self.channel.unary_unary(path)
 
         def handle(request: bytes, context: grpc.ServicerContext) -> bytes:
+            self.started()
             metadata, tag = _split(context)
             try:
                 response = call(request, metadata=metadata, timeout=context.time_remaining())
@@ -134,6 +147,7 @@ class _Forward(grpc.GenericRpcHandler):
         call = self.channel.unary_stream(path)
 
         def handle(request: bytes, context: grpc.ServicerContext) -> Iterator[bytes]:
+            self.started()
             metadata, tag = _split(context)
             upstream = call(request, metadata=metadata, timeout=context.time_remaining())
             yield from self._relay(upstream, context, name, tag, request, metadata)
@@ -144,6 +158,7 @@ class _Forward(grpc.GenericRpcHandler):
         call = self.channel.stream_stream(path)
 
         def handle(requests: Iterator[bytes], context: grpc.ServicerContext) -> Iterator[bytes]:
+            self.started()
             metadata, tag = _split(context)
             upstream = call(requests, metadata=metadata, timeout=context.time_remaining())
             yield from self._relay(upstream, context, name, tag, b"", metadata)
