@@ -34,7 +34,7 @@ def receive(payload: bytes, signature: str | None) -> dict:
     """The webhook: verify the raw body, then process; failures are recorded for replay."""
     event = stripe_client.verify(payload, signature)
     try:
-        result = process(event)
+        return process(event)
     except Exception as err:
         code = err.code if isinstance(err, MintbookError) else "processing_failed"
         record_failure(event["id"], event.get("type", ""), payload.decode("utf-8", "replace"),
@@ -44,8 +44,6 @@ def receive(payload: bytes, signature: str | None) -> dict:
         if isinstance(err, MintbookError):
             raise
         raise Failed(f"processing failed; recorded for replay as {event['id']}") from err
-    log.info("stripe event %s %s", result["type"], result["outcome"], extra=result)
-    return result
 
 
 def replay(event_id: str) -> dict:
