@@ -50,7 +50,8 @@ class Stack(NamedTuple):
 
 
 @contextmanager
-def counted_stack() -> Iterator[Stack]:
+def counted_stack(name: str = "count") -> Iterator[Stack]:
+    """The stack bench.count describes, up and loaded; its logs go to .stack/<name>-*.log."""
     from dev import demo
     from dev.emulator import FirestoreEmulator, free_port, stop_group
     from dev.instrument import install
@@ -61,11 +62,11 @@ def counted_stack() -> Iterator[Stack]:
     install()
     server_port = free_port()
     emulator = FirestoreEmulator(port=free_port(), functions_port=server_port, project=PROJECT,
-                                 rules_path=RULES_FILE, log_path=LOG_DIR / "count-emulator.log")
+                                 rules_path=RULES_FILE, log_path=LOG_DIR / f"{name}-emulator.log")
     with emulator, FirestoreCounter(emulator.host_port) as counter:
         env = server_env(counter.host_port, server_port)
         os.environ.update(env)  # anything this process reads goes through the counter too
-        log_path = LOG_DIR / "count-server.log"
+        log_path = LOG_DIR / f"{name}-server.log"
         with open(log_path, "wb") as log:
             server = start_server(server_port, env, output=log)
         base_url = f"http://127.0.0.1:{server_port}"
