@@ -11,7 +11,14 @@ Firestore's rules, as applied here:
   when several indexes with the same order suffix together cover the equality fields (merging).
 - A collection-group query that needs no composite index needs a single-field index of
   collection-group scope on each field it uses (a fieldOverrides entry).
-`python -m dev.query_shapes DIR [--add]` prints what is missing; --add appends it to the file.
+- A collection query that needs no composite index needs the automatic single-field index of
+  each field it uses: either direction for an equality, CONTAINS for an array filter, the
+  order's direction for the field it ranges or orders on. A fieldOverrides entry replaces a
+  field's automatic indexes with the ones it lists, so an exemption (`"indexes": []`) leaves such
+  a query unserved.
+`python -m dev.query_shapes DIR [--add]` prints what is missing; --add appends missing composite
+and collection-group indexes to the file, never undoing an exemption (that is a decision to
+revisit by hand: drop the exemption or change the query).
 """
 from __future__ import annotations
 
@@ -24,6 +31,7 @@ from typing import Iterable
 
 INDEXES_FILE = Path(__file__).resolve().parent.parent / "firestore.indexes.json"
 Field = tuple[str, str]  # (field path, "ASCENDING" | "DESCENDING" | "CONTAINS")
+ASC, DESC = "ASCENDING", "DESCENDING"
 
 
 @dataclass(frozen=True)
@@ -99,13 +107,48 @@ def serves(indexes: Iterable[Index], needed: Index, order_len: int) -> bool:
     return covered == prefix and (bool(prefix) or needed in set(indexes))
 
 
-def missing(shapes: Iterable[Shape], indexes_json: dict) -> list[tuple[Shape, Index | dict]]:
-    """(shape, what it lacks): a composite Index, or a collection-group fieldOverrides entry."""
+@dataclass(frozen=True)
+class SingleField:
+    """A collection-scope single-field index a query needs and a fieldOverrides entry removed."""
+    collection: str
+    field: str
+    kinds: tuple[str, ...]  # any one of these serves: ASCENDING, DESCENDING or CONTAINS
+
+    def to_json(self) -> dict:
+        return {"collectionGroup": self.collection, "fieldPath": self.field, "exempted": True,
+                "needs one of": [{"arrayConfig" if k == "CONTAINS" else "order": k,
+                                  "queryScope": "COLLECTION"} for k in self.kinds]}
+
+
+def single_field_needs(shape: Shape) -> list[SingleField]:
+    """The single-field indexes a collection query that needs no composite index runs on."""
+    needs = [SingleField(shape.collection, f, (ASC, DESC)) for f in shape.equality]
+    needs += [SingleField(shape.collection, f, ("CONTAINS",)) for f in shape.array]
+    needs += [SingleField(shape.collection, f, (d,)) for f, d in shape.effective_order()]
+    return [n for n in needs if n.field != "__name__"]
+
+
+def single_field_indexes(indexes_json: dict) -> dict[tuple[str, str], set[str]]:
+    """(collection, field) -> the collection-scope single-field indexes a fieldOverrides entry
+    leaves it; a field without an entry keeps the automatic ones (not listed here)."""
+    kept: dict[tuple[str, str], set[str]] = {}
+    for entry in indexes_json.get("fieldOverrides", []):
+        kinds = kept.setdefault((entry["collectionGroup"], entry["fieldPath"]), set())
+        kinds |= {i.get("order") or i.get("arrayConfig") for i in entry.get("indexes", [])
+                  if i.get("queryScope", "COLLECTION") == "COLLECTION"}
+    return kept
+
+
+def missing(shapes: Iterable[Shape],
+            indexes_json: dict) -> list[tuple[Shape, Index | SingleField | dict]]:
+    """(shape, what it lacks): a composite Index, an exempted SingleField, or a collection-group
+    fieldOverrides entry."""
     indexes = [Index.of(entry) for entry in indexes_json.get("indexes", [])]
     overrides = {(o["collectionGroup"], o["fieldPath"]) for o in indexes_json.get(
         "fieldOverrides", []) if any(i.get("queryScope") == "COLLECTION_GROUP"
                                      for i in o.get("indexes", []))}
-    lacking: list[tuple[Shape, Index | dict]] = []
+    kept = single_field_indexes(indexes_json)
+    lacking: list[tuple[Shape, Index | SingleField | dict]] = []
     for shape in sorted(set(shapes), key=repr):
         needed = required_index(shape)
         if needed is not None:
@@ -115,13 +158,22 @@ def missing(shapes: Iterable[Shape], indexes_json: dict) -> list[tuple[Shape, In
             lacking += [(shape, _group_override(shape.collection, f))
                         for f in sorted(shape.fields_used()) if (shape.collection, f)
                         not in overrides]
+        else:
+            lacking += [(shape, need) for need in single_field_needs(shape)
+                        if (need.collection, need.field) in kept
+                        and not kept[need.collection, need.field] & set(need.kinds)]
     return lacking
 
 
 def _group_override(collection: str, field: str) -> dict:
+    """Group-scoped indexes on `field`, keeping its automatic collection-scope ones (an override
+    replaces them all: without them the field would be exempt in collection queries)."""
     return {"collectionGroup": collection, "fieldPath": field, "indexes": [
-        {"order": "ASCENDING", "queryScope": "COLLECTION_GROUP"},
-        {"order": "DESCENDING", "queryScope": "COLLECTION_GROUP"}]}
+        {"order": ASC, "queryScope": "COLLECTION"},
+        {"order": DESC, "queryScope": "COLLECTION"},
+        {"arrayConfig": "CONTAINS", "queryScope": "COLLECTION"},
+        {"order": ASC, "queryScope": "COLLECTION_GROUP"},
+        {"order": DESC, "queryScope": "COLLECTION_GROUP"}]}
 
 
 def load_shapes(folder: Path) -> dict[Shape, str]:
@@ -145,7 +197,7 @@ def report(folder: Path, indexes_file: Path = INDEXES_FILE) -> str | None:
     lines = [f"firestore.indexes.json lacks {len(lacking)} index(es) that recorded queries need "
              f"({len(shapes)} query shapes; `python -m dev.query_shapes {folder} --add`):"]
     for shape, needed in lacking:
-        entry = needed.to_json() if isinstance(needed, Index) else needed
+        entry = needed if isinstance(needed, dict) else needed.to_json()
         lines.append(f"- {shapes[shape]}: {json.dumps(entry)}")
     return "\n".join(lines)
 
@@ -153,7 +205,11 @@ def report(folder: Path, indexes_file: Path = INDEXES_FILE) -> str | None:
 def add_missing(folder: Path, indexes_file: Path = INDEXES_FILE) -> int:
     data = json.loads(indexes_file.read_text())
     added = 0
+    overridden = set(single_field_indexes(data))
     for _, needed in missing(load_shapes(folder), data):
+        if isinstance(needed, SingleField) or (isinstance(needed, dict) and (
+                needed["collectionGroup"], needed["fieldPath"]) in overridden):
+            continue  # an exemption is a decision: report it, never undo it here
         key, entry = (("indexes", needed.to_json()) if isinstance(needed, Index)
                       else ("fieldOverrides", needed))
         if entry not in data.setdefault(key, []):

@@ -7,8 +7,15 @@ Guarantees:
   the same transaction as the ledger change), so a redelivery finds it and changes nothing.
 - stripe_failures/{event id} keeps the raw payload and last error of a delivery that failed, for
   admins to list and replay; it is marked resolved when a later attempt succeeds.
+- Every purchase write carries `status_shard` = "<status>.<crc32(id) % STATUS_SHARDS>". Lists by
+  status and creation time (the admin monitor, the Stripe sync, the expiry of stale purchases)
+  filter `status_shard in status_shards(...)` and order by `created_at` through the index
+  (status_shard, created_at DESC): purchases being created land in STATUS_SHARDS key ranges
+  instead of one, and `created_at` needs no single-field index (it is exempt).
 """
 from __future__ import annotations
+
+import zlib
 
 from google.cloud import firestore
 
@@ -19,6 +26,8 @@ from shared.store.client import collection
 
 PACKAGES, PURCHASES = "packages", "purchases"
 STRIPE_EVENTS, STRIPE_FAILURES = "stripe_events", "stripe_failures"
+# Every status's shards fit one `in` filter: Firestore takes at most 30 values (a unit test checks).
+STATUS_SHARDS = 7
 
 
 def purchase_path(purchase_id: str) -> str:
@@ -31,6 +40,16 @@ def event_path(event_id: str) -> str:
 
 def failure_path(event_id: str) -> str:
     return f"{STRIPE_FAILURES}/{event_id}"
+
+
+def status_shard(purchase_id: str, status: PurchaseStatus) -> str:
+    return f"{status.value}.{zlib.crc32(purchase_id.encode()) % STATUS_SHARDS}"
+
+
+def status_shards(*statuses: PurchaseStatus) -> list[str]:
+    """The `status_shard` values of `statuses` (of every status when none is given)."""
+    return [f"{s.value}.{n}" for s in statuses or tuple(PurchaseStatus)
+            for n in range(STATUS_SHARDS)]
 
 
 def package_from(package_id: str, d: dict) -> Package:
@@ -65,7 +84,8 @@ def purchase_doc(p: Purchase) -> dict:
     """The mutable state; `owner` mirrors uid so the shared owner-field rules apply."""
     return {"uid": p.uid, "owner": p.uid, "package_id": p.package_id, "asset": p.asset,
             "tokens": p.tokens, "bonus": p.bonus, "amount": p.amount, "currency": p.currency,
-            "status": p.status.value, "payment_intent_id": p.payment_intent_id,
+            "status": p.status.value, "status_shard": status_shard(p.id, p.status),
+            "payment_intent_id": p.payment_intent_id,
             "refunded": p.refunded, "clawed_back": p.clawed_back, "dispute": p.dispute.value,
             "dispute_held": p.dispute_held, "version": p.version,
             "updated_at": firestore.SERVER_TIMESTAMP}

@@ -6,24 +6,26 @@ from datetime import datetime, timezone
 
 import pytest
 
+from shared.store.markets.market import forecast_id
 from tests.rules.rules_support import (ADMIN, OTHER, OWNER, Where, allowed,
                                        query_paths)
 
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
+FORECAST = forecast_id("m1", OWNER)  # alice's forecast in m1, and its reputation event
 DOCS: dict[str, dict] = {
     "markets/m1": {"slug": "m-1", "title": "M", "status": "open", "category": "crypto",
                    "outcomes": [{"id": "yes", "label": "Yes"}], "closes_at": AT},
     "market_slugs/m-1": {"market_id": "m1"},
     "leaderboards/all-all": {"period": "all", "category": "all", "rows": []},
     "reputation/alice": {"owner": OWNER, "score_ppm": 500_000},
-    "forecasts/m1_alice": {"owner": OWNER, "market_id": "m1", "outcome": "yes", "amount": 5},
+    f"forecasts/{FORECAST}": {"owner": OWNER, "market_id": "m1", "outcome": "yes", "amount": 5},
     "notifications/n1": {"owner": OWNER, "kind": "market_resolved", "read": False},
     "follows/alice_crypto": {"owner": OWNER, "category": "crypto"},
     "market_settlements/m1": {"market_id": "m1", "next_step": 0, "done": False},
 }
 PUBLIC = ("markets/m1", "market_slugs/m-1", "leaderboards/all-all",
           "reputation/alice")
-OWNED = ("forecasts/m1_alice", "notifications/n1", "follows/alice_crypto")
+OWNED = (f"forecasts/{FORECAST}", "notifications/n1", "follows/alice_crypto")
 
 
 @pytest.mark.parametrize("path", PUBLIC)
@@ -68,9 +70,9 @@ SOCIAL_DOCS: dict[str, dict] = {
     "market_feed/f1": {"kind": "forecast_placed", "uid": OWNER, "market_id": "m1",
                        "created_at": AT},
     "leaderboards/week.all.20260105": {"period": "week", "category": "all", "rows": []},
-    "forecast_flags/x1": {"forecast_id": "m1_alice", "forecaster": OWNER, "reason": "spam",
+    "forecast_flags/x1": {"forecast_id": FORECAST, "forecaster": OWNER, "reason": "spam",
                           "flagged_by": ADMIN, "created_at": AT},
-    "reputation_events/m1_alice": {"owner": OWNER, "market_id": "m1", "score_ppm": 1},
+    f"reputation_events/{FORECAST}": {"owner": OWNER, "market_id": "m1", "score_ppm": 1},
     "market_reminders/m1": {"market_id": "m1"},
 }
 DOCS.update(SOCIAL_DOCS)
@@ -90,7 +92,7 @@ def test_flagged_forecasts_are_admin_only_even_for_the_forecaster(client):
     assert allowed(client.get("forecast_flags/x1", None)) is False
 
 
-@pytest.mark.parametrize("path", ["reputation_events/m1_alice", "market_reminders/m1"])
+@pytest.mark.parametrize("path", [f"reputation_events/{FORECAST}", "market_reminders/m1"])
 @pytest.mark.parametrize("uid", [OWNER, ADMIN])
 def test_server_only_social_documents_are_closed(client, path, uid):
     assert allowed(client.get(path, uid)) is False

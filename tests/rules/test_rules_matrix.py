@@ -19,10 +19,12 @@ from typing import Iterator
 
 import pytest
 
+from shared.store.markets.market import forecast_id
 from tests.rules.rules_support import (ADMIN, CREATED, MODERATOR, OTHER, OWNER, SUPERADMIN,
                                        SUSPENDED_ADMIN, SYSTEM_UID, WORLD, RulesClient, Where,
                                        allowed, fields_of, query_paths, user)
 
+FORECAST = forecast_id("m1", OWNER)  # alice's forecast in m1, and its reputation event
 # The matrix's documents beyond the shared WORLD, one per collection of the later issues; each
 # that has an owner names alice, as the code writes it.
 DOCS: dict[str, dict] = {
@@ -42,8 +44,8 @@ DOCS: dict[str, dict] = {
     "market_slugs/m-1": {"market_id": "m1"},
     "leaderboards/all-all": {"period": "all", "category": "all", "rows": []},
     "reputation/alice": {"owner": OWNER, "score_ppm": 500_000},
-    "reputation_events/m1_alice": {"owner": OWNER, "market_id": "m1", "score_ppm": 1},
-    "forecasts/m1_alice": {"owner": OWNER, "market_id": "m1", "outcome": "yes", "amount": 5},
+    f"reputation_events/{FORECAST}": {"owner": OWNER, "market_id": "m1", "score_ppm": 1},
+    f"forecasts/{FORECAST}": {"owner": OWNER, "market_id": "m1", "outcome": "yes", "amount": 5},
     "notifications/n1": {"owner": OWNER, "kind": "market_resolved", "read": False},
     "follows/alice_crypto": {"owner": OWNER, "category": "crypto"},
     "market_settlements/m1": {"market_id": "m1", "next_step": 0, "done": False},
@@ -55,7 +57,7 @@ DOCS: dict[str, dict] = {
                                     "awarded_at": CREATED},
     "market_feed/f1": {"kind": "forecast_placed", "uid": OWNER, "market_id": "m1",
                        "created_at": CREATED},
-    "forecast_flags/x1": {"forecast_id": "m1_alice", "forecaster": OWNER, "reason": "spam",
+    "forecast_flags/x1": {"forecast_id": FORECAST, "forecaster": OWNER, "reason": "spam",
                           "flagged_by": MODERATOR, "created_at": CREATED},
     # exchange and creators (issue 5)
     "books/GOLD-CHIP": {"id": "GOLD-CHIP", "base": "GOLD", "quote": "CHIP", "tick_size": 1,
@@ -155,8 +157,8 @@ TARGETS: dict[str, Target] = {
     "market_slugs": Target("market_slugs/m-1", ALL, {"market_id": "m2"}),
     "leaderboards": Target("leaderboards/all-all", ALL, {"rows": []}),
     "reputation": Target("reputation/alice", ALL, {"score_ppm": 1_000_000}),
-    "reputation_events": Target("reputation_events/m1_alice", MINE, {"score_ppm": 10**6}),
-    "forecasts": Target("forecasts/m1_alice", MINE, {"amount": 10**9}),
+    "reputation_events": Target(f"reputation_events/{FORECAST}", MINE, {"score_ppm": 10**6}),
+    "forecasts": Target(f"forecasts/{FORECAST}", MINE, {"amount": 10**9}),
     "notifications": Target("notifications/n1", MINE, {"read": True}),
     "follows": Target("follows/alice_crypto", MINE, {"category": "sports"}),
     "market_settlements": Target("market_settlements/m1", ALL, {"done": True}),

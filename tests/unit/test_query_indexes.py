@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from dev.query_shapes import INDEXES_FILE, Index, Shape, missing, report, required_index
+from dev.query_shapes import (INDEXES_FILE, Index, Shape, SingleField, add_missing, missing,
+                              report, required_index)
 from dev.query_recorder import shape_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,10 +102,71 @@ def test_a_collection_group_query_needs_group_scoped_single_field_indexes() -> N
     lacking = missing([shape], {"indexes": []})
     assert [entry for _, entry in lacking] == [{
         "collectionGroup": "fills", "fieldPath": "owner", "indexes": [
+            {"order": ASC, "queryScope": "COLLECTION"},
+            {"order": DESC, "queryScope": "COLLECTION"},
+            {"arrayConfig": "CONTAINS", "queryScope": "COLLECTION"},
             {"order": ASC, "queryScope": "COLLECTION_GROUP"},
             {"order": DESC, "queryScope": "COLLECTION_GROUP"}]}]
-    assert missing([shape], {"indexes": [], "fieldOverrides": [entry for _, entry in lacking]}) \
-        == []
+    overrides = {"indexes": [], "fieldOverrides": [entry for _, entry in lacking]}
+    assert missing([shape], overrides) == []
+    # the override keeps the field's collection-scope indexes: collection queries still run
+    assert missing([Shape("fills", equality=("owner",)),
+                    Shape("fills", order=(("owner", DESC),))], overrides) == []
+
+
+EXEMPT_CREATED_AT = {"indexes": [], "fieldOverrides": [
+    {"collectionGroup": "journal", "fieldPath": "created_at", "indexes": []}]}
+
+
+@pytest.mark.parametrize("shape", [
+    Shape("journal", order=(("created_at", DESC),)),                 # newest first
+    Shape("journal", inequality=("created_at",)),                    # a range
+    Shape("journal", equality=("created_at",)),                      # an equality
+    Shape("journal", equality=("created_at", "owner")),              # merged with another field
+    Shape("journal", inequality=("created_at",),                     # a page of a range
+          order=(("created_at", DESC), ("__name__", DESC))),
+])
+def test_a_single_field_query_on_an_exempted_field_is_reported_missing(shape: Shape) -> None:
+    [(_, lacking)] = missing([shape], EXEMPT_CREATED_AT)
+    assert isinstance(lacking, SingleField)
+    assert (lacking.collection, lacking.field) == ("journal", "created_at")
+
+
+def test_an_exemption_leaves_composite_indexes_other_fields_and_collections_served() -> None:
+    indexes = {**EXEMPT_CREATED_AT,
+               "indexes": [index("journal", ("owner", ASC), ("created_at", DESC))]}
+    assert missing([Shape("journal", equality=("owner",), order=(("created_at", DESC),)),
+                    Shape("journal", equality=("owner",)),
+                    Shape("journal", order=(("amount", DESC),)),
+                    Shape("transfers", order=(("created_at", DESC),))], indexes) == []
+
+
+def test_an_override_serves_only_the_single_field_indexes_it_lists() -> None:
+    ascending_only = {"indexes": [], "fieldOverrides": [
+        {"collectionGroup": "journal", "fieldPath": "created_at",
+         "indexes": [{"order": ASC, "queryScope": "COLLECTION"}]},
+        {"collectionGroup": "journal", "fieldPath": "tags",
+         "indexes": [{"order": ASC, "queryScope": "COLLECTION_GROUP"}]}]}
+    served = [Shape("journal", order=(("created_at", ASC),)),
+              Shape("journal", equality=("created_at",)),
+              Shape("journal", inequality=("created_at",))]
+    unserved = [Shape("journal", order=(("created_at", DESC),)),
+                Shape("journal", array=("tags",))]  # only a group-scoped index is left
+    assert [shape for shape, _ in missing(served + unserved, ascending_only)] == \
+        sorted(unserved, key=repr)
+
+
+def test_the_report_says_an_exempted_field_is_needed_and_add_does_not_undo_it(
+        tmp_path: Path) -> None:
+    record = {"collection": "journal", "scope": "COLLECTION", "equality": [], "array": [],
+              "inequality": ["created_at"], "order": [], "site": "stats.py:3 per_day"}
+    (tmp_path / "queries-1.jsonl").write_text(json.dumps(record) + "\n")
+    indexes_file = tmp_path / "firestore.indexes.json"
+    indexes_file.write_text(json.dumps(EXEMPT_CREATED_AT))
+    text = report(tmp_path, indexes_file)
+    assert text is not None and "stats.py:3 per_day" in text and '"exempted": true' in text
+    assert add_missing(tmp_path, indexes_file) == 0
+    assert json.loads(indexes_file.read_text()) == EXEMPT_CREATED_AT
 
 
 def test_the_report_names_where_the_query_ran_and_the_index_to_add(tmp_path: Path) -> None:

@@ -20,14 +20,15 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.config import settings
 from shared.domain.errors import IdempotencyConflict, NotFound, VersionConflict
 from shared.domain.idempotency import Operation
-from shared.domain.purchases import Package, Purchase, check_limits, require_valid_package
+from shared.domain.purchases import (Package, Purchase, PurchaseStatus, check_limits,
+                                     require_valid_package)
 from shared.domain.users import User
 from shared.integrations import stripe_client
 from shared.store.client import collection
 from shared.store.idempotency import run_idempotent
 from shared.store.pages import page
 from shared.store.purchases import (PACKAGES, PURCHASES, package_doc, package_from, package_view,
-                                    purchase_doc, purchase_from, purchase_view)
+                                    purchase_doc, purchase_from, purchase_view, status_shards)
 from shared.store.transactions import run_transaction
 from shared.store.users import record_audit
 
@@ -151,12 +152,19 @@ def history(uid: str, cursor: str | None, limit: int) -> tuple[list[dict], str |
 
 def monitor(*, status: str | None, uid: str | None, since: datetime | None,
             until: datetime | None, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
-    """Admin: purchases filtered by status, user and creation date, newest first."""
+    """Admin: purchases filtered by status, user and creation date, newest first. Without a
+    user, the status (or every status) is a set of status shards (store/purchases.py)."""
     query = collection(PURCHASES)
-    for name, op, value in (("status", "==", status), ("uid", "==", uid),
-                            ("created_at", ">=", since), ("created_at", "<", until)):
+    if uid is None:
+        shards = status_shards(PurchaseStatus(status)) if status else status_shards()
+        query = query.where(filter=FieldFilter("status_shard", "in", shards))
+    else:  # one user's purchases: (status, uid, created_at) is per user, no hot range
+        query = query.where(filter=FieldFilter("uid", "==", uid))
+        if status:
+            query = query.where(filter=FieldFilter("status", "==", status))
+    for op, value in ((">=", since), ("<", until)):
         if value is not None:
-            query = query.where(filter=FieldFilter(name, op, value))
+            query = query.where(filter=FieldFilter("created_at", op, value))
     query = query.order_by("created_at", direction=firestore.Query.DESCENDING)
     docs, next_cursor = page(query, PURCHASES, cursor, limit)
     return [purchase_view(purchase_from(d.id, d.to_dict()), d.to_dict()) for d in docs], next_cursor

@@ -2,9 +2,11 @@
 
 Guarantees:
 - Sync asks Stripe (PaymentIntents and their refunds) about every purchase created in the
-  window that could still change, and applies what it finds through effects.apply,
-  the webhook's own code path: a fact already applied by a webhook changes nothing (by effect),
-  and the sync's own event ids ("sync.<pi>.<fact>") dedupe repeated runs.
+  window that could still change (not canceled), and applies what it finds through
+  effects.apply, the webhook's own code path: a fact already applied by a webhook changes
+  nothing (by effect), and the sync's own event ids ("sync.<pi>.<fact>") dedupe repeated runs.
+- Both jobs select purchases by status and creation time through the status shards
+  (store/purchases.py), never through an index that puts every new purchase in one key range.
 - Expiry cancels a stale pending purchase's PaymentIntent FIRST; if Stripe says it had in fact
   succeeded, the tokens are minted instead.
 - purchase_drift: tokens minted for purchases (purchase + bonus transfers) minus tokens clawed
@@ -27,7 +29,7 @@ from shared.domain.reconciliation import Drift
 from shared.integrations import stripe_client
 from shared.store.client import collection
 from shared.store.ledger import ACCOUNTS, TRANSFERS
-from shared.store.purchases import PURCHASES, purchase_from
+from shared.store.purchases import PURCHASES, purchase_from, status_shards
 
 from shared.services.purchases import effects
 from shared.services.purchases.effects import PaymentFact
@@ -39,11 +41,12 @@ STALE_AFTER = timedelta(hours=1)
 
 def sync(window: timedelta = SYNC_WINDOW) -> dict:
     since = datetime.now(timezone.utc) - window
-    query = collection(PURCHASES).where(filter=FieldFilter("created_at", ">=", since))
+    could_change = status_shards(PurchaseStatus.PENDING, PurchaseStatus.COMPLETED,
+                                 PurchaseStatus.FAILED)  # a canceled PaymentIntent is final
     checked, applied = 0, []
-    for snap in query.stream():
+    for snap in _created(could_change, created_at=(">=", since)).stream():
         purchase = purchase_from(snap.id, snap.to_dict())
-        if not purchase.payment_intent_id or purchase.status is PurchaseStatus.CANCELED:
+        if not purchase.payment_intent_id:
             continue
         checked += 1
         try:
@@ -85,10 +88,8 @@ def sync_purchase(purchase: Purchase) -> list[dict]:
 def expire(stale_after: timedelta = STALE_AFTER) -> dict:
     """Cancel pending purchases older than `stale_after`; mint those that in fact succeeded."""
     before = datetime.now(timezone.utc) - stale_after
-    query = (collection(PURCHASES).where(filter=FieldFilter("status", "==", "pending"))
-             .where(filter=FieldFilter("created_at", "<", before)))
     expired = 0
-    for snap in query.stream():
+    for snap in _created(status_shards(PurchaseStatus.PENDING), created_at=("<", before)).stream():
         purchase = purchase_from(snap.id, snap.to_dict())
         pi_id = purchase.payment_intent_id or ""
         if pi_id:
@@ -102,6 +103,14 @@ def expire(stale_after: timedelta = STALE_AFTER) -> dict:
                       PaymentFact(effects.CANCELED, pi_id))
         expired += 1
     return {"expired": expired}
+
+
+def _created(shards: list[str], created_at: tuple[str, datetime]) -> firestore.Query:
+    """Purchases in `shards` (store/purchases.py) by creation time, through the one index
+    (status_shard, created_at DESC) that the admin monitor uses too."""
+    return (collection(PURCHASES).where(filter=FieldFilter("status_shard", "in", shards))
+            .where(filter=FieldFilter("created_at", *created_at))
+            .order_by("created_at", direction=firestore.Query.DESCENDING))
 
 
 def purchase_drift(txn: firestore.Transaction | None = None) -> list[Drift]:

@@ -17,6 +17,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.errors import NotFound
+from shared.domain.idempotency import derive_id
 from shared.domain.markets.market import Category, Market, MarketStatus, Outcome, Suspension
 from shared.domain.markets.payouts import CommitRecord
 
@@ -34,7 +35,11 @@ def market_path(market_id: str) -> str:
 
 
 def forecast_id(market_id: str, uid: str) -> str:
-    return f"{market_id}_{uid}"
+    """The id of a user's forecast in a market, and of its reputation event:
+    "<4 hex of a hash of (market, uid)>.<market>_<uid>". The prefix spreads a new market's
+    forecasts over the key space (ids led by the market id all land in one key range), and the
+    id stays computable from (market, uid); queries by market go through the `market_id` field."""
+    return f"{derive_id(market_id, uid)[:4]}.{market_id}_{uid}"
 
 
 def forecast_path(market_id: str, uid: str) -> str:
