@@ -50,10 +50,7 @@ HIGH_RATE: tuple[HighRate, ...] = (
              verdicts={"feed, changed_at": "added: the change feed (store/changes.py) that "
                        "consolidation follows; `feed` is one of 32 buckets of the id"}),
     HighRate("transfers", "every ledger operation",
-             low_cardinality=("type", "asset", "pending"), sequential=("created_at",),
-             kept={"created_at": "admin ledger stats count the transfers of each day with a "
-                   "`created_at` range (services/admin.py); exempt it once that count comes "
-                   "from elsewhere"}),
+             low_cardinality=("type", "asset", "pending"), sequential=("created_at",)),
     HighRate("journal", "one entry per account a transfer touches",
              low_cardinality=("type", "asset"), sequential=("created_at",),
              verdicts={"owner, created_at desc": OWNER_IS_SPREAD,

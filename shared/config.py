@@ -29,7 +29,7 @@ class Settings(NamedTuple):
     max_purchase_amount: int = 100_000     # per purchase, in the currency's minor unit
     swap_band_bps: int = 1_000             # a swap offer's rate within 10 % of the market
     swap_fee_bps: int = 30
-    reward_shards: int = 8
+    reward_shards: int = 1024          # ~1 write a second each at 1,000 rewards a second
 
     @property
     def using_emulator(self) -> bool:
@@ -54,5 +54,5 @@ def settings() -> Settings:
         max_purchase_amount=int(env("MINTBOOK_MAX_PURCHASE_AMOUNT") or 100_000),
         swap_band_bps=int(env("MINTBOOK_SWAP_BAND_BPS", "1000")),
         swap_fee_bps=int(env("MINTBOOK_SWAP_FEE_BPS", "30")),
-        reward_shards=int(env("MINTBOOK_REWARD_SHARDS", "8")),
+        reward_shards=int(env("MINTBOOK_REWARD_SHARDS", "1024")),
     )

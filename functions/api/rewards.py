@@ -17,7 +17,7 @@ def admin_fund_rewards(ctx: Context, body: FundRewardsRequest) -> dict:
 
 
 @endpoint("admin_rewards_pool", auth=Role.ADMIN, query=RewardsPoolQuery, response=RewardsPoolView,
-          summary="What the rewards pool holds, shard by shard")
+          summary="What the rewards pool holds, and each shard that holds anything")
 def admin_rewards_pool(ctx: Context, q: RewardsPoolQuery) -> dict:
     return rewards.pool(q.asset)
 

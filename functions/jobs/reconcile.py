@@ -1,5 +1,6 @@
-"""Scheduled reconciliation (every 15 minutes)."""
-from shared.services import reconciliation
+"""The ledger's scheduled jobs: reconciliation (every 15 minutes) and the consolidation of spread
+system accounts into their main accounts (every minute)."""
+from shared.services import consolidation, reconciliation
 from shared.web.job import job
 
 
@@ -7,3 +8,8 @@ from shared.web.job import job
 def job_reconcile(request) -> dict:
     report = reconciliation.run()
     return {"id": report["id"], "ok": report["ok"], "drift": len(report["drift"])}
+
+
+@job("job_consolidate")
+def job_consolidate(request) -> dict:
+    return consolidation.run()

@@ -4,12 +4,18 @@ Invariants:
 - balance = credits_posted - debits_posted; available = balance - debits_pending.
 - A user's spendable account never has available < 0 (debits_must_not_exceed_credits).
 - A user's receivable account may go negative: it is what the user owes back (clawbacks).
-- System accounts are owned by "sys.<name>"; only the issuance account may go negative, because
-  minted tokens come from it. Per asset every balance sums to zero with issuance.
+- System accounts are owned by "sys.<name>"; only issuance may go negative, because minted
+  tokens come from it. Per asset every balance sums to zero with issuance.
+- Fees, issuance and treasury are spread: a hot-path operation writes the share of the acting
+  party, "sys.<name>.<key>" with `key` a hash of the actor's id (the user, the book, the
+  market), never the main "sys.<name>" every operation would share. A scheduled job moves each
+  share into its main account with ordinary transfers (services/consolidation.py). Issuance
+  shares go negative as the main issuance does; fee and treasury shares only receive.
 - Account ids are "<owner>:<asset>" (plus ":receivable"); owners never contain ':' or '/'.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from enum import StrEnum
 from typing import NamedTuple
@@ -32,6 +38,10 @@ class SystemAccount(StrEnum):
     TREASURY = "treasury"
     FEES = "fees"
     REWARDS = "rewards"
+
+
+SPREAD = (SystemAccount.FEES, SystemAccount.ISSUANCE, SystemAccount.TREASURY)
+SPREAD_KEY_HEX = 16  # 64 bits of the actor's hash: a share per actor, and ids of bounded length
 
 
 class Counters(NamedTuple):
@@ -79,8 +89,8 @@ class Account(NamedTuple):
 
     @property
     def may_go_negative_blindly(self) -> bool:
-        """Only issuance may be debited without being read: it is negative by design."""
-        return self.owner == system_owner(SystemAccount.ISSUANCE)
+        """Only issuance (main or a share) may be debited unread: it is negative by design."""
+        return main_owner(self.owner) == system_owner(SystemAccount.ISSUANCE)
 
     def changed_by(self, delta: Counters) -> Account:
         total = self.counters + delta
@@ -115,6 +125,22 @@ def receivable_account_id(uid: str, asset: str) -> str:
 
 def system_account_id(name: str, asset: str) -> str:
     return f"{system_owner(name)}:{asset}"
+
+
+def spread_account_id(name: SystemAccount, actor: str, asset: str) -> str:
+    """The share of system account `name` that operations of `actor` write."""
+    key = hashlib.sha256(actor.encode()).hexdigest()[:SPREAD_KEY_HEX]
+    return system_account_id(f"{name.value}.{key}", asset)
+
+
+def main_owner(owner: str) -> str:
+    """The main system owner a spread share belongs to ("sys.fees.<key>" -> "sys.fees"); any
+    other owner is its own main."""
+    for name in SPREAD:
+        main = system_owner(name)
+        if owner.startswith(f"{main}.") and len(owner) == len(main) + 1 + SPREAD_KEY_HEX:
+            return main
+    return owner
 
 
 def parse_account_id(account_id: str) -> tuple[str, str, AccountKind]:

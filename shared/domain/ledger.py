@@ -43,6 +43,7 @@ class TransferType(StrEnum):
     REPAYMENT = "repayment"
     CLAWBACK = "clawback"
     BONUS = "bonus"
+    CONSOLIDATION = "consolidation"  # a spread system account's share moved to its main
 
 
 class HoldStatus(StrEnum):

@@ -8,7 +8,8 @@ Checks, each returning `Drift` values rather than raising, so one run reports ev
 - range: no counter reaches 2**53.
 - duplicate_credit: a once-only credit (welcome or purchase bonus, purchase, payout, reward) is
   posted to a user at most once per reference, whatever its transfer id: a second credit for the
-  same purchase, market or reward id means an effect ran twice under two ids.
+  same purchase, market or reward id means an effect ran twice under two ids. Parts of one
+  credit (a reward drawn from several shards: ids "<id>", "<id>.1", ...) are one credit.
 """
 from __future__ import annotations
 
@@ -94,18 +95,19 @@ def limits(accounts: Iterable[Account]) -> list[Drift]:
     return out
 
 
-def duplicate_credits(credits: Iterable[tuple[str, str, str]]) -> list[Drift]:
-    """`credits`: (type, reference, credit account id) of each posted transfer of a once-only
-    type; a user account credited twice for one (type, reference) is a duplicate."""
-    counts: dict[tuple[str, str, str], int] = defaultdict(int)
-    for kind, reference, account_id in credits:
+def duplicate_credits(credits: Iterable[tuple[str, str, str, str]]) -> list[Drift]:
+    """`credits`: (type, reference, credit account id, transfer id) of each posted transfer of a
+    once-only type; a user account credited under two transfer ids (parts aside) for one
+    (type, reference) is a duplicate."""
+    roots: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for kind, reference, account_id, transfer_id in credits:
         if kind in ONCE_ONLY_CREDITS and parse_account_id(account_id)[2] is AccountKind.USER:
-            counts[(kind, reference, account_id)] += 1
-    return [Drift("duplicate_credit", account_id, f"{kind}:{reference}", 1, n)
-            for (kind, reference, account_id), n in sorted(counts.items()) if n > 1]
+            roots[(kind, reference, account_id)].add(transfer_id.split(".", 1)[0])
+    return [Drift("duplicate_credit", account_id, f"{kind}:{reference}", 1, len(ids))
+            for (kind, reference, account_id), ids in sorted(roots.items()) if len(ids) > 1]
 
 
 def reconcile(accounts: list[Account], journal: Mapping[str, Counters],
-              holds: list[Hold], credits: Iterable[tuple[str, str, str]] = ()) -> list[Drift]:
+              holds: list[Hold], credits: Iterable[tuple[str, str, str, str]] = ()) -> list[Drift]:
     return (zero_sum(accounts) + against_journal(accounts, journal)
             + against_holds(accounts, holds) + limits(accounts) + duplicate_credits(credits))

@@ -9,29 +9,38 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.domain.accounts import SystemAccount, system_account_id
 from shared.store.assets import list_assets
 from shared.store.client import collection
-from shared.store.ledger import ACCOUNTS, TRANSFERS, account_from
+from shared.store import ledger as ledger_store
+from shared.store.ledger import ACCOUNTS, TRANSFERS
 from shared.store.pages import page
 from shared.store.users import AUDIT_LOG
+
+from shared.services import consolidation
 
 STATS_DAYS = 7
 
 
 def ledger_stats(now: datetime | None = None) -> dict:
-    """Supply per asset (what issuance has minted), accounts, and transfers per day (7 days)."""
+    """Supply per asset (what issuance has minted) and the fees collected, accounts, and
+    transfers per day (7 days). Supply and fees are the main accounts' balances: exact for an
+    asset only admins mint (a capped one), else as of the last complete consolidation
+    (`as_of`), since hot paths write per-actor shares that the job moves in every minute."""
     now = now or datetime.now(timezone.utc)
+    as_of = consolidation.status()
     supply = []
     for asset in list_assets():
-        issuance = collection(ACCOUNTS).document(system_account_id(SystemAccount.ISSUANCE, asset.code)).get()
-        minted = -account_from(issuance.id, issuance.to_dict()).balance if issuance.exists else 0
-        supply.append({"asset": asset.code, "supply": minted, "cap": asset.supply_cap})
+        issuance, fees = (system_account_id(name, asset.code)
+                          for name in (SystemAccount.ISSUANCE, SystemAccount.FEES))
+        main = ledger_store.read(None, [issuance, fees]).accounts
+        supply.append({"asset": asset.code, "supply": -main[issuance].balance,
+                       "cap": asset.supply_cap, "fees_collected": main[fees].balance,
+                       "as_of": None if asset.supply_cap is not None else as_of})
     accounts = _count(collection(ACCOUNTS))
     days = []
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     for back in range(STATS_DAYS):
-        start = today - timedelta(days=back)
-        query = (collection(TRANSFERS).where(filter=FieldFilter("created_at", ">=", start))
-                 .where(filter=FieldFilter("created_at", "<", start + timedelta(days=1))))
-        days.append({"date": start.date().isoformat(), "transfers": _count(query)})
+        day = (today - timedelta(days=back)).date().isoformat()
+        query = collection(TRANSFERS).where(filter=FieldFilter("day", "==", day))
+        days.append({"date": day, "transfers": _count(query)})
     return {"supply": supply, "accounts": accounts, "transfers_per_day": days}
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from google.cloud import firestore
 
 from shared.domain.assets import Asset
-from shared.domain.errors import Conflict
+from shared.config import settings
+from shared.domain.errors import Conflict, InvalidInput
 from shared.domain.idempotency import Operation
 from shared.domain.users import User
 from shared.store.assets import ASSETS, asset_doc
@@ -16,6 +17,10 @@ from shared.store.users import record_audit
 
 
 def create_asset(op: Operation, admin: User | None, asset: Asset, reason: str = "") -> dict:
+    if asset.code == settings().platform_asset and asset.supply_cap is not None:
+        # Purchases and welcome bonuses mint it on hot paths, through per-user issuance shares
+        # that no transaction could sum to enforce a cap (services/consolidation.py).
+        raise InvalidInput("the platform asset has no supply cap", field="supply_cap")
     ref = collection(ASSETS).document(asset.code)
 
     def work(txn: firestore.Transaction) -> dict:

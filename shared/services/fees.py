@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from google.cloud import firestore
 
-from shared.domain.accounts import SystemAccount, system_account_id, user_account_id
+from shared.domain.accounts import SystemAccount, spread_account_id, user_account_id
 from shared.domain.errors import Forbidden, NotFound
 from shared.domain.idempotency import Operation
 from shared.domain.ledger import LedgerBatch, Transfer, TransferType
@@ -58,7 +58,7 @@ def charge(op: Operation, caller: User, uid: str, service_type: str, description
     require_service_type(service_type)
     price = price_in_force(store.service_prices(service_type), datetime.now(timezone.utc))
     source = user_account_id(uid, price.asset)
-    treasury = system_account_id(SystemAccount.TREASURY, price.asset)
+    treasury = spread_account_id(SystemAccount.TREASURY, uid, price.asset)  # the payer's share
 
     def work(txn: firestore.Transaction) -> dict:
         read = ledger_store.read(txn, reads_for(debited=[source], credited=[treasury]),

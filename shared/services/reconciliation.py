@@ -55,8 +55,9 @@ def _read_everything(txn: firestore.Transaction) -> tuple[list[Account], dict[st
     return accounts, journal, holds, _once_only_credits(txn), purchase_drift(txn)
 
 
-def _once_only_credits(txn: firestore.Transaction) -> list[tuple[str, str, str]]:
+def _once_only_credits(txn: firestore.Transaction) -> list[tuple[str, str, str, str]]:
     query = (collection(TRANSFERS).where(filter=FieldFilter("type", "in", list(ONCE_ONLY_CREDITS)))
              .select(["type", "reference", "credit_account_id", "pending"]))
-    return [(d["type"], d.get("reference", ""), d["credit_account_id"])
-            for d in (s.to_dict() for s in query.stream(transaction=txn)) if not d.get("pending")]
+    return [(d["type"], d.get("reference", ""), d["credit_account_id"], s.id)
+            for s, d in ((s, s.to_dict()) for s in query.stream(transaction=txn))
+            if not d.get("pending")]

@@ -20,7 +20,8 @@ from datetime import datetime, timezone
 from google.cloud import firestore
 
 from shared.config import settings
-from shared.domain.accounts import SystemAccount, system_account_id, user_account_id
+from shared.domain.accounts import (SystemAccount, spread_account_id, system_account_id,
+                                    user_account_id)
 from shared.domain.errors import Forbidden, NotFound
 from shared.domain.idempotency import Operation
 from shared.domain.ledger import LedgerBatch, Transfer, TransferType
@@ -86,7 +87,7 @@ def execute(op: Operation, taker: User, offer_id: str, amount: int | None) -> di
         ledger_store.write(txn, batch.result)
         store.save_offer(txn, result.offer)
         store.add_volume(txn, offer, result.give, result.pay,
-                         datetime.now(timezone.utc).date().isoformat(), op.id)
+                         datetime.now(timezone.utc).date().isoformat(), taker.uid)
         return record(txn, op, {"offer": offer_view(result.offer), "received": result.give,
                                 "paid": result.pay, "fee": fee,
                                 "transfer_id": f"{op.id}.pay"})
@@ -100,7 +101,7 @@ def _settle(txn: firestore.Transaction, op: Operation, offer: SwapOffer, give: i
     escrow = escrow_account(offer.id, offer.give_asset)
     maker_give, maker_want = (user_account_id(offer.maker, a) for a in (offer.give_asset, offer.want_asset))
     taker_give, taker_want = (user_account_id(taker, a) for a in (offer.give_asset, offer.want_asset))
-    fees = system_account_id(SystemAccount.FEES, offer.want_asset)
+    fees = spread_account_id(SystemAccount.FEES, taker, offer.want_asset)  # the taker's share
     # The escrow is this offer's alone, so reading it contends only with this offer's takers.
     read = ledger_store.read(txn, [escrow, *reads_for(debited=[maker_give, taker_want],
                                                       credited=[taker_give, maker_want])],

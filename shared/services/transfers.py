@@ -14,7 +14,8 @@ from __future__ import annotations
 from google.cloud import firestore
 
 from shared.config import settings
-from shared.domain.accounts import SystemAccount, system_account_id, user_account_id
+from shared.domain.accounts import (SystemAccount, spread_account_id, system_account_id,
+                                    user_account_id)
 from shared.domain.errors import InvalidInput, NotFound
 from shared.domain.idempotency import Operation
 from shared.domain.ledger import LedgerBatch, Transfer, TransferType
@@ -40,7 +41,7 @@ def send(op: Operation, sender: User, recipient: str, asset_code: str, amount: i
     sender.require_active()
     fee = fee_for(amount, settings().transfer_fee_bps)
     source, target = user_account_id(sender.uid, asset.code), user_account_id(recipient, asset.code)
-    fees = system_account_id(SystemAccount.FEES, asset.code)
+    fees = spread_account_id(SystemAccount.FEES, sender.uid, asset.code)  # the sender's share
 
     def work(txn: firestore.Transaction) -> dict:
         read = ledger_store.read(txn, reads_for(debited=[source], credited=[target]),

@@ -14,7 +14,8 @@ from google.cloud import firestore
 
 from shared.config import settings
 from shared.integrations.firebase_auth import set_claims, uid_from_bearer
-from shared.domain.accounts import SystemAccount, receivable_account_id, system_account_id, user_account_id
+from shared.domain.accounts import (SystemAccount, receivable_account_id, spread_account_id,
+                                    user_account_id)
 from shared.domain.errors import NotFound, VersionConflict
 from shared.domain.idempotency import Operation, derive_id
 from shared.domain.ledger import LedgerBatch, Transfer, TransferType
@@ -67,7 +68,7 @@ def create_user(txn: firestore.Transaction, read: ledger_store.LedgerRead, uid: 
     bonus = settings().welcome_bonus
     if bonus > 0 and bonus_id not in read.transfers:
         batch.transfer(Transfer(id=bonus_id, asset=asset, amount=bonus,
-                                debit_account_id=system_account_id(SystemAccount.ISSUANCE, asset),
+                                debit_account_id=spread_account_id(SystemAccount.ISSUANCE, uid, asset),
                                 credit_account_id=spendable, type=TransferType.BONUS,
                                 reference="welcome"))
     ledger_store.write(txn, batch.result)

@@ -5,7 +5,8 @@ Guarantees:
 - Reads and writes go through `wire` (the same requests, built without proto-plus).
 - `write` writes exactly what a LedgerBatch returned: read accounts are overwritten with their new
   counters (and a `version` one higher); blind system accounts get increments only, so no user
-  transaction ever reads or locks them; every transfer is created (a duplicate id fails the commit)
+  transaction ever reads or locks them (a share of a spread system account also carries the
+  change-feed fields of SPREAD_FEED); every transfer is created (a duplicate id fails the commit)
   and every journal entry is created with the commit's server timestamp.
 - A receipt (an operation's idempotent answer) rides on the transfer whose id is the operation id,
   so the hot paths write no separate idempotency record: the transfer's existence and the answer
@@ -14,21 +15,24 @@ Guarantees:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Iterable, NamedTuple
 
 from google.cloud import firestore
 
-from shared.domain.accounts import Account, AccountKind, Counters, empty_account
+from shared.domain.accounts import Account, AccountKind, Counters, empty_account, main_owner
 from shared.domain.ledger import BatchResult, Hold, HoldStatus, JournalEntry, Transfer, TransferType
 
 from shared.domain.idempotency import Operation
 
 from shared.store import wire
+from shared.store.changes import feed_fields
 from shared.store.client import collection, db
 from shared.store.idempotency import record_fields, record_ref, replayed
 
 ACCOUNTS, HOLDS, TRANSFERS, JOURNAL = "accounts", "holds", "transfers", "journal"
 COUNTERS = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
+SPREAD_FEED = "spread"  # shares of spread system accounts with a change to consolidate
 
 
 @dataclass
@@ -107,12 +111,16 @@ def account_doc(account: Account) -> dict:
 
 
 def blind_doc(account_id: str, delta: Counters) -> dict:
-    """Increments for an account this transaction never read (see module guarantees)."""
+    """Increments for an account this transaction never read (see module guarantees). A share
+    of a spread system account also joins the SPREAD_FEED, where consolidation finds it."""
     shape = empty_account(account_id)
     inc = firestore.Increment
-    return {"owner": shape.owner, "asset": shape.asset, "kind": shape.kind.value,
-            **{name: inc(getattr(delta, name)) for name in COUNTERS},
-            "version": inc(1)}
+    doc = {"owner": shape.owner, "asset": shape.asset, "kind": shape.kind.value,
+           **{name: inc(getattr(delta, name)) for name in COUNTERS},
+           "version": inc(1)}
+    if main_owner(shape.owner) != shape.owner:
+        doc |= feed_fields(SPREAD_FEED, account_id)
+    return doc
 
 
 def hold_from(data: dict) -> Hold:
@@ -141,10 +149,14 @@ def transfer_from(transfer_id: str, data: dict) -> Transfer:
 
 
 def transfer_doc(t: Transfer) -> dict:
-    """The immutable transfer; optional fields are left out when empty (each field is indexed)."""
+    """The immutable transfer; optional fields are left out when empty (each field is indexed).
+    `day` (UTC, this process's clock) is what a day's transfers are counted by: entries of one
+    day's value sort by the transfer's hashed id, so its index spreads, where `created_at`'s
+    would take every transfer at the end of one range (its index is exempt)."""
     doc = {"debit_account_id": t.debit_account_id,
            "credit_account_id": t.credit_account_id, "asset": t.asset, "amount": t.amount,
-           "type": t.type.value, "reference": t.reference, "created_at": firestore.SERVER_TIMESTAMP}
+           "type": t.type.value, "reference": t.reference, "created_at": firestore.SERVER_TIMESTAMP,
+           "day": datetime.now(timezone.utc).date().isoformat()}
     if t.memo:
         doc["memo"] = t.memo
     if t.pending:

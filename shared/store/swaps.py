@@ -2,9 +2,10 @@
 
 - swap_offers/{offer id}: the offer; its id is the create operation's id, which is also the id
   of the hold on the maker's account and names the offer's escrow account.
-- swap_volume/{base}-{quote}@{day}#{shard}: volume per canonical pair and UTC day, incremented
-  blind by each execution in one of VOLUME_SHARDS documents, so busy pairs have no hot document;
-  readers add the shards up.
+- swap_volume/{base}-{quote}@{day}#{taker key}: volume per canonical pair and UTC day, one
+  document per taker (a hash of the uid), incremented blind by each of that taker's executions:
+  no execution writes a document other takers write, so a busy pair has no hot document;
+  readers add a day's documents up.
 """
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from shared.domain.swaps import OfferStatus, SwapOffer, pair_of
 from shared.store.client import collection
 
 OFFERS, VOLUME = "swap_offers", "swap_volume"
-VOLUME_SHARDS = 8
 
 
 def offer_path(offer_id: str) -> str:
@@ -52,11 +52,10 @@ def save_offer(txn: firestore.Transaction, o: SwapOffer, created: bool = False) 
 
 
 def add_volume(txn: firestore.Transaction, o: SwapOffer, give: int, pay: int, day: str,
-               fill_id: str) -> None:
+               taker: str) -> None:
     base, quote = pair_of(o.give_asset, o.want_asset)
     amounts = {o.give_asset: give, o.want_asset: pay}
-    shard = int(derive_id(fill_id)[:8], 16) % VOLUME_SHARDS
-    ref = collection(VOLUME).document(f"{base}-{quote}@{day}#{shard}")
+    ref = collection(VOLUME).document(f"{base}-{quote}@{day}#{derive_id(taker)[:16]}")
     txn.set(ref, {"pair": f"{base}-{quote}", "base": base, "quote": quote, "day": day,
                   "base_volume": firestore.Increment(amounts[base]),
                   "quote_volume": firestore.Increment(amounts[quote]),

@@ -169,7 +169,9 @@ def _prepare(spec: Spec, request: Request, rid: str) -> tuple[Context, Any]:
 
         user = authenticate(request.headers.get("Authorization"), _client_ip(request))
         user.require_role(spec.auth)
-    if spec.rate_limit is not None:
+    # A service identity (the app's own backend) acts for many users at once: one counter per
+    # service would be a document every one of its calls writes, and a cap on the whole app.
+    if spec.rate_limit is not None and not (user and user.role is Role.SERVICE):
         from shared.store.rate_limits import hit
 
         hit(spec.rate_limit, user.uid if user else f"ip:{_client_ip(request)}")

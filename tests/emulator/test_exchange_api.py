@@ -12,7 +12,10 @@ BOOK = "GOLD-CHIP"
 def fee_account() -> int:
     from shared.store import ledger as ledger_store
 
-    return ledger_store.read(None, ["sys.fees:CHIP"]).accounts["sys.fees:CHIP"].balance
+    from shared.domain.accounts import SystemAccount, spread_account_id
+
+    book_fees = spread_account_id(SystemAccount.FEES, BOOK, "CHIP")  # the book's share of fees
+    return ledger_store.read(None, [book_fees]).accounts[book_fees].balance
 
 
 @pytest.fixture

@@ -51,7 +51,10 @@ def totals(api) -> tuple[int, int, int]:
 
     gold = sum(balance(api, uid, "GOLD")["total"] for uid in TRADERS)
     chips = sum(balance(api, uid)["total"] for uid in TRADERS)
-    fees = ledger_store.read(None, ["sys.fees:CHIP"]).accounts["sys.fees:CHIP"].balance
+    from shared.domain.accounts import SystemAccount, spread_account_id
+
+    book_fees = spread_account_id(SystemAccount.FEES, BOOK, "CHIP")  # the book's share of fees
+    fees = ledger_store.read(None, [book_fees]).accounts[book_fees].balance
     return gold, chips, fees
 
 

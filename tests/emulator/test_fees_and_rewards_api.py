@@ -6,7 +6,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from shared.services.rewards import shard_for
 
 from .helpers import balance, error, key, ok, reconcile, set_chips
 
@@ -78,27 +77,39 @@ def reward(api, caller, reward_id, uid, amount, reason="streak bonus"):
     return api.call("POST", "pay_reward", caller, json=body, idempotency_key=key())
 
 
-def test_rewards_come_from_one_shard_of_the_pool_once_per_reward_id(api, admin_uid, service):
+def test_a_reward_is_paid_whenever_the_whole_pool_can_pay_it_once_per_reward_id(api, admin_uid,
+                                                                               service):
+    # given an empty pool, then 10,241 funded over the 1,024 shards (shard 0 holds 11)
     api.call("GET", "get_me", "ann")
     error(reward(api, service, "r-empty", "ann", 1), 422, "rewards_pool_empty")
-    ok(api.call("POST", "admin_fund_rewards", admin_uid, idempotency_key=key(),
-                json={"asset": "CHIP", "amount": 8_003, "reason": "season one"}))
+    funded = ok(api.call("POST", "admin_fund_rewards", admin_uid, idempotency_key=key(),
+                         json={"asset": "CHIP", "amount": 10_241, "reason": "season one"}))
+    assert funded == {"asset": "CHIP", "amount": 10_241, "shards": 1_024}
     pool = ok(api.call("GET", "admin_rewards_pool", admin_uid, params={"asset": "CHIP"}))
-    assert pool["total"] == 8_003
-    assert sorted(s["available"] for s in pool["shards"]) == [1_000] * 5 + [1_001] * 3
+    assert pool["total"] == 10_241
+    assert sorted(s["available"] for s in pool["shards"]) == [10] * 1_023 + [11]
+    # when a reward of 600 is paid: no shard holds it, so it is drawn from 60 of them
     paid = ok(reward(api, service, "daily-ann-1", "ann", 600, "7-day streak"))
     assert ok(reward(api, service, "daily-ann-1", "ann", 600, "7-day streak")) == paid
     error(reward(api, admin_uid, "daily-ann-1", "ann", 601), 409, "idempotency_conflict")
     assert balance(api, "ann")["total"] == 10_600
-    # The same shard cannot pay another 600, though the pool as a whole could.
-    same_shard = next(f"r{i}" for i in range(1000)
-                      if shard_for(f"r{i}") == shard_for("daily-ann-1"))
-    error(reward(api, service, same_shard, "ann", 600), 422, "rewards_pool_empty")
-    other = next(f"r{i}" for i in range(1000) if shard_for(f"r{i}") != shard_for("daily-ann-1"))
-    ok(reward(api, admin_uid, other, "ann", 600))
+    # then a reward beyond what is left is refused, and one the other shards hold is paid
+    error(reward(api, service, "r-too-much", "ann", 9_642), 422, "rewards_pool_empty")
+    ok(reward(api, admin_uid, "r-rest", "ann", 900, "streak bonus"))
     error(reward(api, "ann", "r-self", "ann", 1), 403, "role_required")
-    history = ok(api.call("GET", "list_transactions", "ann", params={"type": "reward"}))["items"]
-    assert sorted((e["amount"], e["reference"], e["memo"]) for e in history) == [
-        (600, "daily-ann-1", "7-day streak"), (600, other, "streak bonus")]
-    assert ok(api.call("GET", "admin_rewards_pool", admin_uid, params={"asset": "CHIP"}))["total"] == 6_803
+    history, cursor = [], None
+    while True:  # one entry per shard drawn from: 60 + 90 of them, over two pages
+        params = {"type": "reward", "limit": 100, **({"cursor": cursor} if cursor else {})}
+        page = ok(api.call("GET", "list_transactions", "ann", params=params))
+        history += page["items"]
+        if not (cursor := page.get("next_cursor")):
+            break
+    by_reward: dict[str, int] = {}
+    for e in history:
+        assert e["memo"] in ("7-day streak", "streak bonus")
+        by_reward[e["reference"]] = by_reward.get(e["reference"], 0) + e["amount"]
+    assert by_reward == {"daily-ann-1": 600, "r-rest": 900}
+    assert balance(api, "ann")["total"] == 11_500
+    assert ok(api.call("GET", "admin_rewards_pool", admin_uid,
+                       params={"asset": "CHIP"}))["total"] == 10_241 - 1_500
     assert reconcile(api, admin_uid)["ok"]

@@ -41,6 +41,7 @@ def read_paths(rpcs: list[Rpc]) -> list[str]:
 
 def test_a_transfer_costs_the_documents_its_code_reads_and_writes(counter):
     # given ann (with her welcome bonus) and bob, and the asset cached as in a warm instance
+    from shared.domain.accounts import SystemAccount, spread_account_id
     from shared.domain.idempotency import Operation
     from shared.services import transfers, users
     from shared.store.assets import get_asset
@@ -61,6 +62,7 @@ def test_a_transfer_costs_the_documents_its_code_reads_and_writes(counter):
     assert [r.method for r in rpcs] == ["BeginTransaction", "BatchGetDocuments", "Commit"]
     assert {r.tag for r in rpcs} == {"create_transfer http test-1"}
     t = op.id
+    fees = spread_account_id(SystemAccount.FEES, "ann", "CHIP")
     assert read_paths(rpcs) == sorted([  # one read each, found or missing (ledger.read)
         "accounts/ann:CHIP",             # the debited account: its funds are checked
         "accounts/bob:CHIP:receivable",  # the credited user's receivable: a credit repays debt
@@ -71,13 +73,13 @@ def test_a_transfer_costs_the_documents_its_code_reads_and_writes(counter):
     assert sorted(short(p) for p in bill.written) == sorted([  # one write each (ledger.write)
         "accounts/ann:CHIP",             # set: debited 1,001, version + 1
         "accounts/bob:CHIP",             # merge: credited blind, increments only
-        "accounts/sys.fees:CHIP",        # merge: the fee credited blind
+        f"accounts/{fees}",              # merge: the fee credited blind to ann's share
         f"transfers/{t}",                # create: the transfer, carrying the receipt
         f"transfers/{t}.fee",            # create: the fee transfer
         f"journal/{t}~ann:CHIP",         # create: ann's entry for the transfer
         f"journal/{t}~bob:CHIP",         # create: bob's entry for the transfer
         f"journal/{t}.fee~ann:CHIP",     # create: ann's entry for the fee
-        f"journal/{t}.fee~sys.fees:CHIP",  # create: the fee account's entry
+        f"journal/{t}.fee~{fees}",       # create: the fee share's entry
     ])                                   # the receivable was read, owed nothing: not written
     assert (bill.writes, bill.deletes, bill.max_writes_per_doc_per_s) == (9, 0, 1)
     assert bill.bytes_read > 0 and bill.bytes_written > 0

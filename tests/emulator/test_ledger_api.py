@@ -1,6 +1,8 @@
 """The ledger through the dev server, as a frontend sees it."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from .helpers import balance, error, key, ok, reconcile, set_chips
@@ -135,11 +137,30 @@ def test_admins_adjust_with_a_reason_and_never_overdraw(api, admin_uid):
     assert balance(api, "ann")["total"] == 500
 
 
-def test_admin_ledger_stats_show_supply(api, admin_uid):
+def chip_supply(api, admin_uid) -> dict:
+    rows = ok(api.call("GET", "admin_ledger_stats", admin_uid))["supply"]
+    return next(r for r in rows if r["asset"] == "CHIP")
+
+
+def test_admin_ledger_stats_show_supply_and_fees_as_of_the_last_consolidation(api, admin_uid):
+    # given two sign-ups (a welcome bonus of 10,000 each) and a transfer paying a fee of 1
     api.call("GET", "get_me", admin_uid)
     api.call("GET", "get_me", "ann")
-    stats = ok(api.call("GET", "admin_ledger_stats", admin_uid))
-    assert {"asset": "CHIP", "supply": 20_000, "cap": None} in stats["supply"]
+    ok(api.call("POST", "create_transfer", "ann", idempotency_key=key(),
+                json={"to": admin_uid, "asset": "CHIP", "amount": 500}))
+    # then today's transfers are counted: two welcome bonuses, the transfer and its fee
+    today = datetime.now(timezone.utc).date().isoformat()
+    per_day = ok(api.call("GET", "admin_ledger_stats", admin_uid))["transfers_per_day"]
+    assert per_day[0] == {"date": today, "transfers": 4} and len(per_day) == 7
+    # and the main accounts have not seen the per-user shares yet, and say so
+    before = chip_supply(api, admin_uid)
+    assert (before["supply"], before["fees_collected"], before["as_of"]) == (0, 0, None)
+    # when consolidation runs, supply and fees are exact as of that run
+    assert ok(api.call("POST", "job_consolidate"))["complete"]
+    after = chip_supply(api, admin_uid)
+    assert (after["supply"], after["fees_collected"], after["cap"]) == (20_000, 1, None)
+    assert after["as_of"] is not None
+    assert reconcile(api, admin_uid)["ok"]
 
 
 def test_anyone_lists_every_asset_with_its_decimals_and_cap(api, admin_uid):

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from shared.config import settings
-from shared.domain.accounts import SystemAccount, system_account_id, user_account_id
+from shared.domain.accounts import SystemAccount, spread_account_id, user_account_id
 from shared.domain.markets.market import ARRIVAL_GRACE, Category, Outcome, pool_account_id
 from tests.support.waiting import eventually
 
@@ -225,7 +225,7 @@ def test_a_payout_task_killed_mid_way_resumes_to_exactly_the_planned_balances(le
     for t in transfers:
         by_credit.setdefault(t["credit_account_id"], []).append(t["amount"])
     winners = {user_account_id(uid, "CHIP"): [p] for uid, p in planned.items() if p > 0}
-    fees = system_account_id(SystemAccount.FEES, "CHIP")
+    fees = spread_account_id(SystemAccount.FEES, mid, "CHIP")  # the market's share of fees
     assert by_credit == {**winners, fees: [cut]}
     system = ledger_store.read(None, [pool_account_id(mid, "CHIP"),
                                       *[a for ids in market.escrow_accounts().values()

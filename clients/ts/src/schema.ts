@@ -372,7 +372,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * What the rewards pool holds, shard by shard
+         * What the rewards pool holds, and each shard that holds anything
          * @description Requires a signed-in user with role admin or above.
          */
         get: operations["admin_rewards_pool"];
@@ -4297,6 +4297,13 @@ export interface components {
             supply: number;
             /** Cap */
             cap: number | null;
+            /** Fees Collected */
+            fees_collected: number;
+            /**
+             * As Of
+             * @description supply and fees hold every share consolidated before this time; null when exact (an asset only admins mint)
+             */
+            as_of: string | null;
         };
         /** SwapExecutionResult */
         SwapExecutionResult: {
@@ -4515,7 +4522,7 @@ export interface components {
          * TransferType
          * @enum {string}
          */
-        TransferType: "purchase" | "commit" | "payout" | "refund" | "trade" | "fee" | "reward" | "service_fee" | "swap" | "transfer" | "adjustment" | "repayment" | "clawback" | "bonus";
+        TransferType: "purchase" | "commit" | "payout" | "refund" | "trade" | "fee" | "reward" | "service_fee" | "swap" | "transfer" | "adjustment" | "repayment" | "clawback" | "bonus" | "consolidation";
         /** UidQuery */
         UidQuery: {
             /** Uid */

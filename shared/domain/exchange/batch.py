@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from shared.domain.accounts import SystemAccount, receivable_account_id, system_account_id, user_account_id
+from shared.domain.accounts import (SystemAccount, receivable_account_id, spread_account_id,
+                                    system_account_id, user_account_id)
 from shared.domain.exchange.matching import Book, Fill, Order, OrderStatus, Side, TimeInForce
 from shared.domain.errors import MintbookError
 from shared.domain.exchange.books import BookConfig, CommandType
@@ -129,7 +130,7 @@ def settle(batch: LedgerBatch, config: BookConfig, out: Outcome) -> None:
     if fees:
         batch.transfer(Transfer(f"{config.id}.{out.fills[0][0].seq}.fees",
                                 escrow(config, config.quote),
-                                system_account_id(SystemAccount.FEES, config.quote), config.quote,
+                                spread_account_id(SystemAccount.FEES, config.id, config.quote), config.quote,
                                 fees, TransferType.FEE, reference=config.id))
     for oid in sorted(done):
         if batch.hold_state(oid).remaining > 0:

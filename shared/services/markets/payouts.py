@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 
 from google.cloud import firestore
 
-from shared.domain.accounts import SystemAccount, system_account_id, user_account_id
+from shared.domain.accounts import SystemAccount, spread_account_id, user_account_id
 from shared.domain.errors import Rejected, Unavailable
 from shared.domain.idempotency import derive_id
 from shared.domain.ledger import HoldStatus, LedgerBatch, Transfer, TransferType
@@ -155,7 +155,8 @@ def _payouts(txn: firestore.Transaction, market: Market, step: dict) -> None:
                                 type=TransferType.PAYOUT, reference=market.id))
     if step["cut"]:
         batch.transfer(Transfer(id=derive_id("cut", market.id), debit_account_id=pool,
-                                credit_account_id=system_account_id(SystemAccount.FEES, market.asset),
+                                credit_account_id=spread_account_id(SystemAccount.FEES, market.id,
+                                                                    market.asset),
                                 asset=market.asset, amount=step["cut"], type=TransferType.FEE,
                                 reference=market.id))
     ledger_store.write(txn, batch.result)

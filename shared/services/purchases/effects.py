@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from google.cloud import firestore
 
-from shared.domain.accounts import (SystemAccount, receivable_account_id, system_account_id,
+from shared.domain.accounts import (SystemAccount, receivable_account_id, spread_account_id,
                                     user_account_id)
 from shared.domain.errors import Rejected
 from shared.domain.idempotency import derive_id
@@ -108,7 +108,7 @@ def _decide(batch: LedgerBatch, p: Purchase, fact: PaymentFact) -> tuple[Purchas
 
 
 def _accounts(p: Purchase) -> tuple[str, str]:
-    return user_account_id(p.uid, p.asset), system_account_id(SystemAccount.ISSUANCE, p.asset)
+    return user_account_id(p.uid, p.asset), spread_account_id(SystemAccount.ISSUANCE, p.uid, p.asset)
 
 
 def _succeeded(batch: LedgerBatch, p: Purchase, fact: PaymentFact) -> tuple[Purchase, str]:

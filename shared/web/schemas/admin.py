@@ -64,6 +64,9 @@ class SupplyRow(View):
     asset: str
     supply: int
     cap: int | None
+    fees_collected: int
+    as_of: datetime | None = Field(description="supply and fees hold every share consolidated "
+                                   "before this time; null when exact (an asset only admins mint)")
 
 
 class DayCount(View):
