@@ -10,10 +10,12 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help dev test bench clean ts-client ts-client-check
+.PHONY: help dev dev-reset test bench clean ts-client ts-client-check
 
 help:
-	@echo "make dev     the emulator, the dev server and demo data (Ctrl-C stops all)"
+	@echo "make dev     the emulator, localstripe, the dev server and demo data (Ctrl-C stops all);"
+	@echo "             the data is kept in .dev-data/ between runs (MINTBOOK_KEEP_DATA=0: not kept)"
+	@echo "make dev-reset  make dev from empty: deletes the kept data first"
 	@echo "make test    every test suite (unit, emulator, rules, e2e); PYTEST_ARGS=... to filter"
 	@echo "make bench   list the benchmark modules"
 	@echo "make ts-client        regenerate clients/ts from functions/openapi.json"
@@ -35,6 +37,9 @@ $(eval $(call venv,.venv-stripe,requirements-stripe.txt))
 
 dev: $(VENV)/.installed .venv-stripe/.installed
 	$(PY) -m dev.stack
+
+dev-reset: $(VENV)/.installed .venv-stripe/.installed
+	$(PY) -m dev.stack --reset
 
 test: $(VENV)/.installed .venv-stripe/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)

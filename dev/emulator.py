@@ -6,8 +6,13 @@ Guarantees:
 - The emulator runs in a process group of its own and `stop()` ends the whole group, SIGTERM and
   then SIGKILL: java would outlive a wrapper that only got the signal itself. On Linux the java
   process also gets SIGTERM if the process that started it dies without calling `stop()`.
-- Admin calls (`reset`, `reload_rules`, `register_trigger`) use `Bearer owner`, which bypasses
-  security rules, and raise on any non-2xx answer.
+- Admin calls (`reset`, `reload_rules`, `register_trigger`, `export`) use `Bearer owner`, which
+  bypasses security rules, and raise on any non-2xx answer.
+- Data in and out: `import_from` (an export's .overall_export_metadata file) is loaded at start
+  (`--import-data`); `export(folder)` writes every document to a new export in `folder` over the
+  emulator's REST API and returns its metadata file. The jar's own `--export-on-exit` writes
+  nothing (emulator 1.19.9, stopped by SIGTERM or by `POST /shutdown`: tried), so whoever wants
+  the data kept exports before calling `stop()`.
 - Nothing runs or reads a file until `start()` (or a method that needs it) is called.
 """
 from __future__ import annotations
@@ -118,13 +123,15 @@ class FirestoreEmulator:
 
     def __init__(self, host: str = "127.0.0.1", port: int | None = None,
                  functions_port: int | None = None, project: str = DEFAULT_PROJECT,
-                 rules_path: Path | str | None = None, log_path: Path | str | None = None) -> None:
+                 rules_path: Path | str | None = None, log_path: Path | str | None = None,
+                 import_from: Path | str | None = None) -> None:
         self.host = host
         self.port = port or free_port(host)
         self.functions_port = functions_port
         self.project = project
         self.rules_path = Path(rules_path) if rules_path else None
         self.log_path = Path(log_path) if log_path else None
+        self.import_from = Path(import_from) if import_from else None
         self.process: subprocess.Popen | None = None
         self.http = requests.Session()
 
@@ -148,6 +155,8 @@ class FirestoreEmulator:
             command += ["--rules", str(self.rules_path)]
         if self.functions_port is not None:
             command += ["--functions_emulator", f"{self.host}:{self.functions_port}"]
+        if self.import_from is not None:
+            command += ["--import-data", str(self.import_from)]
         return command
 
     def start(self, timeout_s: float = 60.0) -> FirestoreEmulator:
@@ -200,6 +209,21 @@ class FirestoreEmulator:
         """Delete every document of the project (rules and triggers stay)."""
         url = f"{self.url}/emulator/v1/projects/{self.project}/databases/(default)/documents"
         self._check(self.http.delete(url, headers=OWNER, timeout=30))
+
+    def export(self, folder: Path | str, timeout_s: float = 120.0) -> Path:
+        """Export every document into a new subfolder of `folder` (created if missing); the
+        export's .overall_export_metadata file, which `import_from` takes."""
+        folder = Path(folder).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        before = set(folder.glob("*/*.overall_export_metadata"))
+        body = {"database": f"projects/{self.project}/databases/(default)",
+                "export_directory": str(folder)}
+        self._check(self.http.post(f"{self.url}/emulator/v1/projects/{self.project}:export",
+                                   headers=OWNER, json=body, timeout=timeout_s))
+        made = set(folder.glob("*/*.overall_export_metadata")) - before
+        if len(made) != 1:
+            raise RuntimeError(f"the emulator's export left {len(made)} new exports in {folder}")
+        return made.pop()
 
     def reload_rules(self, rules_path: Path | str | None = None) -> None:
         """Load rules from disk into the running emulator (the file given at start by default)."""

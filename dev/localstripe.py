@@ -2,7 +2,11 @@
 
 Guarantees:
 - It runs from its own virtualenv (.venv-stripe, from requirements-stripe.txt: it pins an old
-  aiohttp) in a process group of its own, started --from-scratch; `stop()` ends the group.
+  aiohttp) in a process group of its own; `stop()` ends the group.
+- It listens on 127.0.0.1 only (dev/localstripe_server.py runs localstripe's app there: its
+  unauthenticated /_config/webhooks must not be reachable from the network).
+- It starts empty and keeps its store in memory, unless `data_file` is given: then it loads the
+  store from that file and writes every change back to it.
 - `start()` returns once the API answers, then registers the dev server's webhook URL with the
   local signing secret, so localstripe POSTs signed payment events (about 1 s after a payment
   succeeds or fails) exactly as Stripe would.
@@ -21,18 +25,21 @@ import requests
 from dev.emulator import die_with_parent, free_port, stop_group
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BINARY = REPO_ROOT / ".venv-stripe" / "bin" / "localstripe"
+VENV = REPO_ROOT / ".venv-stripe"
+PYTHON = VENV / "bin" / "python"
+INSTALLED = VENV / "bin" / "localstripe"  # the package's script: pip installed localstripe
 WEBHOOK_ID = "mintbook"
 
 
 def available() -> bool:
-    return BINARY.exists()
+    return PYTHON.exists() and INSTALLED.exists()
 
 
 @dataclass
 class LocalStripe:
     port: int = field(default_factory=free_port)
     log_path: Path | None = None
+    data_file: Path | None = None
     process: subprocess.Popen | None = None
 
     @property
@@ -43,10 +50,13 @@ class LocalStripe:
         return {"MINTBOOK_STRIPE_API_BASE": self.url}
 
     def start(self, timeout_s: float = 30.0) -> LocalStripe:
+        command = [str(PYTHON), "-m", "dev.localstripe_server", "--port", str(self.port)]
+        if self.data_file is not None:
+            command += ["--data", str(self.data_file)]
         output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen([str(BINARY), "--port", str(self.port), "--from-scratch"],
-                                        stdin=subprocess.DEVNULL, stdout=output, stderr=output,
-                                        start_new_session=True, preexec_fn=die_with_parent)
+        self.process = subprocess.Popen(command, cwd=REPO_ROOT, stdin=subprocess.DEVNULL,
+                                        stdout=output, stderr=output, start_new_session=True,
+                                        preexec_fn=die_with_parent)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

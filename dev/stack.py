@@ -1,20 +1,31 @@
-"""`python -m dev.stack`, what `make dev` runs: the Firestore emulator, the dev server, demo data.
+"""`python -m dev.stack`, what `make dev` runs: the Firestore emulator, localstripe, the dev server
+and demo data; `python -m dev.stack --reset` (`make dev-reset`) first deletes the kept data.
 
 Guarantees:
 - Ports: $MINTBOOK_PORT (default 8080) for the dev server, $MINTBOOK_EMULATOR_PORT (default
-  8085) for the emulator; a taken port is replaced by a free one, and the banner says which.
+  8085) for the emulator, $MINTBOOK_STRIPE_PORT (default 8420) for localstripe; a taken port is
+  replaced by a free one, and the banner says which. Everything listens on 127.0.0.1 only.
 - Every event function of the manifest is registered as an emulator trigger before any demo data
   is written, so the demo's writes fire them as production writes would.
-- The emulator and the dev server each run in a process group of their own. Ctrl-C, SIGTERM or
-  SIGHUP stops both groups (java included) and exits 0; if the dev server dies by itself, the
-  stack stops the emulator and exits 1. A second Ctrl-C does not interrupt the clean-up.
+- The emulator, localstripe and the dev server each run in a process group of their own.
+  Ctrl-C, SIGTERM or SIGHUP stops every group (java included) and exits 0. A second Ctrl-C does
+  not interrupt the clean-up.
+- The data is kept by default (dev/kept.py: $MINTBOOK_DATA_DIR, default .dev-data/): the
+  emulator starts from the export the last clean stop saved (the demo data is loaded only when
+  there is none), and a clean stop exports again once the dev server has stopped and before the
+  emulator does. $MINTBOOK_KEEP_DATA=0 keeps nothing: an empty start, no export.
+- If the dev server dies by itself it is restarted on the same port against the same emulator
+  (the data stays), and the stack says so and what the dead process lost. After
+  MAX_RESTARTS deaths within RESTART_WINDOW_S it gives up, stops everything and exits 1.
 - The last line it prints once everything is up is "mintbook dev stack ready"; before it come
-  the URLs (with pids) and a curl command with a working demo token.
+  the URLs (with pids), a curl command with a working demo token and the command that pays a
+  purchase.
 The helpers below (ports, server environment, start and wait) are also what tests/conftest.py
 uses, so tests run the stack the way `make dev` does.
 """
 from __future__ import annotations
 
+import argparse
 import importlib
 import os
 import signal
@@ -22,12 +33,14 @@ import subprocess
 import sys
 import time
 import traceback
+from pathlib import Path
 from types import FrameType
 from typing import IO, Any, Iterable
 
 import requests
 
 from dev.emulator import FirestoreEmulator, die_with_parent, free_port, port_is_free, stop_group
+from dev.kept import KeptData
 from dev.server import REPO_ROOT, load_manifest
 from dev.tokens import unsigned_id_token
 
@@ -39,6 +52,11 @@ DEMO_UID = "demo-alice"
 DEMO_TOKEN_LIFETIME_S = 24 * 3600
 STACK_READY = "mintbook dev stack ready"
 LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_mintbook_local"
+SERVER_PORT = ("MINTBOOK_PORT", 8080)
+EMULATOR_PORT = ("MINTBOOK_EMULATOR_PORT", 8085)
+STRIPE_PORT = ("MINTBOOK_STRIPE_PORT", 8420)
+MAX_RESTARTS = 5
+RESTART_WINDOW_S = 60.0
 
 
 class Stop(BaseException):
@@ -123,15 +141,36 @@ def curl_example(base_url: str) -> str:
     return f'curl -s -H "Authorization: Bearer {token}" {base_url}/get_balances'
 
 
+def pay_command(emulator_port: int, stripe_port: int | None) -> str:
+    """How to pay a purchase on this stack, with the port variables when not the defaults."""
+    prefix = "" if emulator_port == EMULATOR_PORT[1] else f"{EMULATOR_PORT[0]}={emulator_port} "
+    if stripe_port is not None and stripe_port != STRIPE_PORT[1]:
+        prefix += f"{STRIPE_PORT[0]}={stripe_port} "
+    return f"{prefix}.venv/bin/python -m dev.pay PURCHASE_ID [--card declined]"
+
+
+def data_line(kept: KeptData | None, imported: Path | None) -> str:
+    if kept is None:
+        return "not kept (MINTBOOK_KEEP_DATA=0): this run starts empty and saves nothing"
+    where = kept.display()
+    if imported is None:
+        return (f"kept in {where}: nothing kept yet, demo data loaded; saved when the stack "
+                "stops; make dev-reset starts clean")
+    return (f"kept in {where}: loaded what the last stop saved (demo data not reloaded); "
+            "saved again when the stack stops; make dev-reset starts clean")
+
+
 def banner(base_url: str, server: subprocess.Popen, emulator: FirestoreEmulator,
-           triggers: list[str]) -> str:
+           triggers: list[str], data: str, pay: str) -> str:
     return "\n".join([
         f"dev server:         {base_url}  (pid {server.pid})",
         f"firestore emulator: {emulator.url}  (pid {emulator.pid}, log {emulator.log_path})",
         f"openapi:            {base_url}/openapi.json",
         f"triggers:           {', '.join(triggers) or 'none'}",
+        f"data:               {data}",
         f"use the emulator:   export FIRESTORE_EMULATOR_HOST={emulator.host_port} "
         f"GOOGLE_CLOUD_PROJECT={PROJECT}",
+        f"pay a purchase:     {pay}",
         f"try (as {DEMO_UID}, token valid {DEMO_TOKEN_LIFETIME_S // 3600} h):",
         f"  {curl_example(base_url)}",
         f"{STACK_READY} (Ctrl-C stops everything)",
@@ -142,15 +181,78 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise Stop(signal.Signals(signum).name)
 
 
-def _watch(server: subprocess.Popen) -> int:
-    """Block until a signal (Stop) or until the dev server dies; the exit code for the latter."""
-    while server.poll() is None:
-        time.sleep(0.5)
-    print(f"dev server exited with {server.returncode}; stopping the stack", flush=True)
-    return 1
+def recovery_note() -> str:
+    """What a restarted dev server lost, and which jobs of the manifest recover it."""
+    jobs = {f.name: f.schedule for f in load_manifest().FUNCTIONS if f.kind == "job"}
+    sweeps = ", ".join(f"{name} ({jobs[name]})" for name in sorted(jobs) if "sweep" in name)
+    note = ("  lost with the old process: its local task queue (tasks not yet delivered); "
+            f"the sweeps redo what those tasks do: {sweeps or 'none in the manifest'}")
+    if "job_stripe_sync" in jobs:
+        note += ("\n  a Stripe webhook sent while it was down is not sent again: job_stripe_sync "
+                 f"({jobs['job_stripe_sync']}) applies the payment")
+    return note
 
 
-def _localstripe(server_port: int):
+class RestartableServer:
+    """The dev server process on one port; `restart()` puts a new one in the same place."""
+
+    def __init__(self, port: int, env: dict[str, str]) -> None:
+        self.port, self.env = port, env
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> subprocess.Popen:
+        self.process = start_server(self.port, self.env, schedule=True)
+        wait_for_server(self.process, self.url)
+        return self.process
+
+    def restart(self) -> subprocess.Popen:
+        self.stop()  # whatever is left of the dead one's group
+        return self.start()
+
+    def wait(self) -> int:
+        """Block until the process exits (a Stop signal interrupts); its exit code."""
+        assert self.process is not None
+        while self.process.poll() is None:
+            time.sleep(0.5)
+        return self.process.returncode
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_group(self.process)
+
+
+def supervise(server: RestartableServer, emulator: FirestoreEmulator) -> int:
+    """Restart the dev server each time it dies, until a signal (Stop) or too many deaths; the
+    exit code for the latter."""
+    deaths: list[float] = []
+    while True:
+        code = server.wait()
+        now = time.monotonic()
+        deaths = [t for t in deaths if now - t < RESTART_WINDOW_S] + [now]
+        if len(deaths) > MAX_RESTARTS:
+            print(f"dev server exited with {code}, {len(deaths)} times in "
+                  f"{RESTART_WINDOW_S:.0f} s; stopping the stack", flush=True)
+            return 1
+        if not emulator.is_ready():
+            print(f"dev server exited with {code} and the emulator does not answer; "
+                  "stopping the stack", flush=True)
+            return 1
+        print(f"dev server exited with {code}; restarting it on port {server.port} against the "
+              "same emulator (the data stays)", flush=True)
+        try:
+            process = server.restart()
+        except RuntimeError as err:  # it died again while starting: counted on the next turn
+            print(f"dev server restart failed: {err}", flush=True)
+            continue
+        print(f"dev server restarted: {server.url}  (pid {process.pid})\n{recovery_note()}",
+              flush=True)
+
+
+def _localstripe(kept: KeptData | None):
     """localstripe on $MINTBOOK_STRIPE_PORT (default 8420), if .venv-stripe exists (make dev
     builds it); without it purchases cannot reach a Stripe API and the stack says so."""
     from dev.localstripe import LocalStripe, available
@@ -158,51 +260,95 @@ def _localstripe(server_port: int):
     if not available():
         print("no localstripe (.venv-stripe missing): purchases will fail", flush=True)
         return None
-    return LocalStripe(port=pick_port("MINTBOOK_STRIPE_PORT", 8420),
-                       log_path=LOG_DIR / "localstripe.log")
+    return LocalStripe(port=pick_port(*STRIPE_PORT), log_path=LOG_DIR / "localstripe.log",
+                       data_file=kept.localstripe_file if kept else None)
 
 
-def run() -> int:
-    server_port = pick_port("MINTBOOK_PORT", 8080)
-    emulator = FirestoreEmulator(port=pick_port("MINTBOOK_EMULATOR_PORT", 8085),
-                                 functions_port=server_port, project=PROJECT,
-                                 rules_path=RULES_FILE, log_path=LOG_DIR / "emulator.log")
+def keeps_data() -> bool:
+    return os.environ.get("MINTBOOK_KEEP_DATA", "1").strip().lower() not in ("0", "no", "false")
+
+
+def _save(kept: KeptData, emulator: FirestoreEmulator) -> None:
+    print(f"saving the emulator's data to {kept.display()} ...", flush=True)
+    started = time.monotonic()
+    try:
+        kept.save(emulator)
+    except Exception as err:
+        print(f"the data was not saved ({err}); {kept.display()} keeps what the last clean "
+              "stop saved", flush=True)
+        return
+    print(f"data saved to {kept.display()} in {time.monotonic() - started:.1f} s: the next "
+          "make dev starts from it (make dev-reset starts clean)", flush=True)
+
+
+def run(kept: KeptData | None) -> int:
+    server_port = pick_port(*SERVER_PORT)
+    imported = kept.firestore_export() if kept else None
+    emulator = FirestoreEmulator(port=pick_port(*EMULATOR_PORT), functions_port=server_port,
+                                 project=PROJECT, rules_path=RULES_FILE,
+                                 log_path=LOG_DIR / "emulator.log", import_from=imported)
     env = server_env(emulator.host_port, server_port)
     os.environ.update(env)  # demo code in this process talks to the same emulator
-    base_url = f"http://127.0.0.1:{server_port}"
-    server: subprocess.Popen | None = None
-    stripe = _localstripe(server_port)
+    server = RestartableServer(server_port, env)
+    stripe = _localstripe(kept)
+    ready = False
     try:
-        emulator.start()
+        if kept is not None:
+            kept.prepare()
+        try:
+            emulator.start()
+        except RuntimeError:
+            if imported is not None:
+                print(f"the emulator did not start from the data kept in {kept.display()}; "
+                      "make dev-reset deletes it and starts clean", flush=True)
+            raise
         triggers = register_triggers(emulator, load_manifest().FUNCTIONS)
         if stripe is not None:
             stripe.start()
-            stripe.send_webhooks_to(f"{base_url}/stripe_webhook", LOCAL_STRIPE_WEBHOOK_SECRET)
+            stripe.send_webhooks_to(f"{server.url}/stripe_webhook", LOCAL_STRIPE_WEBHOOK_SECRET)
             env.update(stripe.env())
             print(f"localstripe:        {stripe.url}  (pid {stripe.process.pid})", flush=True)
-        server = start_server(server_port, env, schedule=True)
-        wait_for_server(server, base_url)
-        load_demo(base_url)
-        print(banner(base_url, server, emulator, triggers), flush=True)
-        return _watch(server)
+        process = server.start()
+        if imported is None:
+            load_demo(server.url)
+        pay = pay_command(emulator.port, stripe.port if stripe else None)
+        print(banner(server.url, process, emulator, triggers, data_line(kept, imported), pay),
+              flush=True)
+        ready = True
+        return supervise(server, emulator)
     except Stop:
         return 0
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)
-        if server is not None:
-            stop_group(server)
+        server.stop()
+        if kept is not None and ready:
+            _save(kept, emulator)
         if stripe is not None:
             stripe.stop()
         emulator.stop()
         print("mintbook dev stack stopped", flush=True)
 
 
-def main() -> int:
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m dev.stack",
+                                     description="The local stack: what `make dev` runs.")
+    parser.add_argument("--reset", action="store_true",
+                        help="delete the kept data first (make dev-reset)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _stop)
+    kept = KeptData.from_environment() if keeps_data() else None
+    if args.reset:
+        where = KeptData.from_environment()
+        where.clear()
+        print(f"kept data deleted ({where.display()}): starting clean", flush=True)
     try:
-        return run()
+        return run(kept)
     except Stop:  # arrived before run() reached its try
         return 0
     except Exception as err:

@@ -1,8 +1,11 @@
-"""`make dev` as a new user runs it: it comes up, the curl it prints works, Ctrl-C leaves nothing.
+"""`make dev` as a new user runs it: it comes up, the curl it prints works, Ctrl-C leaves nothing;
+a killed dev server comes back on its port with its data; a kept stack stops, starts again with its
+data (a pending purchase is still payable), and `make dev-reset` starts clean.
 
 The stack runs as in a terminal: make in a process group of its own (the terminal's foreground
 group), and Ctrl-C is a SIGINT to that whole group. The dev server and the emulator live in
-groups of their own, so only the stack's clean-up can stop them; the test checks it did.
+groups of their own, so only the stack's clean-up can stop them; the tests check it did. Each
+run keeps its data in the test's own folder (MINTBOOK_DATA_DIR), never in the repository's.
 """
 from __future__ import annotations
 
@@ -19,7 +22,11 @@ from pathlib import Path
 import requests
 
 from dev.emulator import free_port, port_is_free
-from dev.stack import STACK_READY
+from dev.stack import PROJECT, STACK_READY
+from tests.emulator.helpers import balance, key, ok
+from tests.emulator.purchases_helpers import package
+from tests.support.api import Api
+from tests.support.waiting import eventually
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 120   # includes creating .venv on a fresh clone
@@ -27,7 +34,7 @@ STOP_TIMEOUT_S = 30
 # Set by the session's own stack fixtures or by an outer make: a new user has none of them.
 INHERITED = ("GOOGLE_CLOUD_PROJECT", "FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST",
              "MINTBOOK_TASKS_URL", "MINTBOOK_BOOTSTRAP_ADMINS", "MAKEFLAGS", "MFLAGS",
-             "MAKELEVEL")
+             "MAKELEVEL", "MINTBOOK_STRIPE_API_BASE", "MINTBOOK_KEEP_DATA")
 
 
 @dataclass
@@ -125,24 +132,63 @@ def _clean_up(make: subprocess.Popen, tree: dict[int, str]) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-def test_make_dev_serves_the_printed_curl_and_ctrl_c_stops_everything():
+@dataclass
+class MakeDev:
+    """`make TARGET` started as from a terminal on free ports, keeping data in `data_dir`."""
+
+    process: subprocess.Popen
+    output: Output
+    port: int
+    emulator_port: int
+    stripe_port: int
+    tree: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, data_dir: Path, target: str = "dev") -> MakeDev:
+        port, emulator_port, stripe_port = free_port(), free_port(), free_port()
+        env = {k: v for k, v in os.environ.items() if k not in INHERITED}
+        env.update(MINTBOOK_PORT=str(port), MINTBOOK_EMULATOR_PORT=str(emulator_port),
+                   MINTBOOK_STRIPE_PORT=str(stripe_port), MINTBOOK_DATA_DIR=str(data_dir))
+        process = subprocess.Popen(["make", target], cwd=REPO_ROOT, env=env,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        output = Output()
+        threading.Thread(target=output.follow, args=(process.stdout,), daemon=True).start()
+        return cls(process, output, port, emulator_port, stripe_port)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self) -> None:
+        self.output.wait_for(STACK_READY, START_TIMEOUT_S, self.process)
+        self.tree.update(process_tree(self.process.pid))
+
+    def ctrl_c(self) -> None:
+        """Ctrl-C in the terminal; returns once make has exited."""
+        self.tree.update(process_tree(self.process.pid))
+        os.killpg(self.process.pid, signal.SIGINT)
+        self.process.wait(timeout=STOP_TIMEOUT_S)
+
+    def assert_all_stopped(self) -> None:
+        assert "mintbook dev stack stopped" in self.output.text()
+        assert still_running(self.tree) == [], f"left running: {still_running(self.tree)}"
+        assert all(port_is_free(p) for p in (self.port, self.emulator_port, self.stripe_port))
+
+    def clean_up(self) -> None:
+        _clean_up(self.process, self.tree)
+
+
+def test_make_dev_serves_the_printed_curl_and_ctrl_c_stops_everything(tmp_path):
     # given free ports, and an environment like a new user's terminal
-    port, emulator_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if k not in INHERITED}
-    env.update(MINTBOOK_PORT=str(port), MINTBOOK_EMULATOR_PORT=str(emulator_port))
-    make = subprocess.Popen(["make", "dev"], cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    output = Output()
-    threading.Thread(target=output.follow, args=(make.stdout,), daemon=True).start()
-    tree: dict[int, str] = {}
+    make = MakeDev.start(tmp_path / "data")
+    port, emulator_port, output = make.port, make.emulator_port, make.output
     try:
         # when it is up
-        output.wait_for(STACK_READY, START_TIMEOUT_S, make)
+        make.wait_ready()
         server_pid = printed_pid(output, "dev server")
         java_pid = printed_pid(output, "firestore emulator")
-        tree.update(process_tree(make.pid))
-        assert {server_pid, java_pid} <= tree.keys(), f"{tree} lacks the printed pids"
+        assert {server_pid, java_pid} <= make.tree.keys(), f"{make.tree} lacks the printed pids"
         assert f"127.0.0.1:{port}" in output.text()
         assert f"127.0.0.1:{emulator_port}" in output.text()
 
@@ -159,12 +205,117 @@ def test_make_dev_serves_the_printed_curl_and_ctrl_c_stops_everything():
         assert "demo data failed" not in output.text()
 
         # when Ctrl-C reaches the terminal's foreground group
-        os.killpg(make.pid, signal.SIGINT)
-        make.wait(timeout=STOP_TIMEOUT_S)
+        make.ctrl_c()
 
-        # then every process it started is gone and both ports are free again
-        assert "mintbook dev stack stopped" in output.text()
-        assert still_running(tree) == [], f"left running: {still_running(tree)}"
-        assert port_is_free(port) and port_is_free(emulator_port)
+        # then every process it started is gone and every port is free again
+        make.assert_all_stopped()
     finally:
-        _clean_up(make, tree)
+        make.clean_up()
+
+
+def test_a_killed_dev_server_comes_back_on_its_port_with_the_data(tmp_path):
+    # given make dev up, and a transfer made on it
+    make = MakeDev.start(tmp_path / "data")
+    api = Api(make.url, PROJECT)
+    try:
+        make.wait_ready()
+        ok(api.call("POST", "create_transfer", "demo-bob", idempotency_key=key(),
+                    json={"to": "demo-carol", "asset": "CHIP", "amount": 7}))
+        before = balance(api, "demo-bob")
+        killed = printed_pid(make.output, "dev server")
+
+        # when the dev server is killed
+        os.kill(killed, signal.SIGKILL)
+
+        # then the stack says it restarts it, on the same port, and what the sweeps recover
+        make.output.wait_for("dev server restarted", START_TIMEOUT_S, make.process)
+        text = make.output.text()
+        assert (f"dev server exited with -9; restarting it on port {make.port} against the same "
+                "emulator (the data stays)") in text
+        restarted = int(re.search(rf"dev server restarted: {make.url}  \(pid (\d+)\)",
+                                  text).group(1))
+        assert restarted != killed
+        assert "job_markets_sweep" in text and "job_exchange_sweep" in text
+
+        # and it answers with the data it had, and takes new calls
+        assert balance(api, "demo-bob") == before
+        ok(api.call("POST", "create_transfer", "demo-bob", idempotency_key=key(),
+                    json={"to": "demo-carol", "asset": "CHIP", "amount": 3}))
+        assert balance(api, "demo-bob")["total"] < before["total"]
+
+        # and Ctrl-C still stops everything, the new dev server included
+        make.ctrl_c()
+        assert restarted in make.tree
+        make.assert_all_stopped()
+    finally:
+        api.close()
+        make.clean_up()
+
+
+def _pay(make: MakeDev, purchase_id: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MINTBOOK_EMULATOR_PORT": str(make.emulator_port),
+           "MINTBOOK_STRIPE_PORT": str(make.stripe_port)}
+    return subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "python"), "-m", "dev.pay",
+                           purchase_id], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_a_kept_stack_starts_again_with_its_data_and_dev_reset_starts_clean(tmp_path):
+    data = tmp_path / "data"
+
+    # given a first make dev, a transfer and a pending purchase made on it, and Ctrl-C
+    first = MakeDev.start(data)
+    try:
+        first.wait_ready()
+        assert "nothing kept yet, demo data loaded" in first.output.text()
+        api = Api(first.url, PROJECT)
+        demo_balance = balance(api, "demo-bob")
+        ok(api.call("POST", "create_transfer", "demo-bob", idempotency_key=key(),
+                    json={"to": "demo-carol", "asset": "CHIP", "amount": 7}))
+        kept_balance = balance(api, "demo-bob")
+        pkg = package(api, "demo-admin", tokens=1_000, bonus=100, price=1_500)
+        purchase = ok(api.call("POST", "create_purchase", "demo-bob", idempotency_key=key(),
+                               json={"package_id": pkg["id"]}))
+        api.close()
+        first.ctrl_c()
+        text = first.output.text()
+        assert re.search(r"data saved to \S+ in [\d.]+ s: the next make dev starts from it", text)
+        assert text.index("data saved to") < text.index("mintbook dev stack stopped")
+        first.assert_all_stopped()
+    finally:
+        first.clean_up()
+
+    # when make dev starts again on the same folder
+    second = MakeDev.start(data)
+    try:
+        second.wait_ready()
+        # then it says it loaded the kept data, and the data is there
+        assert "loaded what the last stop saved (demo data not reloaded)" in second.output.text()
+        api = Api(second.url, PROJECT)
+        assert balance(api, "demo-bob") == kept_balance
+        # and the purchase made before the stop can be paid after it (localstripe kept it too)
+        paid = _pay(second, purchase["purchase_id"])
+        assert paid.returncode == 0, paid.stdout + paid.stderr
+        assert f"purchase {purchase['purchase_id']}: completed" in paid.stdout
+        eventually(lambda: balance(api, "demo-bob")["total"] == kept_balance["total"] + 1_100,
+                   timeout_s=20, what="the paid purchase's tokens")
+        api.close()
+        second.ctrl_c()
+        second.assert_all_stopped()
+    finally:
+        second.clean_up()
+
+    # when make dev-reset starts
+    third = MakeDev.start(data, target="dev-reset")
+    try:
+        third.wait_ready()
+        # then it starts from the demo data alone
+        text = third.output.text()
+        assert "kept data deleted" in text and "nothing kept yet, demo data loaded" in text
+        api = Api(third.url, PROJECT)
+        assert balance(api, "demo-bob") == demo_balance
+        api.close()
+        third.ctrl_c()
+        third.assert_all_stopped()
+    finally:
+        third.clean_up()
