@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
 
 from .support import ROOT, Rate, alternate, bare_transaction_workers, bench_emulator, closed_loop
 
@@ -62,14 +63,14 @@ def seed() -> list[str]:
     return uids
 
 
-def placers(client, tokens: dict[str, str], uids: list[str], clients: int, tag: str):
+def placers(client, tokens: Callable[[str], str], uids: list[str], clients: int, tag: str):
     def make(i: int):
         def place(n: int) -> None:
             uid = uids[(n * clients + i) % len(uids)]
             side = "buy" if (n + i) % 2 else "sell"
             response = client.post("/place_order", json={
                 "book": BOOK, "side": side, "quantity": 1, "price": 101 if side == "buy" else 99},
-                headers={"Authorization": f"Bearer {tokens[uid]}",
+                headers={"Authorization": f"Bearer {tokens(uid)}",
                          "Idempotency-Key": f"{tag}-{i}-{n}"})
             if response.status_code != 201:
                 raise RuntimeError(f"{response.status_code} {response.get_data(as_text=True)[:200]}")
@@ -94,7 +95,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     from dev.stack import AUTH_EMULATOR_MARKER
-    from dev.tokens import unsigned_id_token
+    from dev.tokens import IdTokens
 
     os.environ.update(FIREBASE_AUTH_EMULATOR_HOST=AUTH_EMULATOR_MARKER,
                       MINTBOOK_TASKS_URL=task_sink())
@@ -105,7 +106,7 @@ def main() -> None:
         from api.exchange import place_order
 
         uids = seed()
-        tokens = {uid: unsigned_id_token(uid, emulator.project) for uid in uids}
+        tokens = IdTokens(emulator.project)
         app = flask.Flask("bench-exchange")
         app.add_url_rule("/place_order", "place_order", lambda: place_order(flask.request),
                          methods=["POST"])
