@@ -1,5 +1,5 @@
-"""Write functions/openapi.json and the README's function reference from the code
-(`python -m dev.openapi`), or check both (--check)."""
+"""Write functions/openapi.json and the README's function reference and error table from the
+code (`python -m dev.openapi`), or check them (--check)."""
 from __future__ import annotations
 
 import json
@@ -24,11 +24,14 @@ def render_readme() -> str:
     from manifest import FUNCTIONS
 
     from shared.web import openapi
+    from shared.web.error_codes import CODES
 
     from . import api_reference
 
     specs = {s.name: s for s in openapi.specs(FUNCTIONS)}
-    return api_reference.updated_readme(api_reference.render(list(FUNCTIONS), specs))
+    return api_reference.updated_readme(
+        api_reference.render(list(FUNCTIONS), specs),
+        api_reference.render_errors(CODES, specs, openapi.DEFAULT_BODY_LIMIT))
 
 
 def main() -> int:

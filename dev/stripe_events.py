@@ -61,4 +61,6 @@ def sign(evt: dict, *, secret: str | None = None,
         secret = os.environ.get("MINTBOOK_STRIPE_WEBHOOK_SECRET", LOCAL_STRIPE_WEBHOOK_SECRET)
     payload = json.dumps(evt)
     header = stripe.WebhookSignature.generate_signature_header(payload, secret, timestamp)
-    return payload.encode(), {"Stripe-Signature": header, "Content-Type": "application/json"}
+    # The Content-Type Stripe sends with every delivery.
+    return payload.encode(), {"Stripe-Signature": header,
+                              "Content-Type": "application/json; charset=utf-8"}

@@ -106,3 +106,9 @@ class MethodNotAllowed(InvalidInput):
 
 class PayloadTooLarge(InvalidInput):
     code = "payload_too_large"
+
+
+class UnsupportedMediaType(InvalidInput):
+    """A body that is not `application/json` in UTF-8 (415)."""
+
+    code = "unsupported_media_type"

@@ -1,11 +1,12 @@
 """Thin HTTP functions: `@endpoint` turns `fn(ctx, request_model) -> data` into a Cloud Function.
 
-Every endpoint, in this order: answers CORS preflight; refuses a wrong method (405) or an
-oversized body (413); authenticates and loads the caller's user document (creating it on first
-call) and checks the role; requires an Idempotency-Key on mutating calls; parses the JSON body or
-query string with the endpoint's pydantic model (or, for `raw_body` endpoints such as Stripe's
-webhook, hands `fn` the exact bytes received, unparsed, so a signature can be checked on them);
-calls `fn`; validates the answer against the
+Every endpoint, in this order: answers CORS preflight; refuses a wrong method (405), an
+oversized body (413) or a body that is not `application/json` in UTF-8 (415; a request without
+a body needs no Content-Type); authenticates and loads the caller's user document (creating it
+on first call) and checks the role; requires an Idempotency-Key on mutating calls; parses the
+JSON body (strictly: shared/web/bodies.py) or query string with the endpoint's pydantic model
+(or, for `raw_body` endpoints such as Stripe's webhook, hands `fn` the exact bytes received,
+unparsed, so a signature can be checked on them); calls `fn`; validates the answer against the
 response model; wraps it in the envelope. Expected failures answer their 4xx/503; anything else
 is logged with its traceback and answers a bare 500. Parsing happens before any state is touched,
 so bad input changes nothing.
@@ -22,12 +23,12 @@ from flask import Request, Response
 from pydantic import BaseModel, ValidationError
 
 from shared.config import settings
-from shared.domain.errors import (InvalidInput, MethodNotAllowed, MintbookError, PayloadTooLarge,
-                                  RateLimited, Unavailable)
+from shared.domain.errors import (MethodNotAllowed, MintbookError, PayloadTooLarge, RateLimited,
+                                  Unavailable)
 from shared.domain.idempotency import Operation, require_key
 from shared.domain.users import Role, User
 
-from shared.web import logs
+from shared.web import bodies, logs
 from shared.web.envelope import add_cors, respond
 from shared.web.errors import describe, describe_validation, status_for
 
@@ -163,6 +164,8 @@ def _prepare(spec: Spec, request: Request, rid: str) -> tuple[Context, Any]:
     limit = spec.max_body_bytes or settings().max_body_bytes
     if (request.content_length or 0) > limit:
         raise PayloadTooLarge(f"bodies are limited to {limit} bytes", field="body")
+    if bodies.has_body(request):
+        bodies.require_json(request)
     user = None
     if spec.auth is not None:
         from shared.services.users import authenticate
@@ -193,7 +196,8 @@ def _parse(spec: Spec, request: Request, limit: int) -> Any:
     try:
         if spec.body is not None:
             # JSON-mode validation: strict about numbers, yet enums and URLs arrive as strings.
-            return spec.body.model_validate_json(json.dumps(_json_object(request, limit)))
+            body = bodies.parse_object(_raw(request, limit))
+            return spec.body.model_validate_json(json.dumps(body))
         if spec.query is not None:
             return spec.query.model_validate(request.args.to_dict(flat=True))
     except ValidationError as err:
@@ -206,19 +210,6 @@ def _raw(request: Request, limit: int) -> bytes:
     if len(raw) > limit:
         raise PayloadTooLarge(f"bodies are limited to {limit} bytes", field="body")
     return raw
-
-
-def _json_object(request: Request, limit: int) -> dict:
-    raw = _raw(request, limit)
-    if not raw.strip():
-        return {}
-    try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise InvalidInput("the body is not valid JSON", field="body", code="invalid_json") from None
-    if not isinstance(value, dict):
-        raise InvalidInput("the body must be a JSON object", field="body", code="invalid_json")
-    return value
 
 
 def _render(spec: Spec, result: Any) -> Any:

@@ -13,6 +13,7 @@ from shared.domain import errors as e
 STATUS: tuple[tuple[type[e.MintbookError], int], ...] = (
     (e.MethodNotAllowed, 405),
     (e.PayloadTooLarge, 413),
+    (e.UnsupportedMediaType, 415),
     (e.InvalidInput, 400),
     (e.Unauthenticated, 401),
     (e.Forbidden, 403),

@@ -1,7 +1,10 @@
 """The OpenAPI 3.1 document of every HTTP function, generated from the endpoint specs.
 
 Each function is one path, `/<name>`, with one method. Bodies, query parameters and the `data` of
-each answer come from the endpoint's pydantic models; every answer is the JSON envelope.
+each answer come from the endpoint's pydantic models; every answer is the JSON envelope. Every
+error code (shared/web/error_codes.py) is in the `Error` schema's `code` enum and, with its
+statuses and meaning, in the document's `x-error-codes`; each operation states its body limit in
+`x-max-body-bytes` and in its 413 answer.
 """
 from __future__ import annotations
 
@@ -11,11 +14,20 @@ from typing import Iterable
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from shared.config import Settings
 from shared.web.endpoint import Spec
+from shared.web.error_codes import CODES
 from shared.web.errors import STATUS
 
 REF = "#/components/schemas/{model}"
 ERROR_STATUSES = sorted({status for _, status in STATUS} | {500})
+DEFAULT_BODY_LIMIT = Settings().max_body_bytes  # the default, not this process's environment
+DESCRIPTION = ("Every function is one path with one method and answers the envelope "
+               "`{{success, data, errors}}`. A request with a body sends it as `application/json` "
+               "in UTF-8 (`415 unsupported_media_type` otherwise) and within the operation's "
+               "`x-max-body-bytes` (`413 payload_too_large`): {limit} bytes ({kib} KiB), except "
+               "where an operation says otherwise. Every `errors[].code`, with its statuses and "
+               "meaning, is in `x-error-codes`.")
 
 
 def specs(functions: Iterable) -> list[Spec]:
@@ -36,7 +48,11 @@ def build(all_specs: list[Spec], *, title: str = "Mintbook", version: str = "1.0
     components = dict(schema.get("$defs", {}))
     components.update(_envelope_schemas())
     paths = {f"/{s.name}": {s.method.lower(): _operation(s, refs)} for s in all_specs}
-    return {"openapi": "3.1.0", "info": {"title": title, "version": version},
+    description = DESCRIPTION.format(limit=DEFAULT_BODY_LIMIT, kib=DEFAULT_BODY_LIMIT // 1024)
+    return {"openapi": "3.1.0",
+            "info": {"title": title, "version": version, "description": description},
+            "x-error-codes": {code: {"statuses": list(c.statuses), "description": c.meaning}
+                              for code, c in sorted(CODES.items())},
             "paths": dict(sorted(paths.items())),
             "components": {"schemas": dict(sorted(components.items())),
                            "securitySchemes": {"firebaseIdToken": {
@@ -68,13 +84,23 @@ def _operation(spec: Spec, refs: dict) -> dict:
         "properties": {"success": {"const": True}, "data": data,
                        "errors": {"type": "array", "maxItems": 0}}}}}}
     op["responses"] = {str(spec.status): ok}
+    limit = body_limit(spec)
+    notes = {413: f"Failure: the body is over {limit} bytes ({limit // 1024} KiB): "
+                  "payload_too_large",
+             415: "Failure: a body not sent as application/json in UTF-8: unsupported_media_type"}
     for status in ERROR_STATUSES:
-        op["responses"][str(status)] = {"description": "Failure; see errors[].code",
+        op["responses"][str(status)] = {"description": notes.get(status,
+                                                                 "Failure; see errors[].code"),
                                         "content": {"application/json": {
                                             "schema": {"$ref": REF.format(model="ErrorEnvelope")}}}}
+    op["x-max-body-bytes"] = limit
     if not op["parameters"]:
         del op["parameters"]
     return op
+
+
+def body_limit(spec: Spec) -> int:
+    return spec.max_body_bytes or DEFAULT_BODY_LIMIT
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict]:
@@ -86,7 +112,10 @@ def _query_parameters(model: type[BaseModel]) -> list[dict]:
 
 def _envelope_schemas() -> dict:
     error = {"type": "object", "required": ["code", "field", "message"],
-             "properties": {"code": {"type": "string"}, "field": {"type": ["string", "null"]},
+             "properties": {"code": {"type": "string", "enum": sorted(CODES),
+                                     "description": "Stable snake_case code; its statuses and "
+                                                    "meaning are in x-error-codes"},
+                            "field": {"type": ["string", "null"]},
                             "message": {"type": "string"}, "details": {"type": "object"}}}
     envelope = {"type": "object", "required": ["success", "data", "errors"],
                 "properties": {"success": {"const": False}, "data": {"type": "null"},

@@ -20,6 +20,8 @@ import type { components, operations } from './schema';
 export type { FunctionName } from './functions';
 export type Schemas = components['schemas'];
 export type ApiErrorItem = Schemas['Error'];
+/** Every code the server answers (the README's error table), and the two the client makes. */
+export type ErrorCode = ApiErrorItem['code'] | 'bad_response' | 'network_error';
 
 type Operation<N extends FunctionName> = operations[N];
 type Responses<N extends FunctionName> = Operation<N>['responses'];
@@ -55,7 +57,7 @@ export class MintbookError extends Error {
   constructor(
     readonly status: number,
     /** The stable snake_case code, e.g. "insufficient_funds", "idempotency_conflict". */
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly field: string | null = null,
     readonly details: Record<string, unknown> | undefined = undefined,
@@ -110,9 +112,12 @@ async function decode<N extends FunctionName>(response: Response): Promise<Resul
     return { ok: true, status: response.status, data: envelope.data as Data<N> };
   }
   const errors = envelope.errors ?? [];
-  const first = errors[0] ?? { code: 'bad_response', field: null, message: 'no error given' };
-  const error = new MintbookError(response.status, first.code, first.message, first.field,
-                                  first.details, retryAfter, errors);
+  const first = errors[0];
+  const error = first
+    ? new MintbookError(response.status, first.code, first.message, first.field, first.details,
+                        retryAfter, errors)
+    : new MintbookError(response.status, 'bad_response', 'no error given', null, undefined,
+                        retryAfter, errors);
   return { ok: false, status: response.status, error };
 }
 

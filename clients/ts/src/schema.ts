@@ -2274,9 +2274,11 @@ export interface components {
             forecast_amount: number;
             /**
              * Implied Ppm
-             * @description the outcome's implied probability at commit, PPM
+             * @description the outcome's implied probability at commit, PPM, from the pool as counted at totals_as_of
              */
             implied_ppm: number;
+            /** Totals As Of */
+            totals_as_of: string | null;
             /**
              * Potential Payout
              * @description payout of the whole forecast if it won now
@@ -2407,12 +2409,6 @@ export interface components {
              * @default 0
              */
             cut_bps: number;
-            /**
-             * Shards
-             * @description escrow shards (hot-market spread)
-             * @default 8
-             */
-            shards: number;
         };
         /** CreatePackageRequest */
         CreatePackageRequest: {
@@ -2686,7 +2682,11 @@ export interface components {
         /** Empty */
         Empty: Record<string, never>;
         Error: {
-            code: string;
+            /**
+             * @description Stable snake_case code; its statuses and meaning are in x-error-codes
+             * @enum {string}
+             */
+            code: "account_frozen" | "accounts_must_differ" | "accounts_must_have_the_same_asset" | "amount_mismatch" | "amount_overflow" | "amount_too_large" | "asset_exists" | "book_exists" | "book_inactive" | "cannot_change_self" | "cannot_take_own_offer" | "cannot_transfer_to_self" | "cannot_unlink_sign_in_wallet" | "conflict" | "creator_exists" | "currency_mismatch" | "duplicate_order" | "error" | "exceeds_pending_transfer_amount" | "fill_too_small" | "forbidden" | "forecast_outcome_fixed" | "idempotency_conflict" | "idempotency_key_required" | "insufficient_funds" | "insufficient_order_funds" | "internal" | "invalid_cursor" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_package" | "invalid_payload" | "invalid_service_type" | "invalid_signature" | "invalid_token" | "invalid_window" | "lease_lost" | "malformed_address" | "malformed_signature" | "market_already_cancelled" | "market_already_resolved" | "market_cancelled" | "market_closed" | "market_not_closed" | "market_not_open" | "market_not_suspended" | "market_order_cannot_rest" | "market_resolved" | "market_suspended" | "max_per_user_exceeded" | "method_not_allowed" | "missing_field" | "missing_token" | "no_liquidity" | "no_price_in_force" | "no_settlement" | "nonce_address_mismatch" | "nonce_already_used" | "nonce_expired" | "nonce_purpose_mismatch" | "nonce_user_mismatch" | "not_configured" | "not_found" | "not_the_creator" | "not_your_offer" | "not_your_order" | "offer_insufficient_remaining" | "offer_not_found" | "offer_not_open" | "package_inactive" | "partial_fill_not_allowed" | "payload_too_large" | "payment_intent_mismatch" | "pending_transfer_already_posted" | "pending_transfer_already_voided" | "price_not_on_tick" | "price_required" | "price_unavailable" | "processing_failed" | "public_key_mismatch" | "purchase_amount_limit" | "purchase_hourly_limit" | "quantity_above_maximum" | "quantity_below_minimum" | "rank_too_low" | "rate_limited" | "rate_out_of_band" | "rejected" | "reward_role_required" | "rewards_pool_empty" | "role_required" | "same_asset" | "service_role_required" | "settlement_shortfall" | "slug_taken" | "supply_cap_exceeded" | "symbol_taken" | "token_expired" | "uid_mismatch" | "unauthenticated" | "unavailable" | "unknown_asset" | "unknown_book" | "unknown_creator" | "unknown_failed_delivery" | "unknown_field" | "unknown_flag" | "unknown_forecast" | "unknown_market" | "unknown_nonce" | "unknown_order" | "unknown_outcome" | "unknown_package" | "unknown_user" | "unsupported_chain" | "unsupported_media_type" | "unsupported_signature_scheme" | "version_conflict" | "wallet_linked_elsewhere" | "wallet_not_linked";
             field: string | null;
             message: string;
             details?: Record<string, never>;
@@ -2709,6 +2709,8 @@ export interface components {
             implied_ppm: number;
             /** Implied After Ppm */
             implied_after_ppm: number;
+            /** Totals As Of */
+            totals_as_of: string | null;
             /**
              * Decimal Odds Ppm
              * @description payout / amount, in PPM (2_000_000 = 2.0x)
@@ -3418,12 +3420,13 @@ export interface components {
             outcomes: components["schemas"]["OutcomeView"][];
             /** Pool */
             pool: number;
+            /** Forecasters */
+            forecasters: number;
             /**
-             * Forecasters
-             * @description in the detail view only
-             * @default null
+             * Totals As Of
+             * @description when the pool, its outcomes' totals and the forecasters were counted (a few seconds behind commits); null before the first count
              */
-            forecasters: number | null;
+            totals_as_of: string | null;
             /** Suspensions */
             suspensions: {
                 [key: string]: unknown;
@@ -4869,8 +4872,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4998,8 +5010,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5129,8 +5150,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5260,8 +5290,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5391,8 +5430,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5522,8 +5570,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5653,8 +5710,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5777,8 +5843,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5908,8 +5983,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6035,8 +6119,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6163,8 +6256,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6287,8 +6389,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6418,8 +6529,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6546,8 +6666,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6673,8 +6802,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6797,8 +6935,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6928,8 +7075,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7059,8 +7215,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7185,8 +7350,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7316,8 +7490,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7447,8 +7630,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7578,8 +7770,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7709,8 +7910,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7840,8 +8050,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7971,8 +8190,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8102,8 +8330,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8233,8 +8470,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8364,8 +8610,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8495,8 +8750,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8626,8 +8890,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8757,8 +9030,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8888,8 +9170,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9019,8 +9310,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9150,8 +9450,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9278,8 +9587,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9407,8 +9725,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9538,8 +9865,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9669,8 +10005,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9800,8 +10145,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9931,8 +10285,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10059,8 +10422,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10183,8 +10555,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10311,8 +10692,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10439,8 +10829,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10565,8 +10964,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10692,8 +11100,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10818,8 +11235,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10945,8 +11371,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11072,8 +11507,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11196,8 +11640,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11320,8 +11773,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11446,8 +11908,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11574,8 +12045,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11700,8 +12180,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11829,8 +12318,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11953,8 +12451,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12081,8 +12588,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12205,8 +12721,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12333,8 +12858,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12457,8 +12991,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12585,8 +13128,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12712,8 +13264,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12842,8 +13403,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12970,8 +13540,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13094,8 +13673,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13221,8 +13809,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13350,8 +13947,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13478,8 +14084,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13602,8 +14217,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13726,8 +14350,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13853,8 +14486,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13979,8 +14621,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14110,8 +14761,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14238,8 +14898,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14367,8 +15036,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14491,8 +15169,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14622,8 +15309,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14746,8 +15442,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14877,8 +15582,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15008,8 +15722,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15139,8 +15862,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15270,8 +16002,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15401,8 +16142,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15532,8 +16282,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15656,8 +16415,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 524288 bytes (512 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15787,8 +16555,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15918,8 +16695,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16049,8 +16835,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16177,8 +16972,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16308,8 +17112,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16439,8 +17252,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16567,8 +17389,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16698,8 +17529,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Failure; see errors[].code */
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

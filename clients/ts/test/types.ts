@@ -18,6 +18,9 @@ export async function usage(): Promise<void> {
     const error: MintbookError = balances.error;
     const code: string = error.code;
     void code;
+    if (error.code === 'token_expired') { /* get a fresh ID token and call again */ }
+    // @ts-expect-error codes are the documented ones: a typo does not compile
+    if (error.code === 'insuficient_funds') { /* never */ }
   }
 
   // A POST needs its body and an Idempotency-Key.
