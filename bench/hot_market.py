@@ -1,7 +1,7 @@
 """`python -m bench.hot_market`: one hot market, thousands of users committing at once, against a
 floor doing their Firestore work on the same emulator.
 
-Subject: 32 concurrent clients commit forecasts to ONE market (32 escrow shards) through the
+Subject: 32 concurrent clients commit forecasts to ONE market through the
 commit service (shared.services.markets.forecasts.commit, the code the commit_forecast endpoint
 runs), called in process as bench.ledger calls its service. The clients are threads spread over
 --processes child processes (default 4), so the clients' own Python work is not capped by one
@@ -10,16 +10,18 @@ consecutive commits are by distinct users (a user commits again, raising the for
 the others had a turn). Users who had no turn by the end commit once, unmeasured, so that every
 user has a forecast in the market before the checks. Each commit is one transaction that reads 3
 documents (the user's account, the commit's receipt, the user's forecast) and writes 7: the
-user's account, one escrow shard credited blind, the hold, its transfer, 2 journal entries and
-the forecast (created on a user's first commit, updated on later ones).
+user's account, the user's own escrow in the market credited blind, the hold, its transfer, 2
+journal entries and the forecast (created on a user's first commit, updated on later ones); and
+at most once per 2 s per process it enqueues a recount of the pool (to a local sink here).
 Floor: the same 32 clients (same processes and threads), alternating with the subject, each
 operation one transaction of that shape (support.floor_workers): 3 documents read, 2 of them
-rewritten, 1 of 32 documents shared by all (as many as the market has shards) credited blind,
-4 created, all one-field documents, through the same wire functions and run_transaction.
+rewritten, 1 of the client's own credited blind, 4 created, all one-field documents, through the
+same wire functions and run_transaction.
 Users are funded in bulk: issuance credits 100 spendable accounts per transaction through
 LedgerBatch and ledger.write (the ledger's own code path), which takes seconds, not minutes.
-After the run it checks that the pool (the escrow shards) equals the sum of the commits the
-clients saw succeed, and that reconciliation is clean; a failed check counts in `failed`.
+After the run it recounts the pool (the totals task's count of the pending holds) and checks
+that it equals the sum of the commits the clients saw succeed, and that reconciliation is
+clean; a failed check counts in `failed`.
 Last line: commits_per_s=... floor_per_s=... ratio=... failed=...
 """
 from __future__ import annotations
@@ -70,7 +72,7 @@ def fund(uids: list[str], amount: int) -> None:
         list(pool.map(chunk, parts))
 
 
-def create_market(shards: int) -> str:
+def create_market() -> str:
     from shared.domain.idempotency import Operation
     from shared.domain.markets.market import Category, Outcome
     from shared.domain.users import Role, User
@@ -80,7 +82,7 @@ def create_market(shards: int) -> str:
     fields = {"slug": "hot-bench", "title": "Will the bench hold?", "category": Category.CRYPTO,
               "outcomes": (Outcome("yes", "Yes"), Outcome("no", "No")),
               "closes_at": datetime.now(timezone.utc) + timedelta(hours=1),
-              "max_per_user": FUNDS, "asset": ASSET, "shards": shards}
+              "max_per_user": FUNDS, "asset": ASSET}
     return catalog.create(Operation.of(moderator.uid, "create_market", "bench", {}), moderator,
                           fields)["id"]
 
@@ -209,13 +211,13 @@ class Clients:
 def check(market_id: str, committed: int) -> list[str]:
     """Problems found after the run: pool != confirmed commits, or reconciliation drift."""
     from shared.services import reconciliation
+    from shared.services.markets import totals
     from shared.store.markets import market as store
 
-    market, _ = store.get_market(market_id)
-    pool = sum(store.outcome_totals(market).values())
+    pool = totals.refresh(market_id)["pool"]
     problems = []
     if pool != committed:
-        problems.append(f"escrow shards hold {pool}, clients saw {committed} committed")
+        problems.append(f"the pool counts {pool}, clients saw {committed} committed")
     report = reconciliation.run()
     if not report["ok"]:
         problems.append(f"reconciliation drift: {report['drift'][:3]}")
@@ -228,7 +230,6 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--users", type=int, default=3_200)
-    parser.add_argument("--shards", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--processes", type=int, default=4,
@@ -241,9 +242,9 @@ def main() -> None:
         started = time.monotonic()
         uids = [f"user-{i:05d}" for i in range(args.users)]
         fund(uids, FUNDS)
-        market_id = create_market(args.shards)
+        market_id = create_market()
         print(f"funded {len(uids)} users in {time.monotonic() - started:.1f}s", file=sys.stderr)
-        floor_shape = Shape(reads=3, rewrites=2, creates=4, shared=1, shards=args.shards)
+        floor_shape = Shape(reads=3, rewrites=2, creates=4, blind=1)
         clients = Clients(market_id, uids, args.clients, args.processes, floor_shape)
         try:
             round_no = iter(range(1000))

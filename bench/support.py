@@ -40,15 +40,40 @@ class Rate:
 
 @contextmanager
 def bench_emulator(project: str) -> Iterator[object]:
-    """Start an emulator on a free port and point this process's Firestore client at it."""
+    """Start an emulator on a free port and point this process's Firestore client at it; tasks
+    the subject enqueues (a wake-up, a recount) go to a local sink that accepts and drops them,
+    as the dev server's queue would accept them (the bench measures the enqueue, not the task)."""
     sys.path[:0] = [str(ROOT), str(ROOT / "functions")]
     from dev.emulator import FirestoreEmulator
 
-    with FirestoreEmulator(project=project) as emulator:
-        os.environ.update(FIRESTORE_EMULATOR_HOST=emulator.host_port, GOOGLE_CLOUD_PROJECT=project)
+    with FirestoreEmulator(project=project) as emulator, _task_sink() as tasks_url:
+        os.environ.update(FIRESTORE_EMULATOR_HOST=emulator.host_port, GOOGLE_CLOUD_PROJECT=project,
+                          MINTBOOK_TASKS_URL=tasks_url)
         from shared.config import settings
         settings.cache_clear()
         yield emulator
+
+
+@contextmanager
+def _task_sink() -> Iterator[str]:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Accept(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Accept)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
 
 
 def closed_loop(workers: list[Callable[[int], None]], seconds: float) -> Rate:

@@ -59,7 +59,10 @@ HIGH_RATE: tuple[HighRate, ...] = (
                        "owner, asset, type, created_at desc": AS_ABOVE}),
     HighRate("holds", "every forecast commit and resting order",
              low_cardinality=("status", "type", "asset"), sequential=("created_at", "updated_at"),
-             verdicts={"market_id, status": "kept: no sequential field"}),
+             verdicts={"market_id, status": "kept: no sequential field",
+                       "market_id, outcome, status, amount": "added: the pool's recount sums "
+                       "each outcome's pending stake (services/markets/totals.py), and a sum "
+                       "scans an index holding the summed field; no sequential field"}),
     HighRate("purchases", "every purchase and each Stripe event applied to it",
              low_cardinality=("status", "currency", "asset", "package_id", "dispute"),
              sequential=("created_at", "updated_at"),

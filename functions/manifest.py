@@ -100,6 +100,7 @@ MARKETS: tuple[Function, ...] = (
     _http("reopen_market", "markets_admin"),
     _http("admin_markets_needing_resolution", "markets_admin"),
     _task("task_settle_market", "markets"),
+    _task("task_market_totals", "markets"),
     _job("job_markets_sweep", "markets", "* * * * *"),
     _http("get_reputation", "markets_social"),
     _http("list_badges", "markets_social"),

@@ -54,6 +54,14 @@ def settled(api: Api, market_id: str, timeout_s: float = 40) -> dict:
     return eventually(probe, timeout_s=timeout_s, interval_s=0.3, what="settlement")
 
 
+def counted(api: Api, pool: int, **params) -> dict:
+    """The market once the totals task has counted `pool` (a few seconds after the commits)."""
+    def probe():
+        market = ok(api.call("GET", "get_market", params=params))
+        return market if market["pool"] == pool else None
+    return eventually(probe, timeout_s=20, interval_s=0.3, what=f"a counted pool of {pool}")
+
+
 def test_market_lifecycle_commit_raise_resolve_pays_winners_largest_remainder(api, admin_uid):
     # given three users with 1,000 CHIP each and an open market
     for uid in ("ann", "bob", "cat"):
@@ -74,10 +82,10 @@ def test_market_lifecycle_commit_raise_resolve_pays_winners_largest_remainder(ap
     error(commit(api, "ann", mid, "no", 10), 422, "forecast_outcome_fixed")
     error(commit(api, "ann", mid, "yes", 601), 422, "max_per_user_exceeded")
     error(commit(api, "bob", mid, "maybe", 10), 400, "unknown_outcome")
-    detail = ok(api.call("GET", "get_market", params={"slug": "btc-100k"}))
+    detail = counted(api, 700, slug="btc-100k")
     assert [(o["id"], o["total"], o["implied_ppm"]) for o in detail["outcomes"]] == \
         [("yes", 600, 857_142), ("no", 100, 142_857)]
-    assert detail["pool"] == 700 and detail["forecasters"] == 3
+    assert detail["forecasters"] == 3 and detail["totals_as_of"] is not None
     estimate = ok(api.call("GET", "estimate_forecast",
                            params={"market_id": mid, "outcome": "no", "amount": 100}))
     assert estimate["potential_payout"] == 400  # 800 pool, 200 on "no", 100 of it yours
@@ -125,8 +133,8 @@ def test_24_concurrent_commits_to_one_market_all_succeed_and_settle_exactly(api,
     # then every commit succeeded
     assert statuses == [200] * 24
     pool_total = sum(stakes.values())
-    detail = ok(api.call("GET", "get_market", params={"market_id": mid}))
-    assert detail["pool"] == pool_total and detail["forecasters"] == 24
+    detail = counted(api, pool_total, market_id=mid)
+    assert detail["forecasters"] == 24
     # when the market closes and resolves "yes"
     wait_past_close(market)
     ok(resolve(api, admin_uid, mid, "yes"))

@@ -99,6 +99,10 @@ DOCS: dict[str, dict] = {
     f"signups/{OWNER}": {"uid": OWNER, "owner": OWNER, "ip": "198.51.100.7", "wallets": [],
                          "at": CREATED},
     "rate_limits/r1": {"count": 1, "bucket": "purchase", "expires_at": CREATED},
+    # consolidation of spread system accounts, change-feed checkpoints, counted market pools
+    "consolidation/status": {"completed_run_started_at": CREATED},
+    "change_feeds/spread.0": {"changed_at": CREATED},
+    "market_totals/m1": {"totals": {"yes": 1}, "forecasters": 1, "as_of": CREATED},
 }
 SEED: dict[str, dict] = {**WORLD, **DOCS}
 
@@ -147,6 +151,9 @@ TARGETS: dict[str, Target] = {
     "reconciliation_reports": Target("reconciliation_reports/r-1", ALL, {"ok": True}),
     "stats": Target("stats/ledger", ALL, {"accounts": 0}),
     "rate_limits": Target("rate_limits/r1", ALL, {"count": 0}),
+    "consolidation": Target("consolidation/status", ALL, {"completed_run_started_at": None}),
+    "change_feeds": Target("change_feeds/spread.0", ALL, {"changed_at": None}),
+    "market_totals": Target("market_totals/m1", ALL, {"totals": {"yes": 10**9}}),
     # purchases
     "packages": Target("packages/p1", ALL, {"price": 1}),
     "purchases": Target("purchases/u1", MINE, {"status": "refunded"}),
@@ -226,6 +233,9 @@ ALLOWED: dict[str, tuple[tuple[str, ...], ...]] = {
     "reconciliation_reports":   (NONE,      NONE,  NONE,  NONE,      READ),
     "stats":                    (NONE,      NONE,  NONE,  NONE,      READ),
     "rate_limits":              (NONE,      NONE,  NONE,  NONE,      NONE),
+    "consolidation":            (NONE,      NONE,  NONE,  NONE,      READ),
+    "change_feeds":             (NONE,      NONE,  NONE,  NONE,      NONE),
+    "market_totals":            (READ,      READ,  READ,  READ,      READ),
     "packages":                 (READ,      READ,  READ,  READ,      READ),
     "purchases":                (NONE,      READ,  NONE,  NONE,      READ),
     "stripe_events":            (NONE,      NONE,  NONE,  NONE,      READ),

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from shared.domain.errors import InvalidInput, Rejected
 from shared.domain.markets.market import (PPM, Category, ForecastState, Market, MarketStatus, Outcome,
                                    Suspension, implied_all, implied_ppm, potential_payout,
-                                   raise_forecast, score_ppm, shard_for, validate_new)
+                                   escrow_account_id, raise_forecast, score_ppm, validate_new)
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 MARKET = Market(id="m1", slug="will-it-rain", title="Rain?", category=Category.OTHER,
@@ -22,7 +22,7 @@ MARKET = Market(id="m1", slug="will-it-rain", title="Rain?", category=Category.O
     ({"slug": "Bad Slug"}, "slug"), ({"outcomes": (Outcome("yes", "Yes"),)}, "outcomes"),
     ({"outcomes": (Outcome("a", "A"), Outcome("a", "B"))}, "outcomes"),
     ({"closes_at": T0}, "closes_at"), ({"max_per_user": 0}, "max_per_user"),
-    ({"cut_bps": 10_000}, "cut_bps"), ({"shards": 0}, "shards"),
+    ({"cut_bps": 10_000}, "cut_bps"),
 ])
 def test_invalid_markets_are_refused_naming_the_field(change, field):
     with pytest.raises(InvalidInput) as raised:
@@ -74,6 +74,7 @@ def test_score_is_one_minus_p_when_right_and_minus_p_when_wrong():
     assert (score_ppm(True, 250_000), score_ppm(False, 250_000)) == (750_000, -250_000)
 
 
-def test_shards_are_stable_per_user_and_spread():
-    assert shard_for("ann", 8) == shard_for("ann", 8)
-    assert len({shard_for(f"u{i}", 8) for i in range(100)}) == 8
+def test_each_forecaster_has_an_escrow_of_their_own_in_each_market():
+    assert escrow_account_id("m1", "ann", "CHIP") == escrow_account_id("m1", "ann", "CHIP")
+    escrows = {escrow_account_id("m1", f"u{i}", "CHIP") for i in range(100)}
+    assert len(escrows) == 100 and escrow_account_id("m2", "u0", "CHIP") not in escrows

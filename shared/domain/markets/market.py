@@ -3,8 +3,10 @@
 Invariants:
 - A market has a unique slug, a category, two or more distinct outcomes, opens_at < closes_at,
   and a positive per-user cap; closes_at never changes after creation (commits rely on it).
-- The pool of an outcome is the sum of its escrow shards; the escrow is sharded so that no commit
-  ever touches a document another commit to the same market touches.
+- Each forecaster's stake is held in an escrow of their own in the market
+  ("sys.escrow.<market>.<hash of the uid>"), so no commit touches a document another forecaster's
+  commit touches. The pool of an outcome is the sum of the holds committed to it, which readers
+  see as counted by a task a few seconds ago (services/markets/totals.py), never exactly.
 - A commit is valid when its server commit time t satisfies opens_at <= t < closes_at and t lies
   in no suspension interval [start, end). Validity is decided at settlement, from recorded times,
   because a commit never reads the market document.
@@ -12,11 +14,11 @@ Invariants:
 """
 from __future__ import annotations
 
+import hashlib
 import re
-import zlib
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Mapping, NamedTuple, Sequence
+from typing import Mapping, NamedTuple
 
 from shared.domain.accounts import system_account_id
 from shared.domain.errors import InvalidInput, Rejected
@@ -26,7 +28,6 @@ PPM = 1_000_000
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 OUTCOME_ID = re.compile(r"^[a-z0-9_]{1,32}$")
 MAX_OUTCOMES = 16
-MAX_SHARDS = 32
 MAX_CAP = 10**12  # keeps stake x PPM products far below 2**53 when they are ever stored
 # A commit that passed its open check must commit within this long after closes_at, or fail with
 # 503 (its transaction deadline is bounded by it); resolution waits this long after the close, so
@@ -76,7 +77,6 @@ class Market(NamedTuple):
     asset: str
     description: str = ""
     status: MarketStatus = MarketStatus.OPEN
-    shards: int = 8
     cut_bps: int = 0
     suspensions: tuple[Suspension, ...] = ()
     created_by: str = ""
@@ -106,26 +106,19 @@ class Market(NamedTuple):
         if status is not MarketStatus.OPEN:
             raise Rejected(f"the market is {status.value}", code=f"market_{status.value}")
 
-    def escrow_account(self, outcome: str, shard: int) -> str:
-        return escrow_account_id(self.id, outcome, shard, self.asset)
-
-    def escrow_accounts(self) -> dict[str, list[str]]:
-        return {o: [self.escrow_account(o, s) for s in range(self.shards)]
-                for o in self.outcome_ids()}
+    def escrow_account(self, uid: str) -> str:
+        return escrow_account_id(self.id, uid, self.asset)
 
 
-def escrow_account_id(market_id: str, outcome: str, shard: int, asset: str) -> str:
-    return system_account_id(f"escrow.{market_id}.{outcome}.{shard}", asset)
+def escrow_account_id(market_id: str, uid: str, asset: str) -> str:
+    """The forecaster's own escrow in the market: their commits' holds credit it."""
+    key = hashlib.sha256(uid.encode()).hexdigest()[:16]
+    return system_account_id(f"escrow.{market_id}.{key}", asset)
 
 
 def pool_account_id(market_id: str, asset: str) -> str:
-    """Where settlement gathers the shards of a resolved market before paying winners."""
+    """Where settlement gathers the escrows of a resolved market before paying winners."""
     return system_account_id(f"escrow.{market_id}.pool", asset)
-
-
-def shard_for(uid: str, shards: int) -> int:
-    """A user's shard: stable, so a user's raises land together, and spread across users."""
-    return zlib.crc32(uid.encode()) % shards
 
 
 def validate_new(market: Market) -> Market:
@@ -141,8 +134,6 @@ def validate_new(market: Market) -> Market:
         raise InvalidInput("closes_at must be after opens_at", field="closes_at")
     if not 0 < market.max_per_user <= MAX_CAP:
         raise InvalidInput(f"max_per_user is 1..{MAX_CAP}", field="max_per_user")
-    if not 1 <= market.shards <= MAX_SHARDS:
-        raise InvalidInput(f"shards is 1..{MAX_SHARDS}", field="shards")
     if not 0 <= market.cut_bps < BPS:
         raise InvalidInput("cut_bps is 0..9999", field="cut_bps")
     return market
@@ -200,10 +191,6 @@ def raise_forecast(current: ForecastState | None, outcome: str, amount: int, p_p
 def score_ppm(right: bool, p_ppm: int) -> int:
     """Reputation of one resolved forecast: +(1 - p) when right, -p when wrong, in PPM."""
     return PPM - p_ppm if right else -p_ppm
-
-
-def totals_by_outcome(shards: Mapping[str, Sequence[int]]) -> dict[str, int]:
-    return {o: sum(v) for o, v in shards.items()}
 
 
 class Resolution(NamedTuple):

@@ -4,8 +4,9 @@ Guarantees:
 - Slugs are unique: the slug document and the market are created in one transaction.
 - Suspend and reopen record intervals [start, end) on the market; commits never read them, so
   settlement voids commits whose server time fell inside one.
-- The detail's outcome totals are summed from the escrow shards, never from a counter on the
-  market document (which no commit writes).
+- Every view shows the pool as the totals task counted it (services/markets/totals.py), with
+  `totals_as_of`; a view reads two documents per market (the market and its totals), whatever
+  its outcomes, escrows or forecasters.
 """
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from shared.store.assets import get_asset
 from shared.store.client import collection
 from shared.store.idempotency import run_idempotent
 from shared.store.pages import page
+
+from shared.services.markets import totals
 
 
 
@@ -52,15 +55,15 @@ def create(op: Operation, actor: User, fields: dict) -> dict:
 
 
 def detail(market_id: str) -> dict:
-    market, data = store.get_market(market_id)
-    return view(market, data, store.outcome_totals(market), store.forecasters(market_id))
+    return view(*store.with_totals(market_id))
 
 
 def detail_by_slug(slug: str) -> dict:
     return detail(store.market_id_for_slug(slug))
 
 
-def view(market: Market, data: dict, totals: dict[str, int], forecasters: int | None) -> dict:
+def view(market: Market, data: dict, counted: store.Totals) -> dict:
+    totals = counted.by_outcome
     probabilities = implied_all(totals)
     return {"id": market.id, "slug": market.slug, "title": market.title,
             "description": market.description, "category": market.category.value,
@@ -69,7 +72,8 @@ def view(market: Market, data: dict, totals: dict[str, int], forecasters: int | 
             "max_per_user": market.max_per_user, "cut_bps": market.cut_bps,
             "outcomes": [{"id": o.id, "label": o.label, "total": totals.get(o.id, 0),
                           "implied_ppm": probabilities.get(o.id, 0)} for o in market.outcomes],
-            "pool": sum(totals.values()), "forecasters": forecasters,
+            "pool": sum(totals.values()), "forecasters": counted.forecasters,
+            "totals_as_of": counted.as_of,
             "suspensions": [{"start": s.start, "end": s.end} for s in market.suspensions],
             "resolution": data.get("resolution"), "settlement": data.get("settlement"),
             "created_by": market.created_by, "created_at": data.get("created_at")}
@@ -93,11 +97,13 @@ def list_markets(*, category: str | None, status: str | None, sort: str, cursor:
     else:
         query = query.order_by("created_at", direction=firestore.Query.DESCENDING)
     docs, next_cursor = page(query, store.MARKETS, cursor, limit)
-    items = []
-    for d in docs:
-        market = store.market_from(d.id, d.to_dict())
-        items.append(view(market, d.to_dict(), store.outcome_totals(market), None))
-    return items, next_cursor
+    return _views(docs), next_cursor
+
+
+def _views(docs: list[firestore.DocumentSnapshot]) -> list[dict]:
+    """The page's markets with their totals: one more get_all, one document per market."""
+    found = store.read_with_totals([d.id for d in docs])
+    return [view(*found[d.id]) for d in docs if d.id in found]
 
 
 def set_suspended(op: Operation, actor: User, market_id: str, suspend: bool, reason: str) -> dict:
@@ -143,19 +149,17 @@ def needing_resolution(cursor: str | None, limit: int) -> tuple[list[dict], str 
              .where(filter=FieldFilter("status", "in", ["open", "suspended"]))
              .where(filter=FieldFilter("closes_at", "<=", now())).order_by("closes_at"))
     docs, next_cursor = page(query, store.MARKETS, cursor, limit)
-    items = [view(store.market_from(d.id, d.to_dict()), d.to_dict(),
-                  store.outcome_totals(store.market_from(d.id, d.to_dict())), None) for d in docs]
-    return items, next_cursor
+    return _views(docs), next_cursor
 
 
 def refresh_totals() -> int:
-    """Write each unsettled market's committed total, for the 'most committed' sort."""
+    """Recount each unsettled market's pool (a lost totals task delays a count, this repairs
+    it) and write its committed total to the market, for the 'most committed' sort."""
     query = collection(store.MARKETS).where(
         filter=FieldFilter("status", "in", ["open", "suspended"]))
     count = 0
     for d in query.stream():
-        market = store.market_from(d.id, d.to_dict())
-        total = sum(store.outcome_totals(market).values())
+        total = totals.refresh(d.id)["pool"]
         if total != d.to_dict().get("committed_total"):
             d.reference.update({"committed_total": total})
             count += 1

@@ -1,10 +1,10 @@
-"""Forecasts: a commit holds the user's tokens in one escrow shard of the market.
+"""Forecasts: a commit holds the user's tokens in the user's own escrow in the market.
 
 Guarantees:
 - The commit transaction reads only the user's account, the user's forecast in this market and
-  the commit's own transfer (its receipt, if this is a replay); it writes the hold (user -> one
-  escrow shard, the shard credited blind) with the idempotent answer on its transfer, and the
-  forecast, nothing else. The hold is the commit's record: it carries the market, the outcome
+  the commit's own transfer (its receipt, if this is a replay); it writes the hold (user -> the
+  user's escrow in the market, credited blind) with the idempotent answer on its transfer, and
+  the forecast, nothing else: no document another forecaster's commit writes. The hold is the commit's record: it carries the market, the outcome
   and the implied probability, and its `created_at` is the server's commit time. It never
   reads or writes the market document, so thousands of users can commit to one market at once
   without contending. (The feed's "forecast placed" entry is written by the trigger on the
@@ -13,10 +13,12 @@ Guarantees:
   writes on the hot path.
 - Whether the market accepts commits is checked against a snapshot at most a few seconds old,
   refreshed by one request at a time per instance; the authority is the server commit time,
-  judged at settlement (late commits are refunded).
+  judged at settlement (late commits are refunded). After it commits, a commit asks for a
+  recount of the pool (services/markets/totals.py), outside its transaction.
 - The transaction's deadline ends ARRIVAL_GRACE after the close, so no commit can exist that a
   resolution, which waits that long, could miss.
-- The implied probability recorded is the outcome's share of the pool in the snapshot (PPM).
+- The implied probability recorded is the outcome's share of the pool in the snapshot (PPM):
+  the pool as the totals task counted it at `totals_as_of`, which the answer carries.
 """
 from __future__ import annotations
 
@@ -31,8 +33,8 @@ from shared.domain.accounts import user_account_id
 from shared.domain.errors import InvalidInput, Rejected
 from shared.domain.idempotency import Operation
 from shared.domain.ledger import LedgerBatch, Transfer, TransferType
-from shared.domain.markets.market import (ARRIVAL_GRACE, ForecastState, PPM, implied_all, implied_ppm,
-                                   potential_payout, raise_forecast, shard_for)
+from shared.domain.markets.market import (ARRIVAL_GRACE, PPM, ForecastState, implied_all,
+                                          implied_ppm, potential_payout, raise_forecast)
 from shared.domain.money import require_amount
 from shared.domain.users import User
 from shared.store import ledger as ledger_store
@@ -41,6 +43,8 @@ from shared.store import wire
 from shared.store.client import collection
 from shared.store.pages import page
 from shared.store.transactions import run_transaction
+
+from shared.services.markets import totals
 
 MAX_DEADLINE_S = 10.0
 # When a market's snapshot expires, every in-flight commit of the instance would re-read the
@@ -59,7 +63,7 @@ def commit(op: Operation, user: User, market_id: str, outcome: str, amount: int)
         raise Rejected("the market is closed", code="market_closed")
     p = implied_ppm(snap.totals, outcome)
     account = user_account_id(user.uid, market.asset)
-    escrow = market.escrow_account(outcome, shard_for(user.uid, market.shards))
+    escrow = market.escrow_account(user.uid)
     forecast_ref = collection(store.FORECASTS).document(store.forecast_id(market.id, user.uid))
 
     def work(txn: firestore.Transaction) -> dict:
@@ -72,8 +76,7 @@ def commit(op: Operation, user: User, market_id: str, outcome: str, amount: int)
         batch.hold(Transfer(id=op.id, debit_account_id=account, credit_account_id=escrow,
                             asset=market.asset, amount=amount, type=TransferType.COMMIT,
                             reference=market.id, pending=True))
-        answer = _answer(op.id, market, snap.totals, state, amount, p,
-                         batch.account(account).available)
+        answer = _answer(op.id, snap, state, amount, p, batch.account(account).available)
         ledger_store.write(txn, batch.result, receipt=ledger_store.Receipt(op, answer),
                            hold_facts={op.id: {"market_id": market.id, "outcome": outcome,
                                                "p_ppm": p}})
@@ -83,7 +86,9 @@ def commit(op: Operation, user: User, market_id: str, outcome: str, amount: int)
             wire.update(txn, forecast_ref, _raised(state))
         return answer
 
-    return run_transaction(work, serialize_on=[account], deadline_s=deadline)
+    answer = run_transaction(work, serialize_on=[account], deadline_s=deadline)
+    totals.refresh_soon(market.id)
+    return answer
 
 
 def _snapshot(market_id: str) -> store.Snapshot:
@@ -111,11 +116,13 @@ def _raised(state: ForecastState) -> dict:
             "updated_at": firestore.SERVER_TIMESTAMP}
 
 
-def _answer(commit_id: str, market, totals: dict[str, int], state: ForecastState, amount: int,
-            p: int, available: int) -> dict:
+def _answer(commit_id: str, snap: store.Snapshot, state: ForecastState, amount: int, p: int,
+            available: int) -> dict:
+    market = snap.market
     return {"commit_id": commit_id, "market_id": market.id, "outcome": state.outcome,
             "amount": amount, "forecast_amount": state.amount, "implied_ppm": p,
-            "potential_payout": potential_payout(totals, state.outcome, state.amount, amount,
+            "totals_as_of": snap.as_of,
+            "potential_payout": potential_payout(snap.totals, state.outcome, state.amount, amount,
                                                  market.cut_bps),
             "available_after": available}
 
@@ -123,7 +130,7 @@ def _answer(commit_id: str, market, totals: dict[str, int], state: ForecastState
 def estimate(market_id: str, outcome: str, amount: int) -> dict:
     """Implied odds now and what `amount` would pay if the outcome won at the current pool."""
     require_amount(amount)
-    snap = store.snapshot(market_id, max_age_s=0)  # a user comparing odds wants them current
+    snap = store.snapshot(market_id, max_age_s=0)  # as current as the last count
     if outcome not in snap.market.outcome_ids():
         raise InvalidInput(f"{outcome!r} is not an outcome", field="outcome", code="unknown_outcome")
     p = implied_ppm(snap.totals, outcome)
@@ -131,6 +138,7 @@ def estimate(market_id: str, outcome: str, amount: int) -> dict:
     return {"market_id": market_id, "outcome": outcome, "amount": amount, "implied_ppm": p,
             "implied_after_ppm": implied_all({**snap.totals,
                                               outcome: snap.totals.get(outcome, 0) + amount})[outcome],
+            "totals_as_of": snap.as_of,
             "decimal_odds_ppm": payout * PPM // amount, "potential_payout": payout,
             "pool": sum(snap.totals.values())}
 

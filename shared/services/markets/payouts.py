@@ -6,9 +6,10 @@ Guarantees:
   and a crash between steps resumes at the first step not committed.
 - Every transfer id is derived from the market and the hold or user it settles, so even a step
   replayed against the ledger could not double-post.
-- holds: each hold is posted (final) into its escrow shard or voided (refunded); the user's
-  forecast gets its result, payout and score; reputation and a notification are written once.
-- gather: each escrow shard (read, since it is debited) moves its posted balance into the pool.
+- holds: each hold is posted (final) into its forecaster's escrow or voided (refunded); the
+  escrow (read, since it is debited) moves what was posted into the pool, credited once per
+  step; the user's forecast gets its result, payout and score; reputation and a notification
+  are written once.
 - payouts: the pool (read) pays each winner and the platform cut; it never goes below zero.
 - finish: voids any commit still pending (commits that raced a cancellation) and marks the
   market settled.
@@ -54,7 +55,7 @@ def settle(market_id: str, budget_s: float = 20.0) -> dict:
 
 def run_step(market_id: str, n: int, step: dict) -> None:
     market, data = store.get_market(market_id)
-    handlers = {"holds": _holds, "gather": _gather, "payouts": _payouts, "finish": _finish}
+    handlers = {"holds": _holds, "payouts": _payouts, "finish": _finish}
     handler = handlers[step["kind"]]
     if step["kind"] == "finish":
         _wait_for_stragglers(market, data)
@@ -84,12 +85,19 @@ def _wait_for_stragglers(market: Market, data: dict) -> None:
 def _holds(txn: firestore.Transaction, market: Market, step: dict) -> None:
     users = step["users"]
     accounts = [user_account_id(u["uid"], market.asset) for u in users]
+    escrows = [market.escrow_account(u["uid"]) for u in users]
     hold_ids = [h["hold_id"] for u in users for h in u["holds"]]
-    read = ledger_store.read(txn, accounts, hold_ids=hold_ids)
+    read = ledger_store.read(txn, accounts + escrows, hold_ids=hold_ids)
     batch = LedgerBatch(read.accounts, read.holds)
-    for u in users:
+    pool = pool_account_id(market.id, market.asset)
+    for u, escrow in zip(users, escrows):
         for h in u["holds"]:
             _settle_hold(batch, h["hold_id"], h["action"])
+        staked = batch.account(escrow).balance
+        if staked > 0:
+            batch.transfer(Transfer(id=derive_id("gather", escrow), debit_account_id=escrow,
+                                    credit_account_id=pool, asset=market.asset, amount=staked,
+                                    type=TransferType.PAYOUT, reference=market.id, memo="gather"))
         _record_result(txn, market, u)
     ledger_store.write(txn, batch.result)
 
@@ -125,19 +133,6 @@ def _record_result(txn: firestore.Transaction, market: Market, u: dict) -> None:
              "market_id": market.id, "market_title": market.title, "result": result,
              "payout": u["payout"], "refunded": u["refunded"], "read": False,
              "created_at": firestore.SERVER_TIMESTAMP})
-
-
-def _gather(txn: firestore.Transaction, market: Market, step: dict) -> None:
-    pool = pool_account_id(market.id, market.asset)
-    read = ledger_store.read(txn, step["accounts"])
-    batch = LedgerBatch(read.accounts)
-    for account_id in step["accounts"]:
-        balance = batch.account(account_id).balance
-        if balance > 0:
-            batch.transfer(Transfer(id=derive_id("gather", account_id), debit_account_id=account_id,
-                                    credit_account_id=pool, asset=market.asset, amount=balance,
-                                    type=TransferType.PAYOUT, reference=market.id, memo="gather"))
-    ledger_store.write(txn, batch.result)
 
 
 def _payouts(txn: firestore.Transaction, market: Market, step: dict) -> None:

@@ -31,7 +31,9 @@ from shared.store.idempotency import run_idempotent
 from shared.services.markets.catalog import detail
 
 log = logging.getLogger("mintbook.markets")
-HOLDS_PER_STEP, PAYOUTS_PER_STEP = 40, 100
+PAYOUTS_PER_STEP = 100
+STEP_WRITES = 400  # a holds step's writes at most, estimated per user: under Firestore's 500
+USER_WRITES, HOLD_WRITES = 9, 4  # accounts, gather, journal, results; per hold: hold, post, journal
 TASK = "task_settle_market"
 # A commit that saw a stale 'open' snapshot can still commit this long after a cancellation.
 CANCEL_SETTLE_DELAY_S = int(store.SNAPSHOT_TTL_S + 10 + 1)
@@ -88,16 +90,14 @@ def _freeze(op: Operation, market: Market, frozen: PayoutPlan, status: MarketSta
 
 
 def plan_steps(market: Market, frozen: PayoutPlan) -> list[dict]:
-    """The plan as settlement executes it: holds, then gather the shards, then pay, then finish."""
+    """The plan as settlement executes it: holds (posting each forecaster's stake into the pool),
+    then pay, then finish."""
     # Firestore stores no array inside an array: holds and payouts are lists of maps.
     users = [u._asdict() | {"holds": [{"hold_id": h, "action": a.value} for h, a in u.holds],
                           "result": u.result.value}
              for u in frozen.users]
-    steps = [{"kind": "holds", "users": users[i:i + HOLDS_PER_STEP]}
-             for i in range(0, len(users), HOLDS_PER_STEP)]
+    steps = [{"kind": "holds", "users": chunk} for chunk in _by_writes(users)]
     if not frozen.voids_all:
-        shards = [a for ids in market.escrow_accounts().values() for a in ids]
-        steps.append({"kind": "gather", "accounts": shards, "pool": frozen.pool})
         paid = [{"uid": u.uid, "amount": u.payout} for u in frozen.users if u.payout > 0]
         chunks = [paid[i:i + PAYOUTS_PER_STEP] for i in range(0, len(paid), PAYOUTS_PER_STEP)]
         for i, chunk in enumerate(chunks or [[]]):
@@ -105,6 +105,20 @@ def plan_steps(market: Market, frozen: PayoutPlan) -> list[dict]:
             steps.append({"kind": "payouts", "payouts": chunk, "cut": frozen.cut if last else 0})
     steps.append({"kind": "finish"})
     return steps
+
+
+def _by_writes(users: list[dict]) -> list[list[dict]]:
+    """Consecutive users, as many per step as keep its estimated writes within STEP_WRITES."""
+    chunks: list[list[dict]] = []
+    writes = STEP_WRITES
+    for u in users:
+        cost = USER_WRITES + HOLD_WRITES * len(u["holds"])
+        if writes + cost > STEP_WRITES:
+            chunks.append([])
+            writes = 0
+        chunks[-1].append(u)
+        writes += cost
+    return chunks
 
 
 def start_settlement(market_id: str, delay_s: int = 0, attempt: str = "start") -> bool:

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, HttpUrl, StringConstraints
 
-from shared.domain.markets.market import MAX_CAP, MAX_OUTCOMES, MAX_SHARDS, Category, MarketStatus
+from shared.domain.markets.market import MAX_CAP, MAX_OUTCOMES, Category, MarketStatus
 
 from shared.web.schemas.common import Amount, AssetCode, Body, MarketId, PageQuery, Query, Reason, View
 
@@ -29,7 +29,6 @@ class CreateMarketRequest(Body):
     max_per_user: int = Field(gt=0, le=MAX_CAP)
     asset: AssetCode = "CHIP"
     cut_bps: int = Field(0, ge=0, lt=10_000, description="platform cut of the pool, basis points")
-    shards: int = Field(8, ge=1, le=MAX_SHARDS, description="escrow shards (hot-market spread)")
 
 
 class OutcomeView(View):
@@ -53,7 +52,10 @@ class MarketView(View):
     cut_bps: int
     outcomes: list[OutcomeView]
     pool: int
-    forecasters: int | None = Field(None, description="in the detail view only")
+    forecasters: int
+    totals_as_of: datetime | None = Field(description="when the pool, its outcomes' totals and "
+                                          "the forecasters were counted (a few seconds behind "
+                                          "commits); null before the first count")
     suspensions: list[dict]
     resolution: dict | None = None
     settlement: dict | None = None
@@ -89,7 +91,9 @@ class CommitResult(View):
     outcome: str
     amount: int
     forecast_amount: int = Field(description="the forecast's total stake after this commit")
-    implied_ppm: int = Field(description="the outcome's implied probability at commit, PPM")
+    implied_ppm: int = Field(description="the outcome's implied probability at commit, PPM, "
+                             "from the pool as counted at totals_as_of")
+    totals_as_of: datetime | None
     potential_payout: int = Field(description="payout of the whole forecast if it won now")
     available_after: int
 
@@ -106,6 +110,7 @@ class EstimateResult(View):
     amount: int
     implied_ppm: int
     implied_after_ppm: int
+    totals_as_of: datetime | None
     decimal_odds_ppm: int = Field(description="payout / amount, in PPM (2_000_000 = 2.0x)")
     potential_payout: int
     pool: int
