@@ -345,9 +345,29 @@ def swaps(b: Bench) -> list[Op]:
     return ops
 
 
+def commits(b: Bench) -> list[Op]:
+    """N commits by the users to one market, each user's forecast raised on later turns."""
+    closes = datetime.now(timezone.utc) + timedelta(hours=1)
+    [market] = b.as_admins("create_market", [{
+        "slug": f"hot-docs-{uuid.uuid4().hex[:8]}", "title": "Will bench.hot_docs hold?",
+        "category": "crypto", "outcomes": [{"id": "yes", "label": "Yes"},
+                                           {"id": "no", "label": "No"}],
+        "closes_at": closes.isoformat(), "max_per_user": 1_000_000, "asset": b.asset}])
+    ops = []
+    for n in range(b.n):
+        uid = b.users[n % len(b.users)]
+        side = "yes" if (n % len(b.users)) % 3 else "no"  # one outcome per user, always
+        op = _call("commit_forecast", uid, {"market_id": market["id"], "outcome": side,
+                                            "amount": 10}, parties=(uid,))
+        op.derived = (_operation_id(uid, op.function, op.key),)
+        ops.append(op)
+    return ops
+
+
 PATHS: dict[str, Callable[[Bench], list[Op]]] = {
     "create_transfer": transfers, "stripe_webhook+sign_up": webhook_credits_and_sign_ups,
-    "service_charge_fee": service_fees, "pay_reward": rewards, "execute_swap_offer": swaps}
+    "service_charge_fee": service_fees, "pay_reward": rewards, "execute_swap_offer": swaps,
+    "commit_forecast": commits}
 
 
 # -- own or shared ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ market_totals/{market} with `as_of`, the time the counting began.
 
 Guarantees:
 - A commit asks for a recount (`refresh_soon`): one named task per market per REFRESH_S
-  window, delivered REFRESH_S later, so a busy market is recounted once every REFRESH_S seconds
+  window, delivered when the window ends, so a busy market is recounted once every REFRESH_S seconds
   whatever its commit rate; market_totals/{market} takes one write per REFRESH_S. Each process
   asks at most once per window per market, so most commits send no task at all.
 - Totals count holds that are pending, i.e. until settlement; a settled market's pool is the one
@@ -19,6 +19,7 @@ Guarantees:
 """
 from __future__ import annotations
 
+import math
 import threading
 import time
 from datetime import datetime, timezone
@@ -33,13 +34,16 @@ _lock = threading.Lock()
 
 
 def refresh_soon(market_id: str) -> None:
-    window = int(time.time() // REFRESH_S)
+    now = time.time()
+    window = int(now // REFRESH_S)
     with _lock:
         if _asked.get(market_id) == window:
             return
         _asked[market_id] = window
-    wake_later(TASK, f"totals-{market_id}", {"market_id": market_id}, delay_s=REFRESH_S,
-               window_s=REFRESH_S)
+    # Delivered once the window has ended, so it counts every commit of the window, and the
+    # counts of consecutive windows are REFRESH_S apart, not two in a moment.
+    wake_later(TASK, f"totals-{market_id}", {"market_id": market_id},
+               delay_s=math.ceil((window + 1) * REFRESH_S - now), window_s=REFRESH_S)
 
 
 def refresh(market_id: str) -> dict:
