@@ -1,8 +1,9 @@
 # Mintbook: `make dev` runs the local stack, `make test` the whole test suite, from a fresh clone.
 #
 # Each virtualenv is rebuilt only when its requirements file changes (a stamp file records the
-# last install). A second venv for tools with clashing pins (localstripe: .venv-stripe from
-# requirements-stripe.txt) is one more $(call venv,...) line.
+# last install). A venv for a tool with clashing pins (localstripe: .venv-stripe from
+# requirements-stripe.txt; gcloud-tasks-emulator: .venv-tasks from requirements-tasks.txt) is one
+# more $(call venv,...) line.
 
 PYTHON ?= python3
 VENV := .venv
@@ -34,6 +35,7 @@ endef
 
 $(eval $(call venv,$(VENV),requirements.txt))
 $(eval $(call venv,.venv-stripe,requirements-stripe.txt))
+$(eval $(call venv,.venv-tasks,requirements-tasks.txt))
 
 dev: $(VENV)/.installed .venv-stripe/.installed
 	$(PY) -m dev.stack
@@ -41,7 +43,7 @@ dev: $(VENV)/.installed .venv-stripe/.installed
 dev-reset: $(VENV)/.installed .venv-stripe/.installed
 	$(PY) -m dev.stack --reset
 
-test: $(VENV)/.installed .venv-stripe/.installed
+test: $(VENV)/.installed .venv-stripe/.installed .venv-tasks/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # An npm project's node_modules (clients/ts, clients/web-sdk-test), reinstalled with `npm ci`

@@ -24,6 +24,7 @@ class Settings(NamedTuple):
     bootstrap_admins: tuple[str, ...] = ()  # uids made superadmin on first sign-in
     emulated_auth: bool = False
     tasks_url: str | None = None           # local task dispatch (dev server); None = Cloud Tasks
+    tasks_emulator_host: str | None = None  # HOST:PORT of a Cloud Tasks emulator; None = Google
     region: str = "us-central1"
     login_domain: str = "localhost"        # the domain wallet sign-in messages name
     max_purchase_amount: int = 100_000     # per purchase, in the currency's minor unit
@@ -49,6 +50,7 @@ def settings() -> Settings:
         bootstrap_admins=_csv(env("MINTBOOK_BOOTSTRAP_ADMINS", "")),
         emulated_auth=bool(env("FIREBASE_AUTH_EMULATOR_HOST")),
         tasks_url=env("MINTBOOK_TASKS_URL"),
+        tasks_emulator_host=env("MINTBOOK_TASKS_EMULATOR_HOST") or None,
         region=env("FUNCTION_REGION", "us-central1"),
         login_domain=env("MINTBOOK_LOGIN_DOMAIN", "localhost"),
         max_purchase_amount=int(env("MINTBOOK_MAX_PURCHASE_AMOUNT") or 100_000),

@@ -8,6 +8,9 @@ What a task gives, in production and locally alike:
   name was already used, which is how callers coalesce wake-ups (one name per book per window).
 - The handler gets an HTTP POST of the JSON payload with Cloud Tasks' X-CloudTasks-* headers;
   in production it is authenticated by an OIDC token of MINTBOOK_TASKS_SERVICE_ACCOUNT.
+- With MINTBOOK_TASKS_EMULATOR_HOST=HOST:PORT (and no MINTBOOK_TASKS_URL) the Cloud Tasks client
+  sends the same CreateTask requests to a Cloud Tasks emulator there, over plain gRPC with no
+  Google credentials, as FIRESTORE_EMULATOR_HOST does for Firestore.
 Enqueue after the transaction commits, never inside a transaction function: those may run several
 times (docs: ARCHITECTURE section 2). A raised exception means the task may or may not exist.
 """
@@ -116,4 +119,14 @@ def _service_account() -> str:
 def _client() -> Any:
     from google.cloud import tasks_v2
 
+    emulator = settings().tasks_emulator_host
+    if emulator:
+        import grpc
+        from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
+
+        # An emulator speaks gRPC without TLS and checks no identity. Given a channel, the
+        # transport ignores credentials and never looks for Google's default ones, so this runs
+        # with none on the machine.
+        channel = grpc.insecure_channel(emulator)
+        return tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
     return tasks_v2.CloudTasksClient()
