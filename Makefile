@@ -14,8 +14,9 @@ PYTEST_ARGS ?=
 .PHONY: help dev dev-reset test bench clean ts-client ts-client-check
 
 help:
-	@echo "make dev     the emulator, localstripe, the dev server and demo data (Ctrl-C stops all);"
-	@echo "             the data is kept in .dev-data/ between runs (MINTBOOK_KEEP_DATA=0: not kept)"
+	@echo "make dev     the Firestore and Auth emulators, localstripe, the dev server and demo data"
+	@echo "             (Ctrl-C stops all); the data is kept in .dev-data/ between runs"
+	@echo "             (MINTBOOK_KEEP_DATA=0: not kept)"
 	@echo "make dev-reset  make dev from empty: deletes the kept data first"
 	@echo "make test    every test suite (unit, emulator, rules, e2e); PYTEST_ARGS=... to filter"
 	@echo "make bench   list the benchmark modules"
@@ -37,17 +38,21 @@ $(eval $(call venv,$(VENV),requirements.txt))
 $(eval $(call venv,.venv-stripe,requirements-stripe.txt))
 $(eval $(call venv,.venv-tasks,requirements-tasks.txt))
 
-dev: $(VENV)/.installed .venv-stripe/.installed
+# The Firebase Auth emulator: firebase-tools pinned in dev/auth-emulator/package-lock.json.
+AUTH_EMULATOR := dev/auth-emulator/node_modules/.installed
+
+dev: $(VENV)/.installed .venv-stripe/.installed $(AUTH_EMULATOR)
 	$(PY) -m dev.stack
 
-dev-reset: $(VENV)/.installed .venv-stripe/.installed
+dev-reset: $(VENV)/.installed .venv-stripe/.installed $(AUTH_EMULATOR)
 	$(PY) -m dev.stack --reset
 
-test: $(VENV)/.installed .venv-stripe/.installed .venv-tasks/.installed
+test: $(VENV)/.installed .venv-stripe/.installed .venv-tasks/.installed $(AUTH_EMULATOR)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# An npm project's node_modules (clients/ts, clients/web-sdk-test), reinstalled with `npm ci`
-# only when its package-lock.json changes; tests/support/npm.py applies the same stamp rule.
+# An npm project's node_modules (clients/ts, clients/web-sdk-test, dev/auth-emulator), reinstalled
+# with `npm ci` only when its package-lock.json changes; tests/support/npm.py applies the same
+# stamp rule.
 %/node_modules/.installed: %/package-lock.json
 	cd $* && npm ci --no-audit --no-fund
 	touch $@
@@ -65,7 +70,8 @@ bench: $(VENV)/.installed
 		|| echo "  none yet"
 
 clean:
-	rm -rf $(VENV) .venv-* .pytest_cache .hypothesis .stack clients/*/node_modules
+	rm -rf $(VENV) .venv-* .pytest_cache .hypothesis .stack clients/*/node_modules \
+		dev/auth-emulator/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # Deployment (dev/deploy.py): REGION and DEPLOY_ARGS (e.g. --env MINTBOOK_CORS_ORIGINS=https://app)

@@ -18,9 +18,10 @@ README = ROOT / "README.md"
 START, END = "<!-- functions:start -->", "<!-- functions:end -->"
 ERRORS_START, ERRORS_END = "<!-- error-codes:start -->", "<!-- error-codes:end -->"
 COMMON = ("`invalid_input` and the other 400 codes, `missing_token`/`invalid_token`/"
-          "`token_expired` (401) when signed-in, `method_not_allowed` (405), `payload_too_large` "
-          "(413), `unsupported_media_type` (415), `rate_limited` (429), `unavailable` (503, retry "
-          "with the same key); every code is under [Error codes](#error-codes)")
+          "`token_expired`/`token_revoked`/`account_disabled` (401) when signed-in, "
+          "`method_not_allowed` (405), `payload_too_large` (413), `unsupported_media_type` (415), "
+          "`rate_limited` (429), `unavailable` (503, retry with the same key); every code is "
+          "under [Error codes](#error-codes)")
 
 
 def render(functions: list, specs: dict) -> str:

@@ -3,12 +3,15 @@
 The folder is $MINTBOOK_DATA_DIR, default `.dev-data/` at the repository root:
 - `firestore/<export>/`: the emulator's export from the last clean stop, loaded at the next start;
 - `localstripe.pickle`: localstripe's store (the PaymentIntents of purchases), written on every
-  change, so a purchase made before a restart can still be paid after it.
+  change, so a purchase made before a restart can still be paid after it;
+- `auth/`: the Auth emulator's accounts (with their passwords, custom claims and disabled
+  flags) from the last clean stop, loaded at the next start, so who signed up can sign in again.
 
 Guarantees:
 - `save(emulator)` exports into a new folder and only then puts it in place of the previous
   export (renames), so an export that fails or is interrupted leaves the last good one.
-- `firestore_export()` is the export to load at start, or None when nothing is kept yet.
+- `firestore_export()` is the export to load at start, or None when nothing is kept yet;
+  `auth_export()` the same for the Auth emulator, and `save_auth(auth)` replaces it the same way.
 - `clear()` removes everything kept (`make dev-reset`).
 - Nothing touches the disk until a method is called.
 """
@@ -19,6 +22,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from dev.auth_emulator import AuthEmulator, exported
 from dev.emulator import FirestoreEmulator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +42,10 @@ class KeptData:
         return self.folder / "firestore"
 
     @property
+    def auth(self) -> Path:
+        return self.folder / "auth"
+
+    @property
     def localstripe_file(self) -> Path:
         return self.folder / "localstripe.pickle"
 
@@ -51,6 +59,9 @@ class KeptData:
     def firestore_export(self) -> Path | None:
         found = sorted(self.firestore.glob("*/*.overall_export_metadata"))
         return found[-1] if found else None
+
+    def auth_export(self) -> Path | None:
+        return self.auth if exported(self.auth) else None
 
     def prepare(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -70,6 +81,22 @@ class KeptData:
         os.replace(partial, self.firestore)
         shutil.rmtree(previous, ignore_errors=True)
         return self.firestore / exported.relative_to(partial)
+
+    def save_auth(self, auth: AuthEmulator) -> Path:
+        """Export the Auth emulator's accounts in place of the kept ones."""
+        partial = self.folder / f"auth.{os.getpid()}.partial"
+        previous = self.folder / f"auth.{os.getpid()}.previous"
+        shutil.rmtree(partial, ignore_errors=True)
+        try:
+            auth.export(partial)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        if self.auth.exists():
+            os.replace(self.auth, previous)
+        os.replace(partial, self.auth)
+        shutil.rmtree(previous, ignore_errors=True)
+        return self.auth
 
     def clear(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

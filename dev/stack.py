@@ -1,19 +1,28 @@
-"""`python -m dev.stack`, what `make dev` runs: the Firestore emulator, localstripe, the dev server
-and demo data; `python -m dev.stack --reset` (`make dev-reset`) first deletes the kept data.
+"""`python -m dev.stack`, what `make dev` runs: the Firestore emulator, the Auth emulator,
+localstripe, the dev server and demo data; `python -m dev.stack --reset` (`make dev-reset`) first
+deletes the kept data.
 
 Guarantees:
 - Ports: $MINTBOOK_PORT (default 8080) for the dev server, $MINTBOOK_EMULATOR_PORT (default
-  8085) for the emulator, $MINTBOOK_STRIPE_PORT (default 8420) for localstripe; a taken port is
-  replaced by a free one, and the banner says which. Everything listens on 127.0.0.1 only.
+  8085) for the emulator, $MINTBOOK_AUTH_PORT (default 9099) for the Auth emulator,
+  $MINTBOOK_STRIPE_PORT (default 8420) for localstripe; a taken port is replaced by a free one,
+  and the banner says which. Everything listens on 127.0.0.1 only.
+- The Auth emulator (dev/auth_emulator.py) is started first and waited for last (it takes
+  seconds); the dev server and this process use it (FIREBASE_AUTH_EMULATOR_HOST). The demo users
+  get accounts there (`demo-alice@mintbook.test`, password DEMO_PASSWORD) before the demo data
+  is loaded, so their role and status are mirrored into custom claims as for anyone who signs
+  up; dev tokens keep working for them. Without firebase-tools installed (make dev installs it)
+  the stack runs without it and says so: dev tokens only (MINTBOOK_NO_AUTH_SERVER=1).
 - Every event function of the manifest is registered as an emulator trigger before any demo data
   is written, so the demo's writes fire them as production writes would.
-- The emulator, localstripe and the dev server each run in a process group of their own.
-  Ctrl-C, SIGTERM or SIGHUP stops every group (java included) and exits 0. A second Ctrl-C does
-  not interrupt the clean-up.
+- The emulators, localstripe and the dev server each run in a process group of their own.
+  Ctrl-C, SIGTERM or SIGHUP stops every group (java and node included) and exits 0. A second
+  Ctrl-C does not interrupt the clean-up.
 - The data is kept by default (dev/kept.py: $MINTBOOK_DATA_DIR, default .dev-data/): the
   emulator starts from the export the last clean stop saved (the demo data is loaded only when
   there is none), and a clean stop exports again once the dev server has stopped and before the
-  emulator does. $MINTBOOK_KEEP_DATA=0 keeps nothing: an empty start, no export.
+  emulator does; the Auth emulator's accounts are kept the same way. $MINTBOOK_KEEP_DATA=0
+  keeps nothing: an empty start, no export.
 - If the dev server dies by itself it is restarted on the same port against the same emulator
   (the data stays), and the stack says so and what the dead process lost. After
   MAX_RESTARTS deaths within RESTART_WINDOW_S it gives up, stops everything and exits 1.
@@ -39,6 +48,7 @@ from typing import IO, Any, Iterable
 
 import requests
 
+from dev.auth_emulator import AuthEmulator
 from dev.emulator import FirestoreEmulator, die_with_parent, free_port, port_is_free, stop_group
 from dev.kept import KeptData
 from dev.server import REPO_ROOT, load_manifest
@@ -47,7 +57,9 @@ from dev.tokens import unsigned_id_token
 PROJECT = "demo-mintbook"
 RULES_FILE = REPO_ROOT / "firestore.rules"
 LOG_DIR = REPO_ROOT / ".stack"
-AUTH_EMULATOR_MARKER = "127.0.0.1:9099"  # firebase-admin's emulator mode; nothing listens here
+# firebase-admin's emulator mode for a process given no Auth emulator (the benches): nothing
+# listens here, and MINTBOOK_NO_AUTH_SERVER=1 says so.
+AUTH_EMULATOR_MARKER = "127.0.0.1:9099"
 DEMO_UID = "demo-alice"
 DEMO_TOKEN_LIFETIME_S = 24 * 3600
 STACK_READY = "mintbook dev stack ready"
@@ -55,6 +67,8 @@ LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_mintbook_local"
 SERVER_PORT = ("MINTBOOK_PORT", 8080)
 EMULATOR_PORT = ("MINTBOOK_EMULATOR_PORT", 8085)
 STRIPE_PORT = ("MINTBOOK_STRIPE_PORT", 8420)
+AUTH_PORT = ("MINTBOOK_AUTH_PORT", 9099)
+DEMO_PASSWORD = "mintbook"  # every demo user's, in the Auth emulator
 MAX_RESTARTS = 5
 RESTART_WINDOW_S = 60.0
 
@@ -72,10 +86,13 @@ def pick_port(variable: str, default: int) -> int:
     return port
 
 
-def server_env(emulator_host: str, server_port: int, project: str = PROJECT) -> dict[str, str]:
-    """What the dev server (and anything acting as it, like a test process) needs set."""
+def server_env(emulator_host: str, server_port: int, project: str = PROJECT,
+               auth_host: str | None = None) -> dict[str, str]:
+    """What the dev server (and anything acting as it, like a test process) needs set.
+    `auth_host` is the Auth emulator's HOST:PORT; without one there is no Auth to ask."""
     return {"GOOGLE_CLOUD_PROJECT": project, "FIRESTORE_EMULATOR_HOST": emulator_host,
-            "FIREBASE_AUTH_EMULATOR_HOST": AUTH_EMULATOR_MARKER,
+            "FIREBASE_AUTH_EMULATOR_HOST": auth_host or AUTH_EMULATOR_MARKER,
+            "MINTBOOK_NO_AUTH_SERVER": "0" if auth_host else "1",
             "MINTBOOK_TASKS_URL": f"http://127.0.0.1:{server_port}",
             "MINTBOOK_BOOTSTRAP_ADMINS": "demo-admin",
             # Local Stripe (localstripe): a test key and the webhook secret it signs with.
@@ -135,10 +152,29 @@ def load_demo(base_url: str) -> None:
         print("demo data failed to load; the stack keeps running", flush=True)
 
 
+def demo_email(uid: str) -> str:
+    return f"{uid}@mintbook.test"
+
+
+def create_demo_accounts(auth: AuthEmulator) -> None:
+    """An email and password account for each demo user, with the demo uid (kept ones stay)."""
+    from dev.demo import ADMIN, USERS
+
+    for uid in (*USERS, ADMIN):
+        auth.accounts.create_account(uid, demo_email(uid), DEMO_PASSWORD)
+
+
 def curl_example(base_url: str) -> str:
     token = unsigned_id_token(DEMO_UID, PROJECT, exp=int(time.time()) + DEMO_TOKEN_LIFETIME_S)
     # The token is base64url and dots only, so plain double quotes are safe to paste.
     return f'curl -s -H "Authorization: Bearer {token}" {base_url}/get_balances'
+
+
+def sign_in_command(auth_port: int) -> str:
+    """A shell line that signs in as a demo user and keeps the ID token in $TOKEN."""
+    prefix = "" if auth_port == AUTH_PORT[1] else f"{AUTH_PORT[0]}={auth_port} "
+    return (f"TOKEN=$({prefix}.venv/bin/python -m dev.auth_emulator sign-in "
+            f"{demo_email('demo-bob')} {DEMO_PASSWORD})")
 
 
 def pay_command(emulator_port: int, stripe_port: int | None) -> str:
@@ -160,16 +196,28 @@ def data_line(kept: KeptData | None, imported: Path | None) -> str:
             "saved again when the stack stops; make dev-reset starts clean")
 
 
+def auth_lines(auth: AuthEmulator | None) -> list[str]:
+    if auth is None:
+        return ["auth emulator:      none (firebase-tools not installed in dev/auth-emulator: "
+                "make dev installs it); dev tokens only"]
+    return [f"auth emulator:      {auth.url}  (pid {auth.pid}, log {auth.log_path})",
+            f"sign in:            every demo user is demo-NAME@mintbook.test, password "
+            f"{DEMO_PASSWORD}; anyone can sign up:",
+            f"  {sign_in_command(auth.port)}"]
+
+
 def banner(base_url: str, server: subprocess.Popen, emulator: FirestoreEmulator,
-           triggers: list[str], data: str, pay: str) -> str:
+           triggers: list[str], data: str, pay: str, auth: AuthEmulator | None = None) -> str:
+    auth_env = f"FIREBASE_AUTH_EMULATOR_HOST={auth.host_port} " if auth else ""
     return "\n".join([
         f"dev server:         {base_url}  (pid {server.pid})",
         f"firestore emulator: {emulator.url}  (pid {emulator.pid}, log {emulator.log_path})",
+        *auth_lines(auth),
         f"openapi:            {base_url}/openapi.json",
         f"triggers:           {', '.join(triggers) or 'none'}",
         f"data:               {data}",
-        f"use the emulator:   export FIRESTORE_EMULATOR_HOST={emulator.host_port} "
-        f"GOOGLE_CLOUD_PROJECT={PROJECT}",
+        f"use the emulators:  export FIRESTORE_EMULATOR_HOST={emulator.host_port} "
+        f"{auth_env}GOOGLE_CLOUD_PROJECT={PROJECT}",
         f"pay a purchase:     {pay}",
         f"try (as {DEMO_UID}, token valid {DEMO_TOKEN_LIFETIME_S // 3600} h):",
         f"  {curl_example(base_url)}",
@@ -268,9 +316,26 @@ def keeps_data() -> bool:
     return os.environ.get("MINTBOOK_KEEP_DATA", "1").strip().lower() not in ("0", "no", "false")
 
 
-def _save(kept: KeptData, emulator: FirestoreEmulator) -> None:
+def _auth_emulator(kept: KeptData | None) -> AuthEmulator | None:
+    """The Auth emulator on $MINTBOOK_AUTH_PORT (default 9099), not yet started, if firebase-tools
+    is installed in dev/auth-emulator (make dev installs it)."""
+    from dev.auth_emulator import available
+
+    if not available():
+        return None
+    return AuthEmulator(folder=LOG_DIR / "auth-emulator", port=pick_port(*AUTH_PORT),
+                        project=PROJECT, import_from=kept.auth_export() if kept else None)
+
+
+def _save(kept: KeptData, emulator: FirestoreEmulator, auth: AuthEmulator | None) -> None:
     print(f"saving the emulator's data to {kept.display()} ...", flush=True)
     started = time.monotonic()
+    if auth is not None:
+        try:
+            kept.save_auth(auth)
+        except Exception as err:
+            print(f"the Auth emulator's accounts were not saved ({err}); {kept.display()} keeps "
+                  "the ones the last clean stop saved", flush=True)
     try:
         kept.save(emulator)
     except Exception as err:
@@ -287,14 +352,17 @@ def run(kept: KeptData | None) -> int:
     emulator = FirestoreEmulator(port=pick_port(*EMULATOR_PORT), functions_port=server_port,
                                  project=PROJECT, rules_path=RULES_FILE,
                                  log_path=LOG_DIR / "emulator.log", import_from=imported)
-    env = server_env(emulator.host_port, server_port)
-    os.environ.update(env)  # demo code in this process talks to the same emulator
+    auth = _auth_emulator(kept)
+    env = server_env(emulator.host_port, server_port, auth_host=auth.host_port if auth else None)
+    os.environ.update(env)  # demo code in this process talks to the same emulators
     server = RestartableServer(server_port, env)
     stripe = _localstripe(kept)
     ready = False
     try:
         if kept is not None:
             kept.prepare()
+        if auth is not None:
+            auth.start()  # seconds of firebase-tools start-up, while the rest starts
         try:
             emulator.start()
         except RuntimeError:
@@ -309,11 +377,14 @@ def run(kept: KeptData | None) -> int:
             env.update(stripe.env())
             print(f"localstripe:        {stripe.url}  (pid {stripe.process.pid})", flush=True)
         process = server.start()
+        if auth is not None:
+            auth.wait_ready()
+            create_demo_accounts(auth)
         if imported is None:
             load_demo(server.url)
         pay = pay_command(emulator.port, stripe.port if stripe else None)
-        print(banner(server.url, process, emulator, triggers, data_line(kept, imported), pay),
-              flush=True)
+        print(banner(server.url, process, emulator, triggers, data_line(kept, imported), pay,
+                     auth), flush=True)
         ready = True
         return supervise(server, emulator)
     except Stop:
@@ -323,9 +394,11 @@ def run(kept: KeptData | None) -> int:
             signal.signal(signum, signal.SIG_IGN)
         server.stop()
         if kept is not None and ready:
-            _save(kept, emulator)
+            _save(kept, emulator, auth)
         if stripe is not None:
             stripe.stop()
+        if auth is not None:
+            auth.stop()
         emulator.stop()
         print("mintbook dev stack stopped", flush=True)
 

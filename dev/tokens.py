@@ -3,6 +3,11 @@
 firebase-admin accepts them only while FIREBASE_AUTH_EMULATOR_HOST is set, and the Firestore
 emulator's rules engine reads request.auth.uid from their `sub`. Never valid in production.
 
+A dev token names a uid the Auth emulator has no account for (demo users, test users), so it
+carries the claim `mintbook_dev_token: true`, and Mintbook skips the account lookup it makes for
+every other token (shared/integrations/firebase_auth.py): a real sign-in through the Auth
+emulator (dev/auth_emulator.py) gets a token without it, whose account is checked.
+
 Like a real ID token, one lives an hour from the moment it is made (`exp`), and Mintbook refuses
 it a second later (`401 token_expired`). So whatever runs longer makes a token per call, as the
 test client does, or keeps one in an `IdTokens`, which makes a new one when the kept one is
@@ -15,6 +20,8 @@ import json
 import threading
 import time
 from typing import Callable
+
+from shared.integrations.firebase_auth import DEV_TOKEN_CLAIM
 
 LIFETIME_S = 3600
 
@@ -29,7 +36,8 @@ def unsigned_id_token(uid: str, project: str, **claims: object) -> str:
     payload = {
         "iss": f"https://securetoken.google.com/{project}", "aud": project,
         "auth_time": now, "iat": now, "exp": now + LIFETIME_S, "sub": uid, "user_id": uid,
-        "firebase": {"identities": {}, "sign_in_provider": "custom"}, **claims,
+        "firebase": {"identities": {}, "sign_in_provider": "custom"}, DEV_TOKEN_CLAIM: True,
+        **claims,
     }
     return f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(payload)}."
 

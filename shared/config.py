@@ -22,7 +22,8 @@ class Settings(NamedTuple):
     max_body_bytes: int = 64 * 1024
     cors_origins: tuple[str, ...] = ("http://localhost:3000",)
     bootstrap_admins: tuple[str, ...] = ()  # uids made superadmin on first sign-in
-    emulated_auth: bool = False
+    emulated_auth: bool = False            # unsigned ID tokens taken: FIREBASE_AUTH_EMULATOR_HOST
+    auth_server: bool = True               # an Auth holds the accounts: see below
     tasks_url: str | None = None           # local task dispatch (dev server); None = Cloud Tasks
     tasks_emulator_host: str | None = None  # HOST:PORT of a Cloud Tasks emulator; None = Google
     region: str = "us-central1"
@@ -31,6 +32,10 @@ class Settings(NamedTuple):
     swap_band_bps: int = 1_000             # a swap offer's rate within 10 % of the market
     swap_fee_bps: int = 30
     reward_shards: int = 1024          # ~1 write a second each at 1,000 rewards a second
+
+    # auth_server is False only under emulated Auth with MINTBOOK_NO_AUTH_SERVER=1: a process
+    # given dev tokens and no Auth emulator (the benches, the simulation) checks no account and
+    # mirrors no claims, as there is nothing to ask. Production always has Firebase Auth.
 
     @property
     def using_emulator(self) -> bool:
@@ -49,6 +54,8 @@ def settings() -> Settings:
         cors_origins=_csv(env("MINTBOOK_CORS_ORIGINS", "http://localhost:3000")),
         bootstrap_admins=_csv(env("MINTBOOK_BOOTSTRAP_ADMINS", "")),
         emulated_auth=bool(env("FIREBASE_AUTH_EMULATOR_HOST")),
+        auth_server=not (env("FIREBASE_AUTH_EMULATOR_HOST")
+                         and env("MINTBOOK_NO_AUTH_SERVER", "0").strip() not in ("", "0")),
         tasks_url=env("MINTBOOK_TASKS_URL"),
         tasks_emulator_host=env("MINTBOOK_TASKS_EMULATOR_HOST") or None,
         region=env("FUNCTION_REGION", "us-central1"),

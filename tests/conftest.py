@@ -1,9 +1,14 @@
 """Fixtures every suite shares. Nothing here starts a process unless a test asks for it, so
 tests/unit runs without java.
 
-- `emulator` (session): the Firestore emulator on a free port, loaded with firestore.rules; the
-  test process's environment points at it (FIRESTORE_EMULATOR_HOST and the rest that the dev
-  server gets), so services called in-process use it too.
+- `emulator` (session): the Firestore emulator on a free port, loaded with firestore.rules, and
+  the Auth emulator (firebase-tools from dev/auth-emulator, installed with npm ci when its
+  lockfile changed); the test process's environment points at both (FIRESTORE_EMULATOR_HOST,
+  FIREBASE_AUTH_EMULATOR_HOST and the rest that the dev server gets), so services called
+  in-process use them too. The Auth emulator takes seconds to start: it starts with the
+  Firestore emulator, and the dev server and each test wait for it only when they need it.
+- `auth_emulator` (session): that Auth emulator, ready (`auth_emulator.accounts` signs up, signs
+  in, disables, ...).
 - `stack` (session): the emulator plus the dev server subprocess with every trigger registered,
   started as `make dev` starts them; its output goes to dev-server.log in the session's tmp dir.
 - `server_url`, `api`: the dev server's address and a client (`api.call(...)`); both fail fast,
@@ -28,17 +33,21 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
+from dev.auth_emulator import PACKAGE as AUTH_EMULATOR_PACKAGE
+from dev.auth_emulator import AuthEmulator
 from dev.emulator import FirestoreEmulator
 from dev.localstripe import LocalStripe
 from dev.localstripe import available as localstripe_available
 from tests.support.api import Api
 from tests.support.firestore_rest import FirestoreRest
-from tests.support.stack import DevServer, env_for, new_emulator, wipe
+from tests.support.npm import installed
+from tests.support.stack import DevServer, env_for, new_auth_emulator, new_emulator, wipe
 
 if TYPE_CHECKING:
     import stripe
 
 DEV_SERVER = pytest.StashKey[DevServer]()
+AUTH_EMULATOR = pytest.StashKey[AuthEmulator]()
 RECORDED_QUERIES = pytest.StashKey[tuple[Path, bool]]()  # (folder, made by this session)
 RECORD_QUERIES_ENV = "MINTBOOK_RECORD_QUERIES"  # read by dev/query_recorder.py
 
@@ -81,18 +90,37 @@ def _forget_cached_settings() -> None:
 
 
 @pytest.fixture(scope="session")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirestoreEmulator]:
+def emulator(request: pytest.FixtureRequest,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirestoreEmulator]:
     instance = new_emulator(tmp_path_factory.mktemp("emulator"))
+    installed(AUTH_EMULATOR_PACKAGE)
+    auth = new_auth_emulator(tmp_path_factory.mktemp("auth-emulator"))
     with pytest.MonkeyPatch.context() as env:
-        for name, value in env_for(instance).items():
+        for name, value in env_for(instance, auth).items():
             env.setenv(name, value)
         _forget_cached_settings()
-        instance.start()
         try:
+            auth.start()  # waited for by the dev server and the tests (_auth_emulator_ready)
+            request.config.stash[AUTH_EMULATOR] = auth
+            instance.start()
             yield instance
         finally:
             instance.stop()
+            auth.stop()
     _forget_cached_settings()
+
+
+@pytest.fixture(scope="session")
+def auth_emulator(emulator: FirestoreEmulator, request: pytest.FixtureRequest) -> AuthEmulator:
+    return request.config.stash[AUTH_EMULATOR].wait_ready()
+
+
+@pytest.fixture(autouse=True)
+def _auth_emulator_ready(request: pytest.FixtureRequest) -> None:
+    # A test may reach Auth in-process or through the dev server; at once once it has answered.
+    auth = request.config.stash.get(AUTH_EMULATOR, None)
+    if auth is not None:
+        auth.wait_ready()
 
 
 @pytest.fixture(scope="session")
@@ -130,7 +158,8 @@ def stripe_api(localstripe: LocalStripe | None) -> stripe.StripeClient:
 def stack(emulator: FirestoreEmulator, localstripe: LocalStripe | None,
           request: pytest.FixtureRequest,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
-    server = DevServer(emulator, tmp_path_factory.mktemp("dev-server") / "dev-server.log")
+    server = DevServer(emulator, tmp_path_factory.mktemp("dev-server") / "dev-server.log",
+                       auth=request.config.stash[AUTH_EMULATOR])
     request.config.stash[DEV_SERVER] = server
     try:
         yield server.start()

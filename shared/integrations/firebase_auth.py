@@ -8,6 +8,19 @@ token is refused when issued in the future (`invalid_token`), when its `auth_tim
 future or missing (`invalid_token`), and when past its `exp` (`token_expired`), to the second.
 The uid must be usable as an account owner (no ':' or '/', never the 'sys.' prefix of system
 accounts).
+
+Every call then checks the token's account with Auth (`check_account`, the lookup
+firebase-admin's `check_revoked=True` makes, after the checks above as in production's order):
+a disabled account is `account_disabled`, a deleted one or a token issued before the account's
+sessions were revoked `token_revoked`, at once. That costs one Auth lookup per call (about 2 ms
+against the local emulator, one Identity Toolkit request in production); it is paid because a
+disabled account must stop moving tokens now, not when its last ID token expires within the
+hour. An Auth that cannot answer is `503 unavailable`: nothing was done, retry.
+
+Dev tokens (dev/tokens.py) stand for users the Auth emulator has no account for: they carry
+DEV_TOKEN_CLAIM and skip the account check, honoured only while tokens are unsigned (emulated
+Auth), where anyone can write any claim anyway; production checks every token's account. Without
+an Auth to ask (`settings().auth_server` false: the benches) no account is checked.
 """
 from __future__ import annotations
 
@@ -18,10 +31,11 @@ from typing import Any
 
 from shared.config import settings
 from shared.domain.accounts import SYSTEM_PREFIX
-from shared.domain.errors import Unauthenticated
+from shared.domain.errors import Unauthenticated, Unavailable
 
 # firebase-admin's verify_id_token default (clock_skew_seconds=0): no tolerance either way.
 CLOCK_SKEW_S = 0
+DEV_TOKEN_CLAIM = "mintbook_dev_token"  # set by dev/tokens.py; honoured under emulated Auth only
 
 
 @lru_cache(maxsize=1)
@@ -60,7 +74,37 @@ def uid_from_bearer(header: str | None) -> str:
     uid = claims.get("uid") or ""
     if ":" in uid or "/" in uid or uid.startswith(SYSTEM_PREFIX) or len(uid) > 128:
         raise Unauthenticated("this uid cannot hold accounts", code="invalid_token")
+    if checks_account(claims):
+        check_account(uid, claims["iat"])
     return uid
+
+
+def checks_account(claims: dict[str, Any]) -> bool:
+    """Whether this token's account is looked up: always in production; under emulated Auth
+    unless it is a dev token or there is no Auth to ask."""
+    config = settings()
+    if not config.emulated_auth:
+        return True
+    return config.auth_server and claims.get(DEV_TOKEN_CLAIM) is not True
+
+
+def check_account(uid: str, issued_at: int | float) -> None:
+    """Refuse the token of a deleted or disabled account, or one issued before the account's
+    sessions were revoked (its tokens_valid_after), as firebase-admin's check_revoked does."""
+    from firebase_admin import auth, exceptions
+
+    try:
+        account = auth.get_user(uid, app=firebase_app())
+    except auth.UserNotFoundError:
+        raise Unauthenticated("the ID token's account no longer exists: sign in again",
+                              code="token_revoked") from None
+    except exceptions.FirebaseError as err:
+        raise Unavailable(f"could not check the account with Firebase Auth ({err.code}); "
+                          "nothing was done") from err
+    if account.disabled:
+        raise Unauthenticated("this account is disabled", code="account_disabled")
+    if issued_at * 1000 < (account.tokens_valid_after_timestamp or 0):
+        raise Unauthenticated("the ID token was revoked: sign in again", code="token_revoked")
 
 
 def check_times(claims: dict[str, Any], now: int, skew_s: int = CLOCK_SKEW_S) -> None:
@@ -91,7 +135,13 @@ def custom_token(uid: str) -> str:
     return token.decode() if isinstance(token, bytes) else token
 
 
-def set_claims(uid: str, claims: dict) -> None:
+def set_claims(uid: str, claims: dict) -> bool:
+    """Replace the account's custom claims; False when Auth has no account for `uid` (a dev-token
+    user, or an account deleted since), which has no tokens to carry them."""
     from firebase_admin import auth
 
-    auth.set_custom_user_claims(uid, claims, app=firebase_app())
+    try:
+        auth.set_custom_user_claims(uid, claims, app=firebase_app())
+    except auth.UserNotFoundError:
+        return False
+    return True

@@ -146,7 +146,12 @@ def profile_view(user: User) -> dict:
 def sync_profile(uid: str, before: dict | None, after: dict | None) -> None:
     """Keep profiles/{uid} in step with users/{uid}, and mirror role and status into custom
     claims. Idempotent: the profile is rewritten from the user document as it now is, so
-    duplicate or reordered deliveries converge on the same result."""
+    duplicate or reordered deliveries converge on the same result.
+
+    Claims are mirrored wherever an Auth holds the accounts: production, and the Auth emulator
+    that make dev and make test run. They are skipped when there is no Auth to ask
+    (`settings().auth_server` false) and when Auth has no account for the uid: a dev-token user
+    (dev/tokens.py), or an account deleted since, has no tokens to carry them."""
     ref = collection(PROFILES).document(uid)
     if after is None:
         ref.delete()
@@ -156,7 +161,9 @@ def sync_profile(uid: str, before: dict | None, after: dict | None) -> None:
     keys = ("role", "status")
     old = {k: (before or {}).get(k) for k in keys}
     new = {k: after.get(k) for k in keys}
-    # The user document is authoritative; claims are a copy, skipped without a real Auth.
-    if old != new and not settings().emulated_auth:
-        set_claims(uid, new)
-        log.info("claims mirrored", extra={"uid": uid, "claims": new})
+    # The user document is authoritative; claims are a copy for rules and clients.
+    if old != new and settings().auth_server:
+        if set_claims(uid, new):
+            log.info("claims mirrored", extra={"uid": uid, "claims": new})
+        else:
+            log.info("claims not mirrored: Auth has no account", extra={"uid": uid})

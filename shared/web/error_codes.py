@@ -67,6 +67,9 @@ CODES: dict[str, Code] = {
                              "lacking iat, exp or auth_time, or its uid cannot hold accounts"),
     "token_expired": _c(401, "The ID token's exp has passed (no clock skew is allowed): get a "
                              "fresh one"),
+    "token_revoked": _c(401, "The ID token's account was deleted, or its sessions were revoked "
+                             "after the token was issued: sign in again"),
+    "account_disabled": _c(401, "The ID token's Firebase Auth account is disabled"),
     "invalid_signature": _c((400, 401), "The signature does not verify: the Stripe webhook's "
                                         "(400) or a wallet's (401)"),
     "unknown_nonce": _c(401, "The sign-in nonce was never issued"),

@@ -1,6 +1,7 @@
-"""`make dev` as a new user runs it: it comes up, the curl it prints works, Ctrl-C leaves nothing;
-a killed dev server comes back on its port with its data; a kept stack stops, starts again with its
-data (a pending purchase is still payable), and `make dev-reset` starts clean.
+"""`make dev` as a new user runs it: it comes up, the curl and the sign-in it prints work, Ctrl-C
+leaves nothing; a killed dev server comes back on its port with its data; a kept stack stops,
+starts again with its data (a pending purchase is still payable, who signed up signs in again),
+and `make dev-reset` starts clean.
 
 The stack runs as in a terminal: make in a process group of its own (the terminal's foreground
 group), and Ctrl-C is a SIGINT to that whole group. The dev server and the emulator live in
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import requests
 
+from dev.auth_emulator import AuthClient
 from dev.emulator import free_port, port_is_free
 from dev.stack import PROJECT, STACK_READY
 from tests.emulator.helpers import balance, key, ok
@@ -34,7 +36,8 @@ STOP_TIMEOUT_S = 30
 # Set by the session's own stack fixtures or by an outer make: a new user has none of them.
 INHERITED = ("GOOGLE_CLOUD_PROJECT", "FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST",
              "MINTBOOK_TASKS_URL", "MINTBOOK_BOOTSTRAP_ADMINS", "MAKEFLAGS", "MFLAGS",
-             "MAKELEVEL", "MINTBOOK_STRIPE_API_BASE", "MINTBOOK_KEEP_DATA")
+             "MAKELEVEL", "MINTBOOK_STRIPE_API_BASE", "MINTBOOK_KEEP_DATA",
+             "MINTBOOK_NO_AUTH_SERVER")
 
 
 @dataclass
@@ -109,6 +112,12 @@ def printed_pid(output: Output, label: str) -> int:
     raise AssertionError(f"no '{label}: ... (pid N)' line:\n{output.text()}")
 
 
+def sign_in_command(output: Output) -> str:
+    commands = [line.strip() for line in output.lines if line.strip().startswith("TOKEN=$(")]
+    assert commands, f"no sign-in command printed:\n{output.text()}"
+    return commands[-1]
+
+
 def curl_command(output: Output) -> str:
     commands = [line.strip() for line in output.lines if line.strip().startswith("curl ")]
     assert commands, f"no curl example printed:\n{output.text()}"
@@ -141,20 +150,22 @@ class MakeDev:
     port: int
     emulator_port: int
     stripe_port: int
+    auth_port: int
     tree: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def start(cls, data_dir: Path, target: str = "dev") -> MakeDev:
-        port, emulator_port, stripe_port = free_port(), free_port(), free_port()
+        port, emulator_port, stripe_port, auth_port = (free_port() for _ in range(4))
         env = {k: v for k, v in os.environ.items() if k not in INHERITED}
         env.update(MINTBOOK_PORT=str(port), MINTBOOK_EMULATOR_PORT=str(emulator_port),
-                   MINTBOOK_STRIPE_PORT=str(stripe_port), MINTBOOK_DATA_DIR=str(data_dir))
+                   MINTBOOK_STRIPE_PORT=str(stripe_port), MINTBOOK_AUTH_PORT=str(auth_port),
+                   MINTBOOK_DATA_DIR=str(data_dir))
         process = subprocess.Popen(["make", target], cwd=REPO_ROOT, env=env,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         output = Output()
         threading.Thread(target=output.follow, args=(process.stdout,), daemon=True).start()
-        return cls(process, output, port, emulator_port, stripe_port)
+        return cls(process, output, port, emulator_port, stripe_port, auth_port)
 
     @property
     def url(self) -> str:
@@ -173,7 +184,8 @@ class MakeDev:
     def assert_all_stopped(self) -> None:
         assert "mintbook dev stack stopped" in self.output.text()
         assert still_running(self.tree) == [], f"left running: {still_running(self.tree)}"
-        assert all(port_is_free(p) for p in (self.port, self.emulator_port, self.stripe_port))
+        assert all(port_is_free(p) for p in (self.port, self.emulator_port, self.stripe_port,
+                                             self.auth_port))
 
     def clean_up(self) -> None:
         _clean_up(self.process, self.tree)
@@ -188,9 +200,12 @@ def test_make_dev_serves_the_printed_curl_and_ctrl_c_stops_everything(tmp_path):
         make.wait_ready()
         server_pid = printed_pid(output, "dev server")
         java_pid = printed_pid(output, "firestore emulator")
-        assert {server_pid, java_pid} <= make.tree.keys(), f"{make.tree} lacks the printed pids"
+        node_pid = printed_pid(output, "auth emulator")
+        assert {server_pid, java_pid, node_pid} <= make.tree.keys(), \
+            f"{make.tree} lacks the printed pids"
         assert f"127.0.0.1:{port}" in output.text()
         assert f"127.0.0.1:{emulator_port}" in output.text()
+        assert f"127.0.0.1:{make.auth_port}" in output.text()
 
         # then health and the API description answer, and the printed curl works as pasted
         health = requests.get(f"http://127.0.0.1:{port}/health", timeout=10)
@@ -203,6 +218,16 @@ def test_make_dev_serves_the_printed_curl_and_ctrl_c_stops_everything(tmp_path):
         assert curl.returncode == 0 and status == "200", curl.stdout + curl.stderr
         assert json.loads(body)["success"] is True
         assert "demo data failed" not in output.text()
+
+        # and the printed sign-in (a demo user's password, through the Auth emulator) gives a
+        # real ID token that Mintbook takes
+        signed_in = subprocess.run(
+            ["bash", "-c", sign_in_command(output) + ' && curl -s -w "\\n%{http_code}" '
+             f'-H "Authorization: Bearer $TOKEN" http://127.0.0.1:{port}/get_me'],
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+        body, _, status = signed_in.stdout.rpartition("\n")
+        assert signed_in.returncode == 0 and status == "200", signed_in.stdout + signed_in.stderr
+        assert json.loads(body)["data"]["uid"] == "demo-bob"
 
         # when Ctrl-C reaches the terminal's foreground group
         make.ctrl_c()
@@ -276,6 +301,11 @@ def test_a_kept_stack_starts_again_with_its_data_and_dev_reset_starts_clean(tmp_
         pkg = package(api, "demo-admin", tokens=1_000, bonus=100, price=1_500)
         purchase = ok(api.call("POST", "create_purchase", "demo-bob", idempotency_key=key(),
                                json={"package_id": pkg["id"]}))
+        accounts = AuthClient(f"http://127.0.0.1:{first.auth_port}", PROJECT)
+        signed_up = accounts.sign_up("kept@example.com", "kept-password")
+        accounts.close()
+        me = api.call("GET", "get_me", headers={"Authorization": f"Bearer {signed_up.id_token}"})
+        assert ok(me)["uid"] == signed_up.uid
         api.close()
         first.ctrl_c()
         text = first.output.text()
@@ -299,6 +329,13 @@ def test_a_kept_stack_starts_again_with_its_data_and_dev_reset_starts_clean(tmp_
         assert f"purchase {purchase['purchase_id']}: completed" in paid.stdout
         eventually(lambda: balance(api, "demo-bob")["total"] == kept_balance["total"] + 1_100,
                    timeout_s=20, what="the paid purchase's tokens")
+        # and who signed up before the stop signs in after it, as the same user
+        accounts = AuthClient(f"http://127.0.0.1:{second.auth_port}", PROJECT)
+        again = accounts.sign_in("kept@example.com", "kept-password")
+        accounts.close()
+        assert again.uid == signed_up.uid
+        me = api.call("GET", "get_me", headers={"Authorization": f"Bearer {again.id_token}"})
+        assert ok(me)["uid"] == signed_up.uid
         api.close()
         second.ctrl_c()
         second.assert_all_stopped()

@@ -1,4 +1,5 @@
-"""npm projects of the repository (clients/*), installed by the test run into their own folder.
+"""npm projects of the repository (clients/*, dev/auth-emulator), installed by the test run
+into their own folder.
 
 Guarantees:
 - `installed(folder)` runs `npm ci` (exactly the versions in package-lock.json, nothing global)

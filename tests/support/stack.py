@@ -4,6 +4,10 @@ Guarantees:
 - Free ports only (never 8080/8085), so tests run beside a developer's `make dev`.
 - The emulator and the dev server each run in their own process group; `stop()` ends both
   groups even when the session failed half-way, and it is safe to call twice.
+- The Auth emulator (dev/auth_emulator.py) of the session, when given, is what the dev server
+  and the test process ask (FIREBASE_AUTH_EMULATOR_HOST); the dev server is started while it is
+  still starting, and `DevServer.start()` returns once both answer. Without one (servers some
+  tests start beside the session's), there is no Auth to ask: dev tokens only.
 - The dev server's stdout and stderr go to a log file; `log_tail()` reads its end for reports.
 - Triggers can be switched off and on (`use_triggers`): tests that do not use the dev server
   share its emulator, and must not see event functions rewrite the documents they seed.
@@ -14,6 +18,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dev.auth_emulator import AuthEmulator
 from dev.emulator import FirestoreEmulator, free_port, log_tail, stop_group
 from dev.server import load_manifest
 from dev.stack import (PROJECT, RULES_FILE, register_triggers, server_env, start_server,
@@ -26,16 +31,23 @@ def new_emulator(log_dir: Path) -> FirestoreEmulator:
                              rules_path=RULES_FILE, log_path=log_dir / "emulator.log")
 
 
-def env_for(emulator: FirestoreEmulator) -> dict[str, str]:
+def new_auth_emulator(folder: Path) -> AuthEmulator:
+    """An Auth emulator (not yet started) on a free port, working in `folder`."""
+    return AuthEmulator(folder=folder, project=PROJECT)
+
+
+def env_for(emulator: FirestoreEmulator, auth: AuthEmulator | None = None) -> dict[str, str]:
     """The environment of the dev server, which the test process takes on as well."""
     assert emulator.functions_port is not None
-    return server_env(emulator.host_port, emulator.functions_port, emulator.project)
+    return server_env(emulator.host_port, emulator.functions_port, emulator.project,
+                      auth_host=auth.host_port if auth else None)
 
 
 @dataclass
 class DevServer:
     emulator: FirestoreEmulator
     log_path: Path
+    auth: AuthEmulator | None = None
     process: subprocess.Popen | None = None
     triggers: list[str] = field(default_factory=list)
     triggers_on: bool = False
@@ -47,9 +59,11 @@ class DevServer:
     def start(self) -> DevServer:
         with open(self.log_path, "wb") as log:
             self.process = start_server(self.emulator.functions_port or 0,
-                                        env_for(self.emulator), output=log)
+                                        env_for(self.emulator, self.auth), output=log)
         try:
             wait_for_server(self.process, self.url)
+            if self.auth is not None:
+                self.auth.wait_ready()
             self.triggers = register_triggers(self.emulator, load_manifest().FUNCTIONS)
             self.triggers_on = True
         except BaseException as err:
