@@ -62,7 +62,10 @@ HIGH_RATE: tuple[HighRate, ...] = (
              verdicts={"market_id, status": "kept: no sequential field",
                        "market_id, outcome, status, amount": "added: the pool's recount sums "
                        "each outcome's pending stake (services/markets/totals.py), and a sum "
-                       "scans an index holding the summed field; no sequential field"}),
+                       "scans an index holding the summed field; no sequential field",
+                       "market_id, owner": "added: settlement plans a resolved market from its "
+                       "commits grouped by forecaster, a page at a time "
+                       "(services/markets/planning.py); no sequential field"}),
     HighRate("purchases", "every purchase and each Stripe event applied to it",
              low_cardinality=("status", "currency", "asset", "package_id", "dispute"),
              sequential=("created_at", "updated_at"),
@@ -83,8 +86,10 @@ HIGH_RATE: tuple[HighRate, ...] = (
                       "queries by market use the `market_id` field",)),
     HighRate("reputation_events", "one per forecaster of each resolved market, in bursts",
              low_cardinality=("category", "result"), sequential=("at",),
-             verdicts={"owner, at": "kept: one user's results"},
-             changed=("ids: the forecast's id",)),
+             changed=("ids: the forecast's id",
+                      "`owner, at` removed: badges are judged from the user's reputation "
+                      "record (services/markets/payouts.py), no query reads a user's results "
+                      "in order",)),
     HighRate("notifications", "one per forecaster at settlement and at a market's closing",
              low_cardinality=("kind", "read"), sequential=("created_at", "read_at"),
              verdicts={"owner, created_at desc": "kept: one user's notifications",

@@ -117,6 +117,7 @@ MARKETS: tuple[Function, ...] = (
     _event("on_market_written", "markets_social", "markets/{marketId}"),
     _job("job_leaderboards", "markets_social", "*/10 * * * *"),
     _job("job_markets_closing_soon", "markets_social", "*/10 * * * *"),
+    _task("task_market_fanout", "markets_social"),
 )
 
 EXCHANGE: tuple[Function, ...] = (

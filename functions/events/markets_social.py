@@ -3,8 +3,9 @@
 - forecasts/{forecastId} created: the "forecast placed" feed entry and the first-forecast badge,
   kept out of the commit transaction on purpose (the hot market's commit path writes nothing
   for them).
-- markets/{marketId} written: "market created" (and followers' notifications), "market
-  resolved", and badges once settlement has finished.
+- markets/{marketId} written: "market created" (and the followers' notifications, a page at a
+  time: services/markets/fanouts.py), and "market resolved". (Settlement awards the correct-count
+  and streak badges itself.)
 Every effect is create-once by a deterministic id, so redelivery is harmless; an exception makes
 the delivery fail so that it can be retried.
 """

@@ -1,15 +1,22 @@
-"""Market jobs: the settlement task, the pool's recount task, and a one-minute sweep that
-restarts stalled settlements and recounts each open market's pool (for the 'most committed'
-sort, and in case a recount task was lost)."""
+"""Market jobs: the settlement task (a market's main task, or one partition's), the pool's
+recount task, and a one-minute sweep that restarts stalled settlements and recounts each open
+market's pool (for the 'most committed' sort, and in case a recount task was lost)."""
 from __future__ import annotations
 
-from shared.services.markets import catalog, payouts, totals
+from shared.domain.errors import InvalidInput
+from shared.services.markets import catalog, settlement, totals
 from shared.web.job import job, task_id
+
+MAX_PARTITION = 1_000
 
 
 @job("task_settle_market")
 def task_settle_market(request) -> dict:
-    return payouts.settle(task_id(request, "market_id"))
+    partition = (request.get_json(silent=True) or {}).get("partition")
+    if partition is not None and (type(partition) is not int
+                                  or not 0 <= partition < MAX_PARTITION):
+        raise InvalidInput("partition is a small non-negative integer", field="partition")
+    return settlement.settle(task_id(request, "market_id"), partition)
 
 
 @job("task_market_totals")
@@ -19,5 +26,5 @@ def task_market_totals(request) -> dict:
 
 @job("job_markets_sweep")
 def job_markets_sweep(request) -> dict:
-    restarted = payouts.restart_stalled()
+    restarted = settlement.restart_stalled()
     return {"restarted": restarted, "totals_refreshed": catalog.refresh_totals()}

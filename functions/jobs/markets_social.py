@@ -1,14 +1,15 @@
-"""Market social jobs: leaderboards every ten minutes, and closing-soon reminders.
+"""Market social jobs: leaderboards every ten minutes, closing-soon reminders, and the task
+that carries a notification fan-out on, a page at a time.
 
-Both are safe to run late, twice or concurrently: boards are recomputed from immutable
+All are safe to run late, twice or concurrently: boards are recomputed from immutable
 reputation events, and badges and notifications are created at most once.
 """
 from __future__ import annotations
 
-from shared.services.markets import leaderboards
+from shared.services.markets import fanouts, leaderboards, notifications
+from shared.web.job import job, task_id
 
-from shared.services.markets import notifications
-from shared.web.job import job
+FANOUT_BUDGET_S = 20.0
 
 
 @job("job_leaderboards")
@@ -19,3 +20,9 @@ def job_leaderboards(request) -> dict:
 @job("job_markets_closing_soon")
 def job_markets_closing_soon(request) -> dict:
     return notifications.remind_closing()
+
+
+@job("task_market_fanout")
+def task_market_fanout(request) -> dict:
+    market_id, kind = task_id(request, "market_id"), task_id(request, "kind")
+    return fanouts.resume(kind, market_id, FANOUT_BUDGET_S)

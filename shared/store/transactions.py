@@ -61,6 +61,38 @@ def _serialized(keys: Iterable[str]) -> Iterator[None]:
         yield
 
 
+_KEYED: dict[str, list] = {}  # key -> [its lock, how many callers hold or wait for it]
+_KEYED_GUARD = threading.Lock()
+
+
+@contextmanager
+def exclusive(keys: Iterable[str]) -> Iterator[None]:
+    """Hold this process's own lock for each key (exact, where `serialize_on` shares 256 lock
+    stripes among all keys), taken in sorted order. For work that touches many documents other
+    work of this process may touch too (a settlement step: dozens of users' documents): without
+    false sharing, unrelated steps still run in parallel, while steps on the same users take
+    turns instead of deadlocking in the emulator until its lock timeout."""
+    ordered = sorted(set(keys))
+    with _KEYED_GUARD:
+        entries = [_KEYED.setdefault(k, [threading.Lock(), 0]) for k in ordered]
+        for entry in entries:
+            entry[1] += 1
+    held = []
+    try:
+        for entry in entries:
+            entry[0].acquire()
+            held.append(entry)
+        yield
+    finally:
+        for entry in reversed(held):
+            entry[0].release()
+        with _KEYED_GUARD:
+            for key, entry in zip(ordered, entries):
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del _KEYED[key]
+
+
 def run_transaction(work: Callable[[firestore.Transaction], T], *, deadline_s: float = 10.0,
                     read_only: bool = False, serialize_on: Iterable[str] = ()) -> T:
     """Commit `work` once, retrying contention with full-jitter backoff until the deadline.

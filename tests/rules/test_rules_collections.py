@@ -7,7 +7,7 @@ The code's collections come from a scan of shared/ and functions/ (no emulator, 
   is imported from (`from shared.store.ledger import TRANSFERS`, `store.FILLS`);
 - document paths built as f-strings that open with such a constant (`f"{STRIPE_EVENTS}/{id}"`),
   which is also how subcollections appear: `f"{SETTLEMENTS}/{market_id}/{STEPS}/{n:05d}"` is
-  "market_settlements/steps", the matrix's name for it.
+  "market_settlements/entries", the matrix's name for it.
 """
 from __future__ import annotations
 
@@ -136,7 +136,7 @@ def collections_in_code() -> dict[str, str]:
 
 
 def collections_in_rules() -> set[str]:
-    """Every `match /c/{id}` of firestore.rules, nested ones joined: "market_settlements/steps"."""
+    """Every `match /c/{id}` of firestore.rules, nested ones joined: "market_settlements/entries"."""
     found: set[str] = set()
     stack: list[tuple[int, str]] = []  # (brace depth the block opened at, collection path)
     depth = 0
@@ -161,8 +161,8 @@ def test_the_scan_sees_each_way_the_code_names_a_collection():
     # constant, an f-string path and a subcollection
     found = collections_in_code()
     assert {"accounts", "settlement_batches", "market_moderation", "fills", "stripe_events",
-            "market_settlements/steps", "wallet_nonces_used", "rate_limits"} <= found.keys()
-    assert "steps" not in found
+            "market_settlements/entries", "wallet_nonces_used", "rate_limits"} <= found.keys()
+    assert "entries" not in found
 
 
 def test_every_collection_the_code_names_has_a_matrix_row():
@@ -173,7 +173,7 @@ def test_every_collection_the_code_names_has_a_matrix_row():
 
 def test_every_collection_firestore_rules_matches_has_a_matrix_row():
     rules = collections_in_rules()
-    assert {"users", "swap_offers", "market_settlements/steps"} <= rules  # the parse works
+    assert {"users", "swap_offers", "market_settlements/entries"} <= rules  # the parse works
     missing = sorted(rules - TARGETS.keys())
     assert not missing, f"collections firestore.rules matches with no matrix row: {missing}"
 

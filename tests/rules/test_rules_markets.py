@@ -21,7 +21,7 @@ DOCS: dict[str, dict] = {
     f"forecasts/{FORECAST}": {"owner": OWNER, "market_id": "m1", "outcome": "yes", "amount": 5},
     "notifications/n1": {"owner": OWNER, "kind": "market_resolved", "read": False},
     "follows/alice_crypto": {"owner": OWNER, "category": "crypto"},
-    "market_settlements/m1": {"market_id": "m1", "next_step": 0, "done": False},
+    "market_settlements/m1": {"market_id": "m1", "phase": "holds", "done": False},
 }
 PUBLIC = ("markets/m1", "market_slugs/m-1", "leaderboards/all-all",
           "reputation/alice")

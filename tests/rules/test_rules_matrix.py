@@ -48,8 +48,9 @@ DOCS: dict[str, dict] = {
     f"forecasts/{FORECAST}": {"owner": OWNER, "market_id": "m1", "outcome": "yes", "amount": 5},
     "notifications/n1": {"owner": OWNER, "kind": "market_resolved", "read": False},
     "follows/alice_crypto": {"owner": OWNER, "category": "crypto"},
-    "market_settlements/m1": {"market_id": "m1", "next_step": 0, "done": False},
-    "market_settlements/m1/steps/00000": {"uids": [OWNER], "done": False},
+    "market_settlements/m1": {"market_id": "m1", "phase": "holds", "done": False},
+    "market_settlements/m1/entries/00.a1.000": {"uid": OWNER, "last": True, "holds": []},
+    "market_settlements/m1/partitions/00": {"phase": "holds", "cursor": None, "done": False},
     "market_reminders/m1": {"market_id": "m1"},
     "market_moderation/mm1": {"market_id": "m1", "actor": ADMIN, "reason": "spam",
                               "action": "suspend", "at": CREATED},
@@ -109,7 +110,7 @@ SEED: dict[str, dict] = {**WORLD, **DOCS}
 
 def collection_of(path: str) -> str:
     """The collection a document path is in, subcollections joined by '/':
-    "market_settlements/m1/steps/00000" -> "market_settlements/steps"."""
+    "market_settlements/m1/entries/00.a1.000" -> "market_settlements/entries"."""
     return "/".join(path.split("/")[0::2])
 
 
@@ -169,8 +170,10 @@ TARGETS: dict[str, Target] = {
     "notifications": Target("notifications/n1", MINE, {"read": True}),
     "follows": Target("follows/alice_crypto", MINE, {"category": "sports"}),
     "market_settlements": Target("market_settlements/m1", ALL, {"done": True}),
-    "market_settlements/steps": Target("market_settlements/m1/steps/00000", ALL,
-                                       {"done": True}),
+    "market_settlements/entries": Target("market_settlements/m1/entries/00.a1.000", ALL,
+                                         {"holds": []}),
+    "market_settlements/partitions": Target("market_settlements/m1/partitions/00", ALL,
+                                            {"done": True}),
     "market_reminders": Target("market_reminders/m1", ALL, {"market_id": "m2"}),
     "market_moderation": Target("market_moderation/mm1", ALL, {"reason": "erased"}),
     "badges": Target("badges/alice.first_forecast", ALL, {"badge": "top_ten"}),
@@ -249,7 +252,8 @@ ALLOWED: dict[str, tuple[tuple[str, ...], ...]] = {
     "notifications":            (NONE,      READ,  NONE,  NONE,      READ),
     "follows":                  (NONE,      READ,  NONE,  NONE,      READ),
     "market_settlements":       (NONE,      NONE,  NONE,  NONE,      READ),
-    "market_settlements/steps": (NONE,      NONE,  NONE,  NONE,      READ),
+    "market_settlements/entries": (NONE,    NONE,  NONE,  NONE,      READ),
+    "market_settlements/partitions": (NONE, NONE,  NONE,  NONE,      READ),
     "market_reminders":         (NONE,      NONE,  NONE,  NONE,      NONE),
     "market_moderation":        (NONE,      NONE,  NONE,  NONE,      NONE),
     "badges":                   (READ,      READ,  READ,  READ,      READ),

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.domain.markets.social import (ALL, Badge, Boards, Period, ReputationEvent, Standing,
-                                          badge_id, badges_to_award, closing_soon, earned_badges,
-                                          leaderboard_id, longest_streak, period_start, rank,
-                                          tally, top_ten)
+from shared.domain.markets.social import (ALL, Badge, Boards, Period, Record, ReputationEvent,
+                                          Standing, badge_id, badges_crossed, closing_soon,
+                                          earned_badges, leaderboard_id, longest_streak,
+                                          period_start, rank, tally, top_ten)
 
 results = st.lists(st.sampled_from(["won", "lost"]), max_size=40)
 uids = st.sampled_from([f"u{i}" for i in range(8)])
@@ -41,18 +41,19 @@ def test_five_in_a_row_needs_consecutive_wins_and_ten_correct_needs_ten():
     assert earned_badges(["won", "lost"] * 10) == {Badge.TEN_CORRECT}
 
 
-@given(st.lists(results, max_size=8))
-def test_replaying_settlements_awards_each_badge_exactly_once(history):
-    # given a user whose results arrive settlement by settlement (some judged twice)
-    held: list[Badge] = []
-    seen: list[str] = []
-    for batch in history:
-        seen += batch
-        for _ in range(2):  # a redelivered trigger judges the same state again
-            held += badges_to_award(held, earned_badges(seen))
-    # then no badge was awarded twice, and every badge earned by the end is held
-    assert len(held) == len(set(held))
-    assert set(held) == earned_badges(seen)
+@given(results)
+def test_the_record_crosses_each_badge_once_exactly_when_the_results_earn_it(rs):
+    # given a user's results settling one at a time into their record
+    record, crossed = Record(), []
+    for i, result in enumerate(rs):
+        after = record.after(result, 1 if result == "won" else -1, 0)
+        crossed += badges_crossed(record, after)
+        # then what the record says is what the results so far say
+        assert (after.correct, after.best_streak) == \
+            (rs[:i + 1].count("won"), longest_streak(rs[:i + 1]))
+        record = after
+    # and each badge was crossed at most once, and exactly the earned ones were
+    assert len(crossed) == len(set(crossed)) and set(crossed) == earned_badges(rs)
 
 
 @given(standings)

@@ -116,9 +116,12 @@ def escrow_account_id(market_id: str, uid: str, asset: str) -> str:
     return system_account_id(f"escrow.{market_id}.{key}", asset)
 
 
-def pool_account_id(market_id: str, asset: str) -> str:
-    """Where settlement gathers the escrows of a resolved market before paying winners."""
-    return system_account_id(f"escrow.{market_id}.pool", asset)
+def pool_account_id(market_id: str, asset: str, partition: int | None = None) -> str:
+    """Where settlement gathers the escrows of a resolved market before paying winners: one
+    pool per settlement partition, and the market's main pool, which balances them and pays
+    the platform cut."""
+    suffix = "" if partition is None else f".{partition:02d}"
+    return system_account_id(f"escrow.{market_id}.pool{suffix}", asset)
 
 
 def validate_new(market: Market) -> Market:

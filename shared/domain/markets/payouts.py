@@ -107,26 +107,28 @@ def plan(market: Market, commits: Iterable[CommitRecord], winner: str | None) ->
                if winner is not None and cs and cs[0].outcome == winner]
     winning_stake = sum(s.amount for s in winners)
     if winning_stake == 0:
-        users = tuple(_void_user(uid, cs) for uid, cs in sorted(by_user.items()))
+        users = tuple(void_user(uid, cs) for uid, cs in sorted(by_user.items()))
         return PayoutPlan(pool=0, cut=0, winning_stake=0, users=users)
     cut = pool * market.cut_bps // BPS
     shares = largest_remainder(pool - cut, winners)
-    users = tuple(_settle_user(uid, cs, valid[uid], winner, shares.get(uid, 0))
+    users = tuple(settle_user(uid, cs, valid[uid], winner, shares.get(uid, 0))
                   for uid, cs in sorted(by_user.items()))
     return PayoutPlan(pool=pool, cut=cut, winning_stake=winning_stake, users=users)
 
 
-def _void_user(uid: str, commits: list[CommitRecord]) -> UserSettlement:
+def void_user(uid: str, commits: list[CommitRecord]) -> UserSettlement:
+    """Every commit of the forecaster voided (refunded); `commits` in commit order."""
     return UserSettlement(uid=uid, outcome=commits[0].outcome,
                           holds=tuple((c.hold_id, HoldAction.VOID) for c in commits), stake=0,
                           refunded=sum(c.amount for c in commits), result=Result.VOID, payout=0,
                           p_ppm=0, score_ppm=0)
 
 
-def _settle_user(uid: str, commits: list[CommitRecord], valid: list[CommitRecord],
-                 winner: str | None, payout: int) -> UserSettlement:
+def settle_user(uid: str, commits: list[CommitRecord], valid: list[CommitRecord],
+                winner: str | None, payout: int) -> UserSettlement:
+    """One forecaster's result: `commits` in commit order, `valid` those the pool counts."""
     if not valid:
-        return _void_user(uid, commits)
+        return void_user(uid, commits)
     ok = {c.hold_id for c in valid}
     stake = sum(c.amount for c in valid)
     p = sum(c.p_ppm * c.amount for c in valid) // stake

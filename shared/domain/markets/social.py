@@ -2,10 +2,13 @@
 
 Invariants:
 - A badge is identified by (uid, badge); its document id `badge_id(uid, badge)` is deterministic,
-  so awarding it is a create that can succeed once. `badges_to_award` never returns a badge the
-  user already holds, whatever order or how often results are replayed.
+  so awarding it twice writes one document.
 - Results are judged in the order they were settled: "five in a row" is a run of five
   consecutive wins anywhere in that sequence; "ten correct" is ten wins in total.
+- A user's `Record` (reputation/{uid}) folds that sequence into counters, the current and the
+  best run of wins included, so settlement judges both badges from the one document it updates:
+  a badge is earned by the result whose fold crosses its threshold (`badges_crossed`), once,
+  and the badges crossed over a sequence are exactly `earned_badges` of it.
 - A leaderboard ranks by reputation gained in its period (score_ppm, descending), then net tokens
   won (descending), then uid (ascending), so equal inputs always give the same order.
 - The "all" category board aggregates every category: its score for a user is the sum of that
@@ -64,10 +67,32 @@ def earned_badges(results: Sequence[str]) -> set[Badge]:
     return earned
 
 
-def badges_to_award(held: Iterable[Badge], earned: Iterable[Badge]) -> list[Badge]:
-    """What to create now: earned and not held, in a stable order."""
-    have = set(held)
-    return sorted({b for b in earned if b not in have}, key=lambda b: list(Badge).index(b))
+class Record(NamedTuple):
+    """A user's reputation counters, as settlement keeps them in reputation/{uid}."""
+
+    score_ppm: int = 0
+    resolved: int = 0
+    correct: int = 0
+    net_won: int = 0
+    streak: int = 0        # wins since the last loss
+    best_streak: int = 0
+
+    def after(self, result: str, score_ppm: int, net_won: int) -> Record:
+        """The record once one more forecast settled "won" or "lost"."""
+        won = result == "won"
+        streak = self.streak + 1 if won else 0
+        return Record(self.score_ppm + score_ppm, self.resolved + 1, self.correct + int(won),
+                      self.net_won + net_won, streak, max(self.best_streak, streak))
+
+
+def badges_crossed(before: Record, after: Record) -> list[Badge]:
+    """The badges whose threshold the step from `before` to `after` crossed."""
+    crossed = []
+    if before.correct < TEN_CORRECT <= after.correct:
+        crossed.append(Badge.TEN_CORRECT)
+    if before.best_streak < STREAK <= after.best_streak:
+        crossed.append(Badge.FIVE_IN_A_ROW)
+    return crossed
 
 
 def period_start(period: Period, now: datetime) -> datetime:

@@ -1,13 +1,15 @@
 """Reputation reads and badges.
 
 Guarantees:
-- A badge is awarded at most once per user: badges/{uid}.{badge} is read and, when missing,
-  created in one transaction together with the user's "badge earned" notification and the public
-  feed entry (both with ids derived from the badge), so all three exist exactly once or not at all.
-- Correct-count and streak badges are judged from the user's reputation events (what settlement
-  wrote) in settled order, after a market's settlement has finished. A judgement that ran on a
-  stale view only delays a badge: the settlement that completes the qualifying sequence finishes
-  after every event of it exists, and judges again.
+- A badge is awarded at most once per user: `award` (first forecast, top ten) reads
+  badges/{uid}.{badge} and, when missing, creates it in one transaction together with the user's
+  "badge earned" notification and the public feed entry (both with ids derived from the badge),
+  so all three exist exactly once or not at all.
+- Correct-count and streak badges are awarded by settlement itself (services/markets/payouts.py),
+  in the transaction that updates the user's reputation record (read): the record carries the
+  count and the runs of wins in settled order, and a badge is written (`award_in`) when the
+  update crosses its threshold, which happens once per user (shared/domain/markets/social.py):
+  no query over the user's history, no pass over the market's forecasters afterwards.
 - Reputation totals are the reputation/{uid} document settlement keeps; the per-category split
   is summed from the same events, so the two always agree.
 """
@@ -20,9 +22,10 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.idempotency import derive_id
 from shared.domain.markets.market import Category
-from shared.domain.markets.social import Badge, badge_id, badges_to_award, earned_badges
+from shared.domain.markets.social import Badge, badge_id
 from shared.store.markets import market as market_store
 from shared.store.markets import social as store
+from shared.store import wire
 from shared.store.client import collection, db
 from shared.store.pages import page
 from shared.store.transactions import run_transaction
@@ -55,34 +58,21 @@ def award(uid: str, badge: Badge, **context: object) -> bool:
     return awarded
 
 
+def award_in(txn: firestore.Transaction, uid: str, badge: Badge, **context: object) -> None:
+    """Write the badge, its notification and its feed entry in the caller's transaction, which
+    has established that the user earns it now (their record crossed its threshold)."""
+    fields = {"badge": badge.value, "label": LABELS[badge], **context}
+    wire.set(txn, collection(store.BADGES).document(badge_id(uid, badge)),
+             {"owner": uid, **fields, "awarded_at": firestore.SERVER_TIMESTAMP})
+    wire.set(txn, store.notifications().document(derive_id("badge", uid, badge.value)),
+             store.notification(uid, "badge_earned", **fields))
+    wire.set(txn, collection(store.FEED).document(derive_id("badge", uid, badge.value)),
+             store.feed_entry("badge_earned", uid, **fields))
+
+
 def held(uids: list[str], badge: Badge) -> set[str]:
     refs = [collection(store.BADGES).document(badge_id(u, badge)) for u in uids]
     return {s.get("owner") for s in db().get_all(refs) if s.exists}
-
-
-def settled_results(uid: str) -> list[str]:
-    """The user's settled results ("won"/"lost"), oldest first."""
-    query = (collection(market_store.REPUTATION_EVENTS)
-             .where(filter=FieldFilter("owner", "==", uid)).order_by("at")
-             .select(["result"]))
-    return [s.get("result") for s in query.stream()]
-
-
-def judge_after_settlement(market_id: str) -> int:
-    """Award correct-count and streak badges to everyone the market's settlement scored."""
-    query = (collection(market_store.REPUTATION_EVENTS)
-             .where(filter=FieldFilter("market_id", "==", market_id)).select(["owner"]))
-    awarded = 0
-    for uid in sorted({s.get("owner") for s in query.stream()}):
-        current = {Badge(s.get("badge")) for s in _user_badges(uid)}
-        for badge in badges_to_award(current, earned_badges(settled_results(uid))):
-            awarded += award(uid, badge, market_id=market_id)
-    return awarded
-
-
-def _user_badges(uid: str) -> list[firestore.DocumentSnapshot]:
-    refs = [collection(store.BADGES).document(badge_id(uid, b)) for b in Badge]
-    return [s for s in db().get_all(refs) if s.exists]
 
 
 def list_badges(uid: str, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:

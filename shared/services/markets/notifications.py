@@ -7,26 +7,32 @@ Guarantees:
   with create-if-absent semantics, so a redelivered trigger or a rerun job creates none twice and
   never marks a read notification unread again.
 - Fan-outs (new market -> followers, closing soon -> forecasters) run outside any user-facing
-  transaction, in batches well under Firestore's 500 writes per commit.
-- The closing-soon reminder for a market is sent once: market_reminders/{market_id} records that
-  its fan-out completed; a run that crashed half-way is completed by the next run.
+  transaction, a page at a time and resumable (services/markets/fanouts.py).
+- The closing-soon reminder for a market is sent once: market_reminders/{market_id} records how
+  far its fan-out got; a run cut short (a crash, its budget) is completed by a task or by the
+  next run of the job, which spends at most CLOSING_BUDGET_S itself, hands the rest of the
+  markets to tasks and wakes every fan-out left unfinished (a new market's too).
 - Mark-read only touches the caller's own notifications.
 """
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared.domain.idempotency import derive_id
 from shared.domain.markets.social import CLOSING_WINDOW, closing_soon
+from shared.integrations import tasks
 from shared.store.markets import market as market_store
 from shared.store.markets import social as store
 from shared.store.client import collection, db
 from shared.store.pages import page
 
+from shared.services.markets import fanouts
+
 MARK_ALL_LIMIT = 2_000  # per call; a client with more unread calls again
+CLOSING_BUDGET_S = 20.0
 
 
 def now() -> datetime:
@@ -50,19 +56,6 @@ def my_follows(uid: str) -> dict:
     return {"categories": sorted(s.get("category") for s in query.stream())}
 
 
-def notify_followers(market_id: str, market: dict) -> int:
-    """'New market in a category you follow', once per follower (creator excluded)."""
-    query = collection(store.FOLLOWS).where(filter=FieldFilter("category", "==",
-                                                               market["category"]))
-    fields = {"market_id": market_id, "market_title": market.get("title", ""),
-              "category": market["category"], "closes_at": market.get("closes_at")}
-    docs = ((store.notifications().document(derive_id("new_market", market_id, s.get("owner"))),
-             store.notification(s.get("owner"), "new_market", **fields))
-            for s in query.select(["owner"]).stream()
-            if s.get("owner") != market.get("created_by"))
-    return store.create_many_once(docs)
-
-
 def remind_closing(at: datetime | None = None) -> dict:
     """Tell each forecaster of every open market closing within 24 hours, once."""
     at = at or now()
@@ -71,27 +64,25 @@ def remind_closing(at: datetime | None = None) -> dict:
              .where(filter=FieldFilter("closes_at", ">", at))
              .where(filter=FieldFilter("closes_at", "<=", at + CLOSING_WINDOW)))
     markets = [s for s in query.stream() if closing_soon(at, s.get("closes_at"))]
-    done_refs = [collection(store.REMINDERS).document(s.id) for s in markets]
-    done = {s.id for s in db().get_all(done_refs) if s.exists} if done_refs else set()
-    sent = 0
+    done_refs = [fanouts.progress_ref("closing", s.id) for s in markets]
+    done = {s.id for s in db().get_all(done_refs) if s.exists and s.get("done")}
+    deadline = time.monotonic() + CLOSING_BUDGET_S
+    sent = handed_on = 0
     for snap in markets:
-        if snap.id not in done:
-            sent += _remind(snap.id, snap.to_dict())
-    return {"markets": len(markets), "notified": sent}
-
-
-def _remind(market_id: str, market: dict) -> int:
-    query = (collection(market_store.FORECASTS)
-             .where(filter=FieldFilter("market_id", "==", market_id)).select(["owner"]))
-    fields = {"market_id": market_id, "market_title": market.get("title", ""),
-              "closes_at": market["closes_at"]}
-    sent = store.create_many_once(
-        (store.notifications().document(derive_id("closing", market_id, s.get("owner"))),
-         store.notification(s.get("owner"), "market_closing_soon", **fields))
-        for s in query.stream())
-    collection(store.REMINDERS).document(market_id).set(
-        {"market_id": market_id, "closing_sent_at": firestore.SERVER_TIMESTAMP})
-    return sent
+        if snap.id in done:
+            continue
+        if time.monotonic() < deadline:
+            sent += fanouts.run("closing", snap.id, snap.to_dict(),
+                                deadline - time.monotonic())["sent"]
+        else:
+            handed_on += tasks.wake_later(fanouts.TASK, f"fanout-closing-{snap.id}",
+                                          {"market_id": snap.id, "kind": "closing"},
+                                          delay_s=0, window_s=600)
+    for kind, market_id in fanouts.unfinished():  # their task was lost
+        handed_on += tasks.wake_later(fanouts.TASK, f"fanout-{kind}-{market_id}",
+                                      {"market_id": market_id, "kind": kind},
+                                      delay_s=0, window_s=600)
+    return {"markets": len(markets), "notified": sent, "handed_on": handed_on}
 
 
 def list_mine(uid: str, unread: bool, cursor: str | None,

@@ -1,104 +1,73 @@
-"""Settlement: execute a frozen payout plan one step (one transaction) at a time.
+"""Settlement steps: what one transaction of a market's settlement does to the ledger.
+
+Each step is the body of one transaction run by services/markets/settlement.py, which reads
+and checks the partition's progress in the same transaction (so a step commits once however
+often a task is delivered) and counts the writes before committing (within 500 and 5 MiB).
 
 Guarantees:
-- Each step commits in one transaction together with the progress document's `next_step`, which
-  the transaction reads and checks: a step runs exactly once however often a task is delivered,
-  and a crash between steps resumes at the first step not committed.
-- Every transfer id is derived from the market and the hold or user it settles, so even a step
-  replayed against the ledger could not double-post.
-- holds: each hold is posted (final) into its forecaster's escrow or voided (refunded); the
-  escrow (read, since it is debited) moves what was posted into the pool, credited once per
-  step; the user's forecast gets its result, payout and score; reputation and a notification
-  are written once.
-- payouts: the pool (read) pays each winner and the platform cut; it never goes below zero.
-- finish: voids any commit still pending (commits that raced a cancellation) and marks the
-  market settled.
+- Every transfer id is derived from the market and the hold, escrow or user it settles
+  (post/void: the hold; gather: the escrow; payout: market and user; balance: market and
+  partition; cut: the market), so even a step replayed against the ledger could not
+  double-post.
+- holds: each hold of the entries is posted (final) into its forecaster's escrow or voided
+  (refunded); on a forecaster's last entry their escrow (read, since it is debited) moves what
+  was posted into the partition's pool, credited blind once per step; their forecast gets its
+  result, payout and score; their reputation record (read) is updated, with any badge whose
+  threshold it crosses (services/markets/badges.py), and their notification written once.
+- balance: once every partition's holds are settled, the main pool takes each partition pool's
+  surplus over what its winners are due and covers each shortfall, then pays the platform cut:
+  every pool then holds exactly what it pays, and the main pool nothing.
+- payouts: the partition's pool (read) pays each winner; it never goes below zero.
+- stragglers: holds still pending at the end (commits that raced a cancellation) are voided.
 """
 from __future__ import annotations
-
-import time
-from datetime import datetime, timedelta, timezone
 
 from google.cloud import firestore
 
 from shared.domain.accounts import SystemAccount, spread_account_id, user_account_id
-from shared.domain.errors import Rejected, Unavailable
+from shared.domain.errors import Rejected
 from shared.domain.idempotency import derive_id
 from shared.domain.ledger import HoldStatus, LedgerBatch, Transfer, TransferType
-from shared.domain.markets.market import Market, MarketStatus, pool_account_id
+from shared.domain.markets.market import Market, pool_account_id
+from shared.domain.markets.settlement import payout
+from shared.domain.markets.social import Record, badges_crossed
 from shared.store import ledger as ledger_store
+from shared.store import wire
 from shared.store.markets import market as store
-from shared.store.client import collection, db
-from shared.store.transactions import run_transaction
+from shared.store.client import collection
 
 from shared.services.accounts import reads_for
-from shared.services.markets.resolution import CANCEL_SETTLE_DELAY_S, start_settlement
+from shared.services.markets.badges import award_in
 
 NOTIFICATIONS = "notifications"
 
 
-def settle(market_id: str, budget_s: float = 20.0) -> dict:
-    """Run steps until done or out of time; then wake a continuation task."""
-    started = time.monotonic()
-    while time.monotonic() - started < budget_s:
-        progress = db().document(store.settlement_path(market_id)).get()
-        if not progress.exists:
-            raise Rejected("the market has no settlement", code="no_settlement")
-        n = int(progress.get("next_step"))
-        if progress.get("done"):
-            return {"market_id": market_id, "done": True, "steps": n}
-        step = db().document(store.step_path(market_id, n)).get().to_dict()
-        run_step(market_id, n, step)
-    start_settlement(market_id, attempt=f"step-{n + 1}")
-    return {"market_id": market_id, "done": False, "next_step": n + 1}
-
-
-def run_step(market_id: str, n: int, step: dict) -> None:
-    market, data = store.get_market(market_id)
-    handlers = {"holds": _holds, "payouts": _payouts, "finish": _finish}
-    handler = handlers[step["kind"]]
-    if step["kind"] == "finish":
-        _wait_for_stragglers(market, data)
-        step = {**step, "pending": store.pending_commit_ids(market_id)}
-    progress_ref = db().document(store.settlement_path(market_id))
-
-    def work(txn: firestore.Transaction) -> None:
-        progress = progress_ref.get(transaction=txn).to_dict()
-        if progress["done"] or int(progress["next_step"]) != n:
-            return  # another delivery committed this step first
-        handler(txn, market, step)
-        last = n + 1 == int(progress["steps"])
-        txn.update(progress_ref, {"next_step": n + 1, "done": last,
-                                  **({"finished_at": firestore.SERVER_TIMESTAMP} if last else {})})
-
-    run_transaction(work, serialize_on=[progress_ref.path], deadline_s=30)
-
-
-def _wait_for_stragglers(market: Market, data: dict) -> None:
-    if market.status is not MarketStatus.CANCELLED:
-        return
-    at = data["resolution"]["at"]
-    if datetime.now(timezone.utc) < at + timedelta(seconds=CANCEL_SETTLE_DELAY_S):
-        raise Unavailable("commits may still arrive; settle later", retry_after_s=5)
-
-
-def _holds(txn: firestore.Transaction, market: Market, step: dict) -> None:
-    users = step["users"]
-    accounts = [user_account_id(u["uid"], market.asset) for u in users]
-    escrows = [market.escrow_account(u["uid"]) for u in users]
-    hold_ids = [h["hold_id"] for u in users for h in u["holds"]]
-    read = ledger_store.read(txn, accounts + escrows, hold_ids=hold_ids)
+def settle_holds(txn: firestore.Transaction, market: Market, partition: int,
+                 entries: list[dict]) -> None:
+    """The holds step over `entries` (entry documents with their payouts: `with_payouts`)."""
+    uids = list(dict.fromkeys(e["uid"] for e in entries))
+    accounts = [user_account_id(u, market.asset) for u in uids]
+    escrows = [market.escrow_account(u) for u in uids]
+    scored = [e["uid"] for e in entries if e["last"] and e["result"] != "void"]
+    records = {u: collection(store.REPUTATION).document(u) for u in scored}
+    read = ledger_store.read(txn, accounts + escrows,
+                             hold_ids=[h["hold_id"] for e in entries for h in e["holds"]],
+                             other_paths=[r.path for r in records.values()])
     batch = LedgerBatch(read.accounts, read.holds)
-    pool = pool_account_id(market.id, market.asset)
-    for u, escrow in zip(users, escrows):
-        for h in u["holds"]:
+    pool = pool_account_id(market.id, market.asset, partition)
+    for e in entries:
+        for h in e["holds"]:
             _settle_hold(batch, h["hold_id"], h["action"])
-        staked = batch.account(escrow).balance
-        if staked > 0:
-            batch.transfer(Transfer(id=derive_id("gather", escrow), debit_account_id=escrow,
-                                    credit_account_id=pool, asset=market.asset, amount=staked,
-                                    type=TransferType.PAYOUT, reference=market.id, memo="gather"))
-        _record_result(txn, market, u)
+        if e["last"]:
+            escrow = market.escrow_account(e["uid"])
+            staked = batch.account(escrow).balance
+            if staked > 0:
+                batch.transfer(Transfer(id=derive_id("gather", escrow), debit_account_id=escrow,
+                                        credit_account_id=pool, asset=market.asset,
+                                        amount=staked, type=TransferType.PAYOUT,
+                                        reference=market.id, memo="gather"))
+            ref = records.get(e["uid"])
+            _record_result(txn, market, e, ref, read.others.get(ref.path) if ref else None)
     ledger_store.write(txn, batch.result)
 
 
@@ -112,70 +81,90 @@ def _settle_hold(batch: LedgerBatch, hold_id: str, action: str) -> None:
             batch.void(derive_id("void", hold_id), hold_id)
 
 
-def _record_result(txn: firestore.Transaction, market: Market, u: dict) -> None:
-    uid, result = u["uid"], u["result"]
-    net = u["payout"] - u["stake"]
-    txn.set(collection(store.FORECASTS).document(store.forecast_id(market.id, uid)),
-            {"result": result, "payout": u["payout"], "score_ppm": u["score_ppm"],
-             "refunded": u["refunded"], "settled_at": firestore.SERVER_TIMESTAMP}, merge=True)
-    if result != "void":
-        inc = firestore.Increment
-        txn.set(collection(store.REPUTATION).document(uid),
-                {"owner": uid, "score_ppm": inc(u["score_ppm"]), "resolved": inc(1),
-                 "correct": inc(1 if result == "won" else 0), "net_won": inc(net),
-                 "updated_at": firestore.SERVER_TIMESTAMP}, merge=True)
-        txn.set(collection(store.REPUTATION_EVENTS).document(store.forecast_id(market.id, uid)),
-                {"owner": uid, "market_id": market.id, "category": market.category.value,
-                 "result": result, "score_ppm": u["score_ppm"], "net_won": net,
-                 "at": firestore.SERVER_TIMESTAMP})
-    txn.set(collection(NOTIFICATIONS).document(derive_id("settled", market.id, uid)),
-            {"owner": uid, "kind": "market_resolved" if result != "void" else "forecast_refunded",
-             "market_id": market.id, "market_title": market.title, "result": result,
-             "payout": u["payout"], "refunded": u["refunded"], "read": False,
-             "created_at": firestore.SERVER_TIMESTAMP})
+def _record_result(txn: firestore.Transaction, market: Market, e: dict,
+                   ref: firestore.DocumentReference | None, record: dict | None) -> None:
+    uid, result = e["uid"], e["result"]
+    paid = e.get("payout", 0)
+    wire.merge(txn, collection(store.FORECASTS).document(store.forecast_id(market.id, uid)),
+               {"result": result, "payout": paid, "score_ppm": e["score_ppm"],
+                "refunded": e["refunded"], "settled_at": firestore.SERVER_TIMESTAMP})
+    if ref is not None:
+        net = paid - e["stake"]
+        before = Record(**{k: int(v) for k, v in (record or {}).items() if k in Record._fields})
+        after = before.after(result, e["score_ppm"], net)
+        wire.set(txn, ref, {"owner": uid, **after._asdict(),
+                            "updated_at": firestore.SERVER_TIMESTAMP})
+        wire.set(txn, collection(store.REPUTATION_EVENTS).document(
+                     store.forecast_id(market.id, uid)),
+                 {"owner": uid, "market_id": market.id, "category": market.category.value,
+                  "result": result, "score_ppm": e["score_ppm"], "net_won": net,
+                  "at": firestore.SERVER_TIMESTAMP})
+        for badge in badges_crossed(before, after):
+            award_in(txn, uid, badge, market_id=market.id, market_title=market.title)
+    wire.set(txn, collection(NOTIFICATIONS).document(derive_id("settled", market.id, uid)),
+             {"owner": uid, "kind": "market_resolved" if result != "void" else "forecast_refunded",
+              "market_id": market.id, "market_title": market.title, "result": result,
+              "payout": paid, "refunded": e["refunded"], "read": False,
+              "created_at": firestore.SERVER_TIMESTAMP})
 
 
-def _payouts(txn: firestore.Transaction, market: Market, step: dict) -> None:
-    pool = pool_account_id(market.id, market.asset)
-    winners = [user_account_id(p["uid"], market.asset) for p in step["payouts"]]
+def with_payouts(entries: list[dict], threshold: str) -> list[dict]:
+    """The entries with each winner's payout (floor, plus a leftover unit by rank)."""
+    return [{**e, "payout": payout(e["floor"], e["rank"], threshold)} if e.get("wins") else e
+            for e in entries]
+
+
+def pay(txn: firestore.Transaction, market: Market, partition: int, entries: list[dict]) -> None:
+    """The payouts step: the partition's pool pays each winner of `entries` (with payouts)."""
+    pool = pool_account_id(market.id, market.asset, partition)
+    winners = [user_account_id(e["uid"], market.asset) for e in entries]
     read = ledger_store.read(txn, [pool, *reads_for(credited=winners)])
     batch = LedgerBatch(read.accounts)
-    due = sum(p["amount"] for p in step["payouts"]) + step["cut"]
+    due = sum(e["payout"] for e in entries)
     if batch.account(pool).balance < due:
         raise Rejected(f"the pool holds {batch.account(pool).balance}, the step pays {due}",
                        code="settlement_shortfall")
-    for p, account in zip(step["payouts"], winners):
-        batch.transfer(Transfer(id=derive_id("payout", market.id, p["uid"]), debit_account_id=pool,
-                                credit_account_id=account, asset=market.asset, amount=p["amount"],
-                                type=TransferType.PAYOUT, reference=market.id))
-    if step["cut"]:
-        batch.transfer(Transfer(id=derive_id("cut", market.id), debit_account_id=pool,
-                                credit_account_id=spread_account_id(SystemAccount.FEES, market.id,
-                                                                    market.asset),
-                                asset=market.asset, amount=step["cut"], type=TransferType.FEE,
-                                reference=market.id))
+    for e, account in zip(entries, winners):
+        if e["payout"] > 0:
+            batch.transfer(Transfer(id=derive_id("payout", market.id, e["uid"]),
+                                    debit_account_id=pool, credit_account_id=account,
+                                    asset=market.asset, amount=e["payout"],
+                                    type=TransferType.PAYOUT, reference=market.id))
     ledger_store.write(txn, batch.result)
 
 
-def _finish(txn: firestore.Transaction, market: Market, step: dict) -> None:
-    pending = step["pending"]
-    if pending:
-        holds = ledger_store.read(txn, hold_ids=pending).holds
-        accounts = ledger_store.read(txn, sorted({h.debit_account_id for h in holds.values()}))
-        batch = LedgerBatch(accounts.accounts, holds)
-        for hold_id in pending:
-            _settle_hold(batch, hold_id, "void")
-        ledger_store.write(txn, batch.result)
-    txn.update(collection(store.MARKETS).document(market.id),
-               {"settlement.state": "settled",
-                "settlement.settled_at": firestore.SERVER_TIMESTAMP})
+def balance(txn: firestore.Transaction, market: Market, due_by: list[int], cut: int) -> None:
+    """Move money between the partitions' pools and the main pool so that each holds what it
+    pays; the main pool pays the cut and ends empty."""
+    main = pool_account_id(market.id, market.asset)
+    shards = [pool_account_id(market.id, market.asset, p) for p in range(len(due_by))]
+    batch = LedgerBatch(ledger_store.read(txn, [main, *shards]).accounts)
+    surplus = [batch.account(s).balance - due for s, due in zip(shards, due_by)]
+    moves = [(s, main, d) for s, d in zip(shards, surplus) if d > 0]
+    moves += [(main, s, -d) for s, d in zip(shards, surplus) if d < 0]
+    for debit, credit, amount in moves:
+        shard = debit if credit == main else credit
+        batch.transfer(Transfer(id=derive_id("balance", market.id, shard), asset=market.asset,
+                                debit_account_id=debit, credit_account_id=credit, amount=amount,
+                                type=TransferType.PAYOUT, reference=market.id, memo="balance"))
+    if cut:
+        batch.transfer(Transfer(id=derive_id("cut", market.id), debit_account_id=main,
+                                credit_account_id=spread_account_id(SystemAccount.FEES, market.id,
+                                                                    market.asset),
+                                asset=market.asset, amount=cut, type=TransferType.FEE,
+                                reference=market.id))
+    left = batch.account(main).balance
+    if left != 0 or any(batch.account(s).balance < due for s, due in zip(shards, due_by)):
+        raise Rejected(f"the pools do not hold what the plan pays (main pool left with {left})",
+                       code="settlement_shortfall")
+    ledger_store.write(txn, batch.result)
 
 
-def restart_stalled() -> int:
-    """Wake the settlement of every market not yet settled (a lost task, a crashed worker)."""
-    from google.cloud.firestore_v1.base_query import FieldFilter
-
-    minute = datetime.now(timezone.utc).strftime("%Y%m%d%H%M")
-    query = collection(store.SETTLEMENTS).where(filter=FieldFilter("done", "==", False))
-    return sum(1 for s in query.stream()
-               if start_settlement(s.id, attempt=f"sweep-{minute}"))
+def void_stragglers(txn: firestore.Transaction, hold_ids: list[str]) -> None:
+    """Void holds still pending at the end of settlement (commits that raced a cancellation)."""
+    holds = ledger_store.read(txn, hold_ids=hold_ids).holds
+    accounts = ledger_store.read(txn, sorted({h.debit_account_id for h in holds.values()}))
+    batch = LedgerBatch(accounts.accounts, holds)
+    for hold_id in holds:
+        _settle_hold(batch, hold_id, "void")
+    ledger_store.write(txn, batch.result)

@@ -6,11 +6,11 @@ Guarantees:
   inside a commit, so the hot market's commit transaction writes nothing more because of them.
 - A forecast document's creation places one "forecast placed" entry and awards the user's
   "first forecast" badge (once, whichever market it was in).
-- A market's creation places "market created" and notifies followers of its category; its
-  transition to resolved places "market resolved"; the end of its settlement judges the
-  correct-count and streak badges of everyone it scored. Each reacts to a transition (before vs
+- A market's creation places "market created" and starts notifying the followers of its
+  category (services/markets/fanouts.py: FOLLOWERS_BUDGET_S here, then pages in tasks); its
+  transition to resolved places "market resolved". Each reacts to a transition (before vs
   after), so updates that change something else set off nothing, and redeliveries repeat only
-  create-once writes.
+  create-once writes. (Correct-count and streak badges are awarded by settlement itself.)
 - A flag is one document per (forecast, moderator); flagging again replaces its reason.
 """
 from __future__ import annotations
@@ -29,10 +29,11 @@ from shared.store.markets import social as store
 from shared.store.client import collection, db
 from shared.store.pages import page
 
-from shared.services.markets.badges import award, judge_after_settlement
-from shared.services.markets.notifications import notify_followers
+from shared.services.markets import fanouts
+from shared.services.markets.badges import award
 
 log = logging.getLogger("mintbook.markets")
+FOLLOWERS_BUDGET_S = 5.0
 
 
 def on_forecast_created(forecast_id: str, forecast: dict) -> None:
@@ -54,7 +55,7 @@ def on_market_written(market_id: str, before: dict | None, after: dict | None) -
         store.create_once(collection(store.FEED).document(derive_id("market_created", market_id)),
                           store.feed_entry("market_created", after.get("created_by", ""),
                                            **context))
-        notify_followers(market_id, after)
+        fanouts.run("followers", market_id, after, FOLLOWERS_BUDGET_S)
     was = before or {}
     if after.get("status") == "resolved" and was.get("status") != "resolved":
         resolution = after.get("resolution") or {}
@@ -62,12 +63,6 @@ def on_market_written(market_id: str, before: dict | None, after: dict | None) -
             collection(store.FEED).document(derive_id("market_resolved", market_id)),
             store.feed_entry("market_resolved", resolution.get("by", ""),
                              outcome=resolution.get("outcome"), **context))
-    if _settled(after) and not _settled(was) and after.get("status") == "resolved":
-        judge_after_settlement(market_id)
-
-
-def _settled(market: dict) -> bool:
-    return (market.get("settlement") or {}).get("state") == "settled"
 
 
 def feed(cursor: str | None, limit: int, category: str | None = None) -> tuple[list[dict], str | None]:

@@ -22,13 +22,11 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.domain.errors import NotFound
 from shared.domain.idempotency import derive_id
 from shared.domain.markets.market import Category, Market, MarketStatus, Outcome, Suspension
-from shared.domain.markets.payouts import CommitRecord
 
 from shared.store.client import collection, db
 from shared.store.ledger import HOLDS  # a commit's record is its hold (services/markets/forecasts.py)
 
 MARKETS, SLUGS, FORECASTS, TOTALS = "markets", "market_slugs", "forecasts", "market_totals"
-SETTLEMENTS, STEPS = "market_settlements", "steps"
 REPUTATION, REPUTATION_EVENTS = "reputation", "reputation_events"
 SNAPSHOT_TTL_S = 2.0
 
@@ -47,14 +45,6 @@ def forecast_id(market_id: str, uid: str) -> str:
 
 def forecast_path(market_id: str, uid: str) -> str:
     return f"{FORECASTS}/{forecast_id(market_id, uid)}"
-
-
-def settlement_path(market_id: str) -> str:
-    return f"{SETTLEMENTS}/{market_id}"
-
-
-def step_path(market_id: str, n: int) -> str:
-    return f"{SETTLEMENTS}/{market_id}/{STEPS}/{n:05d}"
 
 
 def market_from(market_id: str, data: dict) -> Market:
@@ -175,23 +165,6 @@ def snapshot(market_id: str, max_age_s: float = SNAPSHOT_TTL_S) -> Snapshot:
 
 def forget_snapshots() -> None:
     _cache.clear()
-
-
-def commit_records(market_id: str) -> list[CommitRecord]:
-    query = collection(HOLDS).where(filter=FieldFilter("market_id", "==", market_id))
-    out = []
-    for s in query.stream():
-        d = s.to_dict()
-        out.append(CommitRecord(hold_id=s.id, uid=d["owner"], outcome=d["outcome"],
-                                amount=int(d["amount"]), p_ppm=int(d["p_ppm"]),
-                                committed_at=d["created_at"]))
-    return out
-
-
-def pending_commit_ids(market_id: str) -> list[str]:
-    query = (collection(HOLDS).where(filter=FieldFilter("market_id", "==", market_id))
-             .where(filter=FieldFilter("status", "==", "pending")))
-    return [s.id for s in query.stream()]
 
 
 def forecasters(market_id: str) -> int:
