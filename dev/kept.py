@@ -21,6 +21,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from dev.auth_emulator import AuthEmulator, exported
 from dev.emulator import FirestoreEmulator
@@ -68,35 +69,29 @@ class KeptData:
 
     def save(self, emulator: FirestoreEmulator) -> Path:
         """Export the emulator's documents in place of the kept ones; the new export's file."""
-        partial = self.folder / f"firestore.{os.getpid()}.partial"
-        previous = self.folder / f"firestore.{os.getpid()}.previous"
-        shutil.rmtree(partial, ignore_errors=True)
-        try:
-            exported = emulator.export(partial)
-        except BaseException:
-            shutil.rmtree(partial, ignore_errors=True)
-            raise
-        if self.firestore.exists():
-            os.replace(self.firestore, previous)
-        os.replace(partial, self.firestore)
-        shutil.rmtree(previous, ignore_errors=True)
-        return self.firestore / exported.relative_to(partial)
+        return self._replace(self.firestore, "firestore", emulator.export)
 
     def save_auth(self, auth: AuthEmulator) -> Path:
         """Export the Auth emulator's accounts in place of the kept ones."""
-        partial = self.folder / f"auth.{os.getpid()}.partial"
-        previous = self.folder / f"auth.{os.getpid()}.previous"
+        self._replace(self.auth, "auth", auth.export)
+        return self.auth
+
+    def _replace(self, kept: Path, name: str, export: Callable[[Path], object]) -> Path:
+        """Export into a partial folder, then swap it in for `kept`: a failed export leaves the
+        previous one. Returns where the export's own answer (a path in it) now lives."""
+        partial = self.folder / f"{name}.{os.getpid()}.partial"
+        previous = self.folder / f"{name}.{os.getpid()}.previous"
         shutil.rmtree(partial, ignore_errors=True)
         try:
-            auth.export(partial)
+            answer = export(partial)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
-        if self.auth.exists():
-            os.replace(self.auth, previous)
-        os.replace(partial, self.auth)
+        if kept.exists():
+            os.replace(kept, previous)
+        os.replace(partial, kept)
         shutil.rmtree(previous, ignore_errors=True)
-        return self.auth
+        return kept / answer.relative_to(partial) if isinstance(answer, Path) else kept
 
     def clear(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
