@@ -103,7 +103,10 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
         process = start_server(port, env, output=log)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for_server(process, url, timeout_s=180)
+        try:
+            wait_for_server(process, url, timeout_s=180)
+        except RuntimeError as err:  # say why: the server's own last words
+            raise RuntimeError(f"{err}; its log ends:\n{log_path.read_text(errors='replace')[-4000:]}")
         yield url, log_path
     finally:
         stop_group(process)
