@@ -46,10 +46,15 @@ def _task(name: str, module: str) -> Function:
 # One section per product area; each area edits only its own tuple.
 FOUNDATION: tuple[Function, ...] = (
     _http("health", "system"),
+    _http("ready", "system"),
     _http("openapi", "system"),
     _http("list_assets", "assets"),
     _http("get_me", "users", min_instances=1),
     _http("update_me", "users"),
+    _http("export_my_data", "privacy"),
+    _http("delete_my_account", "privacy"),
+    _http("admin_export_user", "privacy"),
+    _http("admin_delete_user", "privacy"),
     _http("get_balances", "balances", min_instances=1),
     _http("list_transactions", "balances"),
     _http("get_balance_history", "balances"),

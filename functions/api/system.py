@@ -1,11 +1,12 @@
-"""Health and the API description."""
+"""Liveness, readiness and the API description."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 from shared.web.endpoint import Context, endpoint
-from shared.web.schemas.system import Health
+from shared.services import readiness
+from shared.web.schemas.system import Health, Readiness
 
 OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi.json"
 
@@ -13,6 +14,12 @@ OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi.json"
 @endpoint("health", auth=None, response=Health, summary="Liveness: answers without touching Firestore")
 def health(ctx: Context, _: None) -> dict:
     return {"status": "ok", "service": "mintbook"}
+
+
+@endpoint("ready", auth=None, response=Readiness, errors=("not_ready",),
+          summary="Readiness: 200 when this instance reaches Firestore, else 503 not_ready")
+def ready(ctx: Context, _: None) -> dict:
+    return readiness.check()
 
 
 @endpoint("openapi", auth=None, summary="The OpenAPI document of every HTTP function")

@@ -44,6 +44,7 @@ class TransferType(StrEnum):
     CLAWBACK = "clawback"
     BONUS = "bonus"
     CONSOLIDATION = "consolidation"  # a spread system account's share moved to its main
+    FORFEIT = "forfeit"  # tokens a deleted account gave up, to the treasury
 
 
 class HoldStatus(StrEnum):

@@ -145,3 +145,18 @@ def set_claims(uid: str, claims: dict) -> bool:
     except auth.UserNotFoundError:
         return False
     return True
+
+
+def disable_account(uid: str) -> bool:
+    """Disable sign-in for `uid` and revoke its sessions (a deleted user); False when there is
+    no Auth to ask or it has no account for `uid` (a dev-token user)."""
+    if not settings().auth_server:
+        return False
+    from firebase_admin import auth
+
+    try:
+        auth.update_user(uid, disabled=True, app=firebase_app())
+        auth.revoke_refresh_tokens(uid, app=firebase_app())
+    except auth.UserNotFoundError:
+        return False
+    return True

@@ -15,12 +15,14 @@ from datetime import datetime, timezone
 
 from google.cloud import firestore
 
+from shared.config import settings
 from shared.domain.accounts import SystemAccount, spread_account_id, user_account_id
 from shared.domain.errors import Forbidden, NotFound
 from shared.domain.idempotency import Operation
 from shared.domain.ledger import LedgerBatch, Transfer, TransferType
 from shared.domain.money import require_amount
-from shared.domain.fees import ServicePrice, price_in_force, require_service_type
+from shared.domain.fees import (ServicePrice, default_prices, price_in_force,
+                                 require_service_type)
 from shared.domain.users import Role, User
 from shared.store import ledger as ledger_store
 from shared.store import fees as store
@@ -49,14 +51,29 @@ def set_price(op: Operation, admin: User, price: ServicePrice, reason: str) -> d
 
 def price_table(service_type: str | None, at: datetime | None = None) -> list[dict]:
     at = at or datetime.now(timezone.utc)
-    return [{**price_view(p), "in_force": p.in_force(at)} for p in store.service_prices(service_type)]
+    return [{**price_view(p), "in_force": p.in_force(at)} for p in prices(service_type)]
+
+
+def prices(service_type: str | None) -> list[ServicePrice]:
+    """The stored windows plus each default an admin has not replaced (domain/fees)."""
+    stored = store.service_prices(service_type)
+    taken = {(p.service_type, p.valid_from) for p in stored}
+    platform = settings().platform_asset
+    try:
+        decimals = get_asset(platform).decimals
+    except NotFound:  # a project not bootstrapped yet has no platform token to price in
+        return stored
+    defaults = [p for p in default_prices(platform, decimals)
+                if (p.service_type, p.valid_from) not in taken
+                and service_type in (None, p.service_type)]
+    return sorted(stored + defaults, key=lambda p: (p.service_type, p.valid_from))
 
 
 def charge(op: Operation, caller: User, uid: str, service_type: str, description: str) -> dict:
     if caller.role is not Role.SERVICE:
         raise Forbidden("only a service identity charges service fees", code="service_role_required")
     require_service_type(service_type)
-    price = price_in_force(store.service_prices(service_type), datetime.now(timezone.utc))
+    price = price_in_force(prices(service_type), datetime.now(timezone.utc))
     source = user_account_id(uid, price.asset)
     treasury = spread_account_id(SystemAccount.TREASURY, uid, price.asset)  # the payer's share
 

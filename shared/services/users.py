@@ -41,6 +41,7 @@ def authenticate(authorization: str | None, ip: str | None = None) -> User:
 
         user = ensure_user(uid)
         note_signup(uid, ip)
+    user.require_present()  # a deleted account's tokens are refused, never re-create it
     return user
 
 
@@ -153,7 +154,7 @@ def sync_profile(uid: str, before: dict | None, after: dict | None) -> None:
     (`settings().auth_server` false) and when Auth has no account for the uid: a dev-token user
     (dev/tokens.py), or an account deleted since, has no tokens to carry them."""
     ref = collection(PROFILES).document(uid)
-    if after is None:
+    if after is None or after.get("status") == Status.DELETED.value:
         ref.delete()
         return
     ref.set({**{k: after.get(k, "") for k in PUBLIC_FIELDS}, "uid": uid,

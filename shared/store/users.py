@@ -32,9 +32,9 @@ def get_user(uid: str) -> User | None:
     return user_from(snap.to_dict()) if snap.exists else None
 
 
-def record_audit(txn: firestore.Transaction, *, actor: str, action: str, target: str,
+def record_audit(txn: firestore.Transaction | firestore.WriteBatch, *, actor: str, action: str, target: str,
                  reason: str, before: object = None, after: object = None) -> str:
-    """One audit entry, written in the same transaction as the admin action it describes."""
+    """One audit entry, written in the same transaction (or batch) as the action it describes."""
     ref = collection(AUDIT_LOG).document()
     txn.create(ref, {"actor": actor, "action": action, "target": target, "reason": reason,
                      "before": before, "after": after, "at": firestore.SERVER_TIMESTAMP})

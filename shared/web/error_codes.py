@@ -81,6 +81,8 @@ CODES: dict[str, Code] = {
     "rank_too_low": _c(403, "You may only manage users ranked below you, and grant only "
                             "lower ranks"),
     "cannot_change_self": _c(403, "An admin may not change their own role or status"),
+    "account_deleted": _c(403, "The account was deleted: its tokens are refused and it cannot "
+                               "be changed again"),
     "account_frozen": _c(403, "The account is suspended or banned and may not move tokens"),
     "service_role_required": _c(403, "Only a service identity may charge fees"),
     "reward_role_required": _c(403, "Only a service identity or an admin may pay rewards"),
@@ -129,6 +131,11 @@ CODES: dict[str, Code] = {
     "offer_insufficient_remaining": _c(409, "The swap offer has less left than asked for"),
     "offer_not_open": _c(409, "The swap offer is filled or cancelled"),
     "wallet_linked_elsewhere": _c(409, "The wallet is linked to another account"),
+    "amount_owed": _c(409, "The account owes tokens back (a clawback): repay before deleting it"),
+    "tokens_committed": _c(409, "Tokens are committed to open orders or markets: cancel the "
+                                "orders and let the markets settle before deleting the account"),
+    "balance_remains": _c(409, "The account holds tokens: delete it with confirm_forfeit to give "
+                               "them up to the treasury"),
     # 422: well-formed, refused by the ledger or a rule
     "rejected": _c(422, "Refused by a rule (the family code of 422)"),
     "insufficient_funds": _c(422, "Available balance is less than the amount (and its fee)"),
@@ -170,6 +177,7 @@ CODES: dict[str, Code] = {
     "not_configured": _c(500, "A required setting (a Stripe secret) is missing: the function "
                               "refuses to run"),
     "internal": _c(500, "A bug: logged with the request id the message gives"),
+    "not_ready": _c(503, "This instance does not reach Firestore now (ready); retry later"),
     "unavailable": _c(503, "Could not commit now; nothing was written. Retry with the same key "
                            "after `Retry-After`"),
 }

@@ -145,3 +145,14 @@ def _not_routed(response: requests.Response) -> bool:
         return False
     return any(str(e.get("message", "")).startswith("no function at") for e in errors)
 
+
+
+def test_ready_answers_503_while_firestore_does_not_and_health_still_200(
+        dev_server: tuple[str, Path]) -> None:
+    # this dev server's Firestore is an address nothing listens on
+    url, _ = dev_server
+    ready = requests.get(f"{url}/ready", timeout=60)
+    assert ready.status_code == 503, ready.text
+    assert ready.json()["errors"][0]["code"] == "not_ready"
+    assert ready.headers.get("Retry-After") == "5"
+    assert requests.get(f"{url}/health", timeout=60).status_code == 200

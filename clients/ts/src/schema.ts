@@ -124,6 +124,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin_delete_user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase a user's personal data, on request (audited)
+         * @description Requires a signed-in user with role admin or above.
+         */
+        post: operations["admin_delete_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin_export_user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user's export, on request (audited)
+         * @description Requires a signed-in user with role admin or above.
+         */
+        get: operations["admin_export_user"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin_fund_rewards": {
         parameters: {
             query?: never;
@@ -684,6 +724,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/delete_my_account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase the caller's personal data; the uid stays on ledger records
+         * @description Requires a signed-in user with role user or above.
+         */
+        post: operations["delete_my_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/estimate_forecast": {
         parameters: {
             query?: never;
@@ -732,6 +792,26 @@ export interface paths {
          * @description Requires a signed-in user with role user or above.
          */
         post: operations["execute_swap_offer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/export_my_data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything the caller owns, as JSON, a page at a time
+         * @description Requires a signed-in user with role user or above.
+         */
+        get: operations["export_my_data"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1555,6 +1635,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: 200 when this instance reaches Firestore, else 503 not_ready */
+        get: operations["ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/reopen_market": {
         parameters: {
             query?: never;
@@ -1816,6 +1913,39 @@ export interface components {
             amount: number;
             /** Balance After */
             balance_after: number;
+        };
+        /** AdminDeleteUserRequest */
+        AdminDeleteUserRequest: {
+            /**
+             * Confirm Forfeit
+             * @description give up available tokens to the treasury
+             * @default false
+             */
+            confirm_forfeit: boolean;
+            /** Uid */
+            uid: string;
+            /** Reason */
+            reason: string;
+        };
+        /** AdminExportQuery */
+        AdminExportQuery: {
+            /**
+             * Cursor
+             * @default null
+             */
+            cursor: string | null;
+            /**
+             * Limit
+             * @default 200
+             */
+            limit: number;
+            /** Uid */
+            uid: string;
+            /**
+             * Reason
+             * @description why the export was requested (audited)
+             */
+            reason: string;
         };
         /** AdminPurchaseQuery */
         AdminPurchaseQuery: {
@@ -2628,12 +2758,60 @@ export interface components {
             /** Purchases */
             purchases: number;
         };
+        /** DataExport */
+        DataExport: {
+            /** Uid */
+            uid: string;
+            /**
+             * @description on the first page only
+             * @default null
+             */
+            profile: components["schemas"]["ProfileView"] | null;
+            /**
+             * Balances
+             * @description on the first page only
+             * @default null
+             */
+            balances: components["schemas"]["BalanceRow"][] | null;
+            /**
+             * Sections
+             * @description documents the user owns by section (accounts, journal, holds, purchases, forecasts, orders, fills, swap_offers, wallets, notifications, balance_snapshots), in that order, each by document id
+             */
+            sections: {
+                [key: string]: {
+                    [key: string]: unknown;
+                }[];
+            };
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor: string | null;
+        };
         /** DayCount */
         DayCount: {
             /** Date */
             date: string;
             /** Transfers */
             transfers: number;
+        };
+        /** DeleteAccountRequest */
+        DeleteAccountRequest: {
+            /**
+             * Confirm Forfeit
+             * @description give up available tokens to the treasury
+             * @default false
+             */
+            confirm_forfeit: boolean;
+        };
+        /** DeletedAccount */
+        DeletedAccount: {
+            /** Uid */
+            uid: string;
+            /** Status */
+            status: string;
+            /** Forfeited */
+            forfeited: components["schemas"]["Forfeit"][];
         };
         /** DepthQuery */
         DepthQuery: {
@@ -2686,7 +2864,7 @@ export interface components {
              * @description Stable snake_case code; its statuses and meaning are in x-error-codes
              * @enum {string}
              */
-            code: "account_disabled" | "account_frozen" | "accounts_must_differ" | "accounts_must_have_the_same_asset" | "amount_mismatch" | "amount_overflow" | "amount_too_large" | "asset_exists" | "book_exists" | "book_inactive" | "cannot_change_self" | "cannot_take_own_offer" | "cannot_transfer_to_self" | "cannot_unlink_sign_in_wallet" | "conflict" | "creator_exists" | "currency_mismatch" | "duplicate_order" | "error" | "exceeds_pending_transfer_amount" | "fill_too_small" | "forbidden" | "forecast_outcome_fixed" | "idempotency_conflict" | "idempotency_key_required" | "insufficient_funds" | "insufficient_order_funds" | "internal" | "invalid_cursor" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_package" | "invalid_payload" | "invalid_service_type" | "invalid_signature" | "invalid_token" | "invalid_window" | "lease_lost" | "malformed_address" | "malformed_signature" | "market_already_cancelled" | "market_already_resolved" | "market_cancelled" | "market_closed" | "market_not_closed" | "market_not_open" | "market_not_suspended" | "market_order_cannot_rest" | "market_resolved" | "market_suspended" | "max_per_user_exceeded" | "method_not_allowed" | "missing_field" | "missing_token" | "no_liquidity" | "no_price_in_force" | "no_settlement" | "nonce_address_mismatch" | "nonce_already_used" | "nonce_expired" | "nonce_purpose_mismatch" | "nonce_user_mismatch" | "not_configured" | "not_found" | "not_the_creator" | "not_your_offer" | "not_your_order" | "offer_insufficient_remaining" | "offer_not_found" | "offer_not_open" | "package_inactive" | "partial_fill_not_allowed" | "payload_too_large" | "payment_intent_mismatch" | "pending_transfer_already_posted" | "pending_transfer_already_voided" | "price_not_on_tick" | "price_required" | "price_unavailable" | "processing_failed" | "public_key_mismatch" | "purchase_amount_limit" | "purchase_hourly_limit" | "quantity_above_maximum" | "quantity_below_minimum" | "rank_too_low" | "rate_limited" | "rate_out_of_band" | "rejected" | "reward_role_required" | "rewards_pool_empty" | "role_required" | "same_asset" | "service_role_required" | "settlement_shortfall" | "slug_taken" | "supply_cap_exceeded" | "symbol_taken" | "token_expired" | "token_revoked" | "uid_mismatch" | "unauthenticated" | "unavailable" | "unknown_asset" | "unknown_book" | "unknown_creator" | "unknown_failed_delivery" | "unknown_field" | "unknown_flag" | "unknown_forecast" | "unknown_market" | "unknown_nonce" | "unknown_order" | "unknown_outcome" | "unknown_package" | "unknown_user" | "unsupported_chain" | "unsupported_media_type" | "unsupported_signature_scheme" | "version_conflict" | "wallet_linked_elsewhere" | "wallet_not_linked";
+            code: "account_deleted" | "account_disabled" | "account_frozen" | "accounts_must_differ" | "accounts_must_have_the_same_asset" | "amount_mismatch" | "amount_overflow" | "amount_owed" | "amount_too_large" | "asset_exists" | "balance_remains" | "book_exists" | "book_inactive" | "cannot_change_self" | "cannot_take_own_offer" | "cannot_transfer_to_self" | "cannot_unlink_sign_in_wallet" | "conflict" | "creator_exists" | "currency_mismatch" | "duplicate_order" | "error" | "exceeds_pending_transfer_amount" | "fill_too_small" | "forbidden" | "forecast_outcome_fixed" | "idempotency_conflict" | "idempotency_key_required" | "insufficient_funds" | "insufficient_order_funds" | "internal" | "invalid_cursor" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_package" | "invalid_payload" | "invalid_service_type" | "invalid_signature" | "invalid_token" | "invalid_window" | "lease_lost" | "malformed_address" | "malformed_signature" | "market_already_cancelled" | "market_already_resolved" | "market_cancelled" | "market_closed" | "market_not_closed" | "market_not_open" | "market_not_suspended" | "market_order_cannot_rest" | "market_resolved" | "market_suspended" | "max_per_user_exceeded" | "method_not_allowed" | "missing_field" | "missing_token" | "no_liquidity" | "no_price_in_force" | "no_settlement" | "nonce_address_mismatch" | "nonce_already_used" | "nonce_expired" | "nonce_purpose_mismatch" | "nonce_user_mismatch" | "not_configured" | "not_found" | "not_ready" | "not_the_creator" | "not_your_offer" | "not_your_order" | "offer_insufficient_remaining" | "offer_not_found" | "offer_not_open" | "package_inactive" | "partial_fill_not_allowed" | "payload_too_large" | "payment_intent_mismatch" | "pending_transfer_already_posted" | "pending_transfer_already_voided" | "price_not_on_tick" | "price_required" | "price_unavailable" | "processing_failed" | "public_key_mismatch" | "purchase_amount_limit" | "purchase_hourly_limit" | "quantity_above_maximum" | "quantity_below_minimum" | "rank_too_low" | "rate_limited" | "rate_out_of_band" | "rejected" | "reward_role_required" | "rewards_pool_empty" | "role_required" | "same_asset" | "service_role_required" | "settlement_shortfall" | "slug_taken" | "supply_cap_exceeded" | "symbol_taken" | "token_expired" | "token_revoked" | "tokens_committed" | "uid_mismatch" | "unauthenticated" | "unavailable" | "unknown_asset" | "unknown_book" | "unknown_creator" | "unknown_failed_delivery" | "unknown_field" | "unknown_flag" | "unknown_forecast" | "unknown_market" | "unknown_nonce" | "unknown_order" | "unknown_outcome" | "unknown_package" | "unknown_user" | "unsupported_chain" | "unsupported_media_type" | "unsupported_signature_scheme" | "version_conflict" | "wallet_linked_elsewhere" | "wallet_not_linked";
             field: string | null;
             message: string;
             details?: Record<string, never>;
@@ -2765,6 +2943,19 @@ export interface components {
              * @default null
              */
             amount: number | null;
+        };
+        /** ExportQuery */
+        ExportQuery: {
+            /**
+             * Cursor
+             * @default null
+             */
+            cursor: string | null;
+            /**
+             * Limit
+             * @default 200
+             */
+            limit: number;
         };
         /** FailureQuery */
         FailureQuery: {
@@ -3057,6 +3248,13 @@ export interface components {
              * @default null
              */
             score_ppm: number | null;
+        };
+        /** Forfeit */
+        Forfeit: {
+            /** Asset */
+            asset: string;
+            /** Amount */
+            amount: number;
         };
         /** FundRewardsRequest */
         FundRewardsRequest: {
@@ -4041,6 +4239,13 @@ export interface components {
             /** Updated At */
             updated_at: string | null;
         };
+        /** Readiness */
+        Readiness: {
+            /** Status */
+            status: string;
+            /** Firestore Ms */
+            firestore_ms: number;
+        };
         /** ReconciliationReport */
         ReconciliationReport: {
             /** Id */
@@ -4241,7 +4446,12 @@ export interface components {
         SetStatusRequest: {
             /** Uid */
             uid: string;
-            status: components["schemas"]["Status"];
+            /**
+             * Status
+             * @description deleted is reached only through admin_delete_user
+             * @enum {string}
+             */
+            status: "active" | "suspended" | "banned";
             /** Reason */
             reason: string;
             /**
@@ -4291,7 +4501,7 @@ export interface components {
          * Status
          * @enum {string}
          */
-        Status: "active" | "suspended" | "banned";
+        Status: "active" | "suspended" | "banned" | "deleted";
         /** SupplyRow */
         SupplyRow: {
             /** Asset */
@@ -4525,7 +4735,7 @@ export interface components {
          * TransferType
          * @enum {string}
          */
-        TransferType: "purchase" | "commit" | "payout" | "refund" | "trade" | "fee" | "reward" | "service_fee" | "swap" | "transfer" | "adjustment" | "repayment" | "clawback" | "bonus" | "consolidation";
+        TransferType: "purchase" | "commit" | "payout" | "refund" | "trade" | "fee" | "reward" | "service_fee" | "swap" | "transfer" | "adjustment" | "repayment" | "clawback" | "bonus" | "consolidation" | "forfeit";
         /** UidQuery */
         UidQuery: {
             /** Uid */
@@ -5512,6 +5722,284 @@ export interface operations {
                         /** @constant */
                         success: true;
                         data: components["schemas"]["PackageView"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_delete_user: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A replay with the same key returns the first answer */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdminDeleteUserRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["DeletedAccount"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_export_user: {
+        parameters: {
+            query: {
+                cursor?: string | null;
+                limit?: number;
+                uid: string;
+                reason: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["DataExport"];
                         errors: unknown[];
                     };
                 };
@@ -9506,6 +9994,146 @@ export interface operations {
             };
         };
     };
+    delete_my_account: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A replay with the same key returns the first answer */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["DeletedAccount"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     estimate_forecast: {
         parameters: {
             query: {
@@ -9807,6 +10435,142 @@ export interface operations {
                         /** @constant */
                         success: true;
                         data: components["schemas"]["SwapExecutionResult"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    export_my_data: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["DataExport"];
                         errors: unknown[];
                     };
                 };
@@ -15804,6 +16568,139 @@ export interface operations {
                         /** @constant */
                         success: true;
                         data: components["schemas"]["NewsView"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Readiness"];
                         errors: unknown[];
                     };
                 };

@@ -3,6 +3,8 @@ audit log), ledger stats and reconciliation reports."""
 
 from datetime import datetime
 
+from typing import Literal
+
 from pydantic import Field
 
 from shared.domain.users import Role, Status
@@ -19,7 +21,8 @@ class SetRoleRequest(Body):
 
 class SetStatusRequest(Body):
     uid: Uid
-    status: Status
+    status: Literal[Status.ACTIVE, Status.SUSPENDED, Status.BANNED] = Field(
+        description="deleted is reached only through admin_delete_user")
     reason: Reason
     version: int | None = Field(None, ge=0)
 
