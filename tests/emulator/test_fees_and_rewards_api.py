@@ -39,20 +39,20 @@ def charge(api, caller, uid, service_type, request_id, description=""):
 
 def test_a_charge_applies_the_price_in_force_once_per_request_id(api, admin_uid, service):
     now = datetime.now(timezone.utc)
-    ok(set_price(api, admin_uid, "search", 10, now - timedelta(days=2), now - timedelta(days=1)))
-    ok(set_price(api, admin_uid, "search", 25, now - timedelta(hours=1)))
-    ok(set_price(api, admin_uid, "search", 99, now + timedelta(days=1)))
-    table = ok(api.call("GET", "list_service_prices", "ann", params={"service_type": "search"}))
+    ok(set_price(api, admin_uid, "lookup", 10, now - timedelta(days=2), now - timedelta(days=1)))
+    ok(set_price(api, admin_uid, "lookup", 25, now - timedelta(hours=1)))
+    ok(set_price(api, admin_uid, "lookup", 99, now + timedelta(days=1)))
+    table = ok(api.call("GET", "list_service_prices", "ann", params={"service_type": "lookup"}))
     assert [(p["amount"], p["in_force"]) for p in table["items"]] == [(10, False), (25, True),
                                                                      (99, False)]
     set_chips(api, admin_uid, "ann", 100)
-    first = ok(charge(api, service, "ann", "search", "req-1", "search: cats"))
+    first = ok(charge(api, service, "ann", "lookup", "req-1", "lookup: cats"))
     assert (first["amount"], first["available_after"]) == (25, 75)
-    assert ok(charge(api, service, "ann", "search", "req-1", "search: cats")) == first
-    error(charge(api, service, "ann", "search", "req-1", "search: dogs"), 409, "idempotency_conflict")
+    assert ok(charge(api, service, "ann", "lookup", "req-1", "lookup: cats")) == first
+    error(charge(api, service, "ann", "lookup", "req-1", "lookup: dogs"), 409, "idempotency_conflict")
     assert balance(api, "ann")["total"] == 75
     history = ok(api.call("GET", "list_transactions", "ann", params={"type": "service_fee"}))["items"]
-    assert [(e["amount"], e["reference"], e["memo"]) for e in history] == [(-25, "search", "search: cats")]
+    assert [(e["amount"], e["reference"], e["memo"]) for e in history] == [(-25, "lookup", "lookup: cats")]
     assert reconcile(api, admin_uid)["ok"]
 
 
@@ -62,7 +62,7 @@ def test_a_charge_is_refused_cleanly(api, admin_uid, service):
     error(charge(api, service, "ann", "goal", "r1"), 422, "insufficient_funds")
     assert balance(api, "ann")["total"] == 99
     error(charge(api, "ann", "ann", "goal", "r2"), 403, "role_required")
-    error(charge(api, service, "ann", "analysis", "r3"), 422, "no_price_in_force")
+    error(charge(api, service, "ann", "lookup", "r3"), 422, "no_price_in_force")  # no default
     error(charge(api, service, "nobody", "goal", "r4"), 404, "unknown_user")
     error(charge(api, service, "ann", "Goal!", "r5"), 400, "invalid_input")
     error(set_price(api, "ann", "goal", 1, datetime.now(timezone.utc)), 403, "role_required")
