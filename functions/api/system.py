@@ -16,7 +16,9 @@ def health(ctx: Context, _: None) -> dict:
     return {"status": "ok", "service": "mintbook"}
 
 
-@endpoint("ready", auth=None, response=Readiness, errors=("not_ready",),
+# Not rate limited: load balancers probe it often from shared addresses, and it reads Firestore
+# at most once a second per instance whoever calls (services/readiness.py).
+@endpoint("ready", auth=None, response=Readiness, errors=("not_ready",), rate_limit=None,
           summary="Readiness: 200 when this instance reaches Firestore, else 503 not_ready")
 def ready(ctx: Context, _: None) -> dict:
     return readiness.check()

@@ -141,6 +141,11 @@ def valid_calls(api, world: World) -> dict[str, Valid]:  # noqa: C901 - one smal
         return f.call_valid(op, uid, body={"uid": "st-status-target", "status": "suspended",
                                            "reason": "fuzzing status"})
 
+    def admin_delete_user(f, op, uid):
+        api.call("GET", "get_me", "st-erase-target")
+        return f.call_valid(op, uid, body={"uid": "st-erase-target", "confirm_forfeit": True,
+                                           "reason": "fuzzing erasure"})
+
     def admin_update_package(f, op, uid):
         pkg = post(api, "admin_create_package", ADMIN, {"name": "to edit", "tokens": 10,
                                                         "price": 100})
@@ -244,6 +249,9 @@ def valid_calls(api, world: World) -> dict[str, Valid]:  # noqa: C901 - one smal
     return {
         "admin_adjust": admin_adjust,
         "admin_clear_flag": admin_clear_flag,
+        "admin_delete_user": admin_delete_user,
+        "admin_export_user": query({"uid": target, "reason": "fuzzing export"}),
+        "delete_my_account": body({"confirm_forfeit": True}),
         "admin_create_book": admin_create_book,
         "admin_list_creator": admin_list_creator,
         "admin_replay_stripe_event": admin_replay_stripe_event,
