@@ -3,7 +3,7 @@ feed."""
 from __future__ import annotations
 
 from shared.domain.users import Role
-from shared.services.exchange import creators
+from shared.services.exchange import creator_pages, creators
 from shared.web.endpoint import Context, endpoint
 from shared.web.schemas.exchange.creators import (CreatorDetail, CreatorPage, CreatorQuery,
                                                   CreatorsQuery, CreatorView, Feed, FeedQuery,
@@ -40,7 +40,7 @@ def list_holders(ctx: Context, q: HoldersQuery) -> dict:
 @endpoint("follow_creator", method="POST", body=FollowRequest, response=FollowView,
           errors=("unknown_creator",), summary="Follow (or, with follow=false, unfollow) a creator")
 def follow_creator(ctx: Context, body: FollowRequest) -> dict:
-    return creators.follow(ctx.user, body.creator, body.follow)
+    return creator_pages.follow(ctx.user, body.creator, body.follow)
 
 
 @endpoint("post_creator_news", method="POST", body=NewsRequest, response=NewsView, status=201,

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -51,6 +53,25 @@ def wake_later(function: str, key: str, payload: dict, delay_s: int, window_s: i
         logging.getLogger("mintbook.tasks").exception("could not enqueue a wake-up",
                                                       extra={"task": function, "key": key})
         return False
+
+
+_asked: dict[tuple[str, str], int] = {}  # (function, key) -> the last window asked for
+_asked_lock = threading.Lock()
+
+
+def wake_at_window_end(function: str, key: str, payload: dict, window_s: int) -> bool:
+    """One task per `key` per `window_s`, delivered when the window ends: a recount asked for by
+    every write of the window runs once after them all, and consecutive runs are `window_s`
+    apart whatever the write rate. Each process asks at most once per window per key, so most
+    writes send nothing."""
+    now = time.time()
+    window = int(now // window_s)
+    with _asked_lock:
+        if _asked.get((function, key)) == window:
+            return False
+        _asked[(function, key)] = window
+    return wake_later(function, key, payload, delay_s=math.ceil((window + 1) * window_s - now),
+                      window_s=window_s)
 
 
 def function_url(function: str) -> str:

@@ -169,7 +169,8 @@ def delete_account(op: Operation, actor: User, uid: str, *, confirm_forfeit: boo
             txn.delete(ref)
         creator = read.others[creator_ref.path]
         if creator is not None:
-            txn.update(creator_ref, {**PERSONAL_CREATOR_FIELDS, "name": creator["symbol"]})
+            txn.update(creator_ref, {**PERSONAL_CREATOR_FIELDS, "name": creator["symbol"],
+                                     "name_lower": creator["symbol"].lower()})
             for ref in listing_audits:
                 txn.update(ref, {f"after.{k}": v for k, v in
                                  {**PERSONAL_CREATOR_FIELDS, "name": creator["symbol"]}.items()})

@@ -100,6 +100,7 @@ CODES: dict[str, Code] = {
     "unknown_asset": _c(404, "No such asset"),
     "unknown_book": _c(404, "No such order book"),
     "unknown_creator": _c(404, "No such creator"),
+    "unknown_application": _c(404, "The user has not applied to list a creator token"),
     "unknown_failed_delivery": _c(404, "No failed Stripe delivery with this event id"),
     "unknown_flag": _c(404, "The user has no flag"),
     "unknown_forecast": _c(404, "That user has no forecast in this market"),
@@ -131,6 +132,8 @@ CODES: dict[str, Code] = {
     "offer_insufficient_remaining": _c(409, "The swap offer has less left than asked for"),
     "offer_not_open": _c(409, "The swap offer is filled or cancelled"),
     "wallet_linked_elsewhere": _c(409, "The wallet is linked to another account"),
+    "application_pending": _c(409, "Your creator application is being reviewed"),
+    "application_reviewed": _c(409, "The creator application was approved or rejected already"),
     "amount_owed": _c(409, "The account owes tokens back (a clawback): repay before deleting it"),
     "tokens_committed": _c(409, "Tokens are committed to open orders or markets: cancel the "
                                 "orders and let the markets settle before deleting the account"),

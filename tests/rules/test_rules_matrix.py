@@ -83,6 +83,8 @@ DOCS: dict[str, dict] = {
     "creator_follows/alice_cara": {"owner": OWNER, "creator": "cara", "created_at": CREATED},
     "creator_news/n1": {"creator": "cara", "symbol": "CARA", "title": "New series",
                         "at": CREATED},
+    f"creator_applications/{OWNER}": {"uid": OWNER, "owner": OWNER, "symbol": "ALI",
+                                      "status": "pending"},
     # wallets, swaps, fees (issue 6)
     "wallet_addresses/So1anaAddr": {"address": "So1anaAddr", "chain": "solana", "owner": OWNER,
                                     "linked_at": CREATED},
@@ -194,6 +196,7 @@ TARGETS: dict[str, Target] = {
     "creator_symbols": Target("creator_symbols/CARA", ALL, {"uid": OTHER}),
     "creator_follows": Target("creator_follows/alice_cara", MINE, {"creator": "bob"}),
     "creator_news": Target("creator_news/n1", ALL, {"title": "forged"}),
+    "creator_applications": Target(f"creator_applications/{OWNER}", MINE, {"status": "approved"}),
     # wallets, swaps, fees
     "wallet_addresses": Target("wallet_addresses/So1anaAddr", MINE, {"owner": OTHER}),
     "wallet_nonces": Target("wallet_nonces/n1", ALL, {"purpose": "link"}),
@@ -273,6 +276,7 @@ ALLOWED: dict[str, tuple[tuple[str, ...], ...]] = {
     "creator_symbols":          (READ,      READ,  READ,  READ,      READ),
     "creator_follows":          (NONE,      READ,  NONE,  NONE,      READ),
     "creator_news":             (READ,      READ,  READ,  READ,      READ),
+    "creator_applications":     (NONE,      READ,  NONE,  NONE,      READ),
     "wallet_addresses":         (NONE,      READ,  NONE,  NONE,      READ),
     "wallet_nonces":            (NONE,      NONE,  NONE,  NONE,      NONE),
     "wallet_nonces_used":       (NONE,      NONE,  NONE,  NONE,      NONE),

@@ -404,6 +404,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin_review_creator_application": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve (lists the creator as admin_list_creator does) or reject, audited
+         * @description Requires a signed-in user with role admin or above.
+         */
+        post: operations["admin_review_creator_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin_rewards_pool": {
         parameters: {
             query?: never;
@@ -544,6 +564,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apply_as_creator": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply to list your own creator token (an admin reviews it)
+         * @description Requires a signed-in user with role user or above.
+         */
+        post: operations["apply_as_creator"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/cancel_all_orders": {
         parameters: {
             query?: never;
@@ -618,6 +658,23 @@ export interface paths {
          * @description Requires a signed-in user with role user or above.
          */
         post: operations["cancel_swap_offer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/check_symbol": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether a symbol is free for a new creator token, and why not */
+        get: operations["check_symbol"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1307,6 +1364,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/list_my_followed_creators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The creators the caller follows
+         * @description Requires a signed-in user with role user or above.
+         */
+        get: operations["list_my_followed_creators"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/list_my_follows": {
         parameters: {
             query?: never;
@@ -1692,6 +1769,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/search_creators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Creators whose symbol or name starts with the query */
+        get: operations["search_creators"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/service_charge_fee": {
         parameters: {
             query?: never;
@@ -1767,6 +1861,26 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/update_creator_profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit your creator page's sections (bio, links, skills, achievements, ...)
+         * @description Requires a signed-in user with role user or above.
+         */
+        patch: operations["update_creator_profile"];
         trace?: never;
     };
     "/update_me": {
@@ -1976,6 +2090,63 @@ export interface components {
              * @default null
              */
             until: string | null;
+        };
+        /** ApplicationRequest */
+        ApplicationRequest: {
+            /** Symbol */
+            symbol: string;
+            /** Name */
+            name: string;
+            /**
+             * Bio
+             * @default
+             */
+            bio: string;
+            /** Links */
+            links?: string[];
+            /** Categories */
+            categories?: string[];
+            /**
+             * Initial Supply
+             * @description the token's supply, minted to the creator on approval
+             */
+            initial_supply: number;
+        };
+        /** ApplicationView */
+        ApplicationView: {
+            /** Uid */
+            uid: string;
+            /** Symbol */
+            symbol: string;
+            /** Name */
+            name: string;
+            /**
+             * Bio
+             * @default
+             */
+            bio: string;
+            /**
+             * Links
+             * @default []
+             */
+            links: string[];
+            /**
+             * Categories
+             * @default []
+             */
+            categories: string[];
+            /** Initial Supply */
+            initial_supply: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected";
+            /**
+             * Reason
+             * @default null
+             */
+            reason: string | null;
         };
         /**
          * AssetKind
@@ -2646,6 +2817,80 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** CreatorPageView */
+        CreatorPageView: {
+            /** Uid */
+            uid: string;
+            /** Symbol */
+            symbol: string;
+            /** Name */
+            name: string;
+            /**
+             * Bio
+             * @default
+             */
+            bio: string;
+            /**
+             * Links
+             * @default []
+             */
+            links: string[];
+            /**
+             * Categories
+             * @default []
+             */
+            categories: string[];
+            /** Initial Supply */
+            initial_supply: number;
+            /** Book */
+            book: string;
+            /**
+             * Skills
+             * @default []
+             */
+            skills: string[];
+            /**
+             * Achievements
+             * @default []
+             */
+            achievements: string[];
+            /**
+             * Work History
+             * @default []
+             */
+            work_history: string[];
+            /**
+             * Education
+             * @default []
+             */
+            education: string[];
+            /**
+             * Content Links
+             * @default []
+             */
+            content_links: string[];
+            /**
+             * Followers
+             * @default 0
+             */
+            followers: number;
+            /**
+             * Followers As Of
+             * @description when the count was taken
+             * @default null
+             */
+            followers_as_of: string | null;
+        };
+        /** CreatorPages */
+        CreatorPages: {
+            /** Items */
+            items: components["schemas"]["CreatorPageView"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor: string | null;
+        };
         /** CreatorPosition */
         CreatorPosition: {
             /** Book */
@@ -2864,7 +3109,7 @@ export interface components {
              * @description Stable snake_case code; its statuses and meaning are in x-error-codes
              * @enum {string}
              */
-            code: "account_deleted" | "account_disabled" | "account_frozen" | "accounts_must_differ" | "accounts_must_have_the_same_asset" | "amount_mismatch" | "amount_overflow" | "amount_owed" | "amount_too_large" | "asset_exists" | "balance_remains" | "book_exists" | "book_inactive" | "cannot_change_self" | "cannot_take_own_offer" | "cannot_transfer_to_self" | "cannot_unlink_sign_in_wallet" | "conflict" | "creator_exists" | "currency_mismatch" | "duplicate_order" | "error" | "exceeds_pending_transfer_amount" | "fill_too_small" | "forbidden" | "forecast_outcome_fixed" | "idempotency_conflict" | "idempotency_key_required" | "insufficient_funds" | "insufficient_order_funds" | "internal" | "invalid_cursor" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_package" | "invalid_payload" | "invalid_service_type" | "invalid_signature" | "invalid_token" | "invalid_window" | "lease_lost" | "malformed_address" | "malformed_signature" | "market_already_cancelled" | "market_already_resolved" | "market_cancelled" | "market_closed" | "market_not_closed" | "market_not_open" | "market_not_suspended" | "market_order_cannot_rest" | "market_resolved" | "market_suspended" | "max_per_user_exceeded" | "method_not_allowed" | "missing_field" | "missing_token" | "no_liquidity" | "no_price_in_force" | "no_settlement" | "nonce_address_mismatch" | "nonce_already_used" | "nonce_expired" | "nonce_purpose_mismatch" | "nonce_user_mismatch" | "not_configured" | "not_found" | "not_ready" | "not_the_creator" | "not_your_offer" | "not_your_order" | "offer_insufficient_remaining" | "offer_not_found" | "offer_not_open" | "package_inactive" | "partial_fill_not_allowed" | "payload_too_large" | "payment_intent_mismatch" | "pending_transfer_already_posted" | "pending_transfer_already_voided" | "price_not_on_tick" | "price_required" | "price_unavailable" | "processing_failed" | "public_key_mismatch" | "purchase_amount_limit" | "purchase_hourly_limit" | "quantity_above_maximum" | "quantity_below_minimum" | "rank_too_low" | "rate_limited" | "rate_out_of_band" | "rejected" | "reward_role_required" | "rewards_pool_empty" | "role_required" | "same_asset" | "service_role_required" | "settlement_shortfall" | "slug_taken" | "supply_cap_exceeded" | "symbol_taken" | "token_expired" | "token_revoked" | "tokens_committed" | "uid_mismatch" | "unauthenticated" | "unavailable" | "unknown_asset" | "unknown_book" | "unknown_creator" | "unknown_failed_delivery" | "unknown_field" | "unknown_flag" | "unknown_forecast" | "unknown_market" | "unknown_nonce" | "unknown_order" | "unknown_outcome" | "unknown_package" | "unknown_user" | "unsupported_chain" | "unsupported_media_type" | "unsupported_signature_scheme" | "version_conflict" | "wallet_linked_elsewhere" | "wallet_not_linked";
+            code: "account_deleted" | "account_disabled" | "account_frozen" | "accounts_must_differ" | "accounts_must_have_the_same_asset" | "amount_mismatch" | "amount_overflow" | "amount_owed" | "amount_too_large" | "application_pending" | "application_reviewed" | "asset_exists" | "balance_remains" | "book_exists" | "book_inactive" | "cannot_change_self" | "cannot_take_own_offer" | "cannot_transfer_to_self" | "cannot_unlink_sign_in_wallet" | "conflict" | "creator_exists" | "currency_mismatch" | "duplicate_order" | "error" | "exceeds_pending_transfer_amount" | "fill_too_small" | "forbidden" | "forecast_outcome_fixed" | "idempotency_conflict" | "idempotency_key_required" | "insufficient_funds" | "insufficient_order_funds" | "internal" | "invalid_cursor" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_package" | "invalid_payload" | "invalid_service_type" | "invalid_signature" | "invalid_token" | "invalid_window" | "lease_lost" | "malformed_address" | "malformed_signature" | "market_already_cancelled" | "market_already_resolved" | "market_cancelled" | "market_closed" | "market_not_closed" | "market_not_open" | "market_not_suspended" | "market_order_cannot_rest" | "market_resolved" | "market_suspended" | "max_per_user_exceeded" | "method_not_allowed" | "missing_field" | "missing_token" | "no_liquidity" | "no_price_in_force" | "no_settlement" | "nonce_address_mismatch" | "nonce_already_used" | "nonce_expired" | "nonce_purpose_mismatch" | "nonce_user_mismatch" | "not_configured" | "not_found" | "not_ready" | "not_the_creator" | "not_your_offer" | "not_your_order" | "offer_insufficient_remaining" | "offer_not_found" | "offer_not_open" | "package_inactive" | "partial_fill_not_allowed" | "payload_too_large" | "payment_intent_mismatch" | "pending_transfer_already_posted" | "pending_transfer_already_voided" | "price_not_on_tick" | "price_required" | "price_unavailable" | "processing_failed" | "public_key_mismatch" | "purchase_amount_limit" | "purchase_hourly_limit" | "quantity_above_maximum" | "quantity_below_minimum" | "rank_too_low" | "rate_limited" | "rate_out_of_band" | "rejected" | "reward_role_required" | "rewards_pool_empty" | "role_required" | "same_asset" | "service_role_required" | "settlement_shortfall" | "slug_taken" | "supply_cap_exceeded" | "symbol_taken" | "token_expired" | "token_revoked" | "tokens_committed" | "uid_mismatch" | "unauthenticated" | "unavailable" | "unknown_application" | "unknown_asset" | "unknown_book" | "unknown_creator" | "unknown_failed_delivery" | "unknown_field" | "unknown_flag" | "unknown_forecast" | "unknown_market" | "unknown_nonce" | "unknown_order" | "unknown_outcome" | "unknown_package" | "unknown_user" | "unsupported_chain" | "unsupported_media_type" | "unsupported_signature_scheme" | "version_conflict" | "wallet_linked_elsewhere" | "wallet_not_linked";
             field: string | null;
             message: string;
             details?: Record<string, never>;
@@ -3198,6 +3443,19 @@ export interface components {
             creator: string;
             /** Following */
             following: boolean;
+        };
+        /** FollowedQuery */
+        FollowedQuery: {
+            /**
+             * Cursor
+             * @default null
+             */
+            cursor: string | null;
+            /**
+             * Limit
+             * @default 20
+             */
+            limit: number;
         };
         /** FollowsView */
         FollowsView: {
@@ -4303,6 +4561,15 @@ export interface components {
             /** Note */
             note: string;
         };
+        /** ReviewRequest */
+        ReviewRequest: {
+            /** Uid */
+            uid: string;
+            /** Approve */
+            approve: boolean;
+            /** Reason */
+            reason: string;
+        };
         /** RewardRequest */
         RewardRequest: {
             /** Reward Id */
@@ -4360,6 +4627,16 @@ export interface components {
          * @enum {string}
          */
         Role: "user" | "service" | "moderator" | "admin" | "superadmin";
+        /** SearchQuery */
+        SearchQuery: {
+            /** Q */
+            q: string;
+            /**
+             * Limit
+             * @default 20
+             */
+            limit: number;
+        };
         /** ServicePriceView */
         ServicePriceView: {
             /** Service Type */
@@ -4631,6 +4908,23 @@ export interface components {
             /** Days */
             days: components["schemas"]["SwapVolumeDay"][];
         };
+        /** SymbolCheck */
+        SymbolCheck: {
+            /** Symbol */
+            symbol: string;
+            /** Available */
+            available: boolean;
+            /**
+             * Reason
+             * @default null
+             */
+            reason: ("invalid" | "taken") | null;
+        };
+        /** SymbolQuery */
+        SymbolQuery: {
+            /** Symbol */
+            symbol: string;
+        };
         /** SyncResult */
         SyncResult: {
             /** Checked */
@@ -4745,6 +5039,44 @@ export interface components {
         UnlinkRequest: {
             /** Address */
             address: string;
+        };
+        /** UpdateCreatorProfileRequest */
+        UpdateCreatorProfileRequest: {
+            /**
+             * Bio
+             * @default null
+             */
+            bio: string | null;
+            /**
+             * Links
+             * @default null
+             */
+            links: string[] | null;
+            /**
+             * Skills
+             * @default null
+             */
+            skills: string[] | null;
+            /**
+             * Achievements
+             * @default null
+             */
+            achievements: string[] | null;
+            /**
+             * Work History
+             * @default null
+             */
+            work_history: string[] | null;
+            /**
+             * Education
+             * @default null
+             */
+            education: string[] | null;
+            /**
+             * Content Links
+             * @default null
+             */
+            content_links: string[] | null;
         };
         /** UpdatePackageRequest */
         UpdatePackageRequest: {
@@ -7759,6 +8091,146 @@ export interface operations {
             };
         };
     };
+    admin_review_creator_application: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A replay with the same key returns the first answer */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["ApplicationView"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     admin_rewards_pool: {
         parameters: {
             query: {
@@ -8734,6 +9206,146 @@ export interface operations {
             };
         };
     };
+    apply_as_creator: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A replay with the same key returns the first answer */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["ApplicationView"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     cancel_all_orders: {
         parameters: {
             query?: never;
@@ -9180,6 +9792,141 @@ export interface operations {
                         /** @constant */
                         success: true;
                         data: components["schemas"]["SwapOfferView"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    check_symbol: {
+        parameters: {
+            query: {
+                symbol: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["SymbolCheck"];
                         errors: unknown[];
                     };
                 };
@@ -14360,6 +15107,142 @@ export interface operations {
             };
         };
     };
+    list_my_followed_creators: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["CreatorPages"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     list_my_follows: {
         parameters: {
             query?: never;
@@ -17095,6 +17978,142 @@ export interface operations {
             };
         };
     };
+    search_creators: {
+        parameters: {
+            query: {
+                q: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["CreatorPages"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     service_charge_fee: {
         parameters: {
             query?: never;
@@ -17534,6 +18553,146 @@ export interface operations {
                         /** @constant */
                         success: true;
                         data: components["schemas"]["FollowsView"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update_creator_profile: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A replay with the same key returns the first answer */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCreatorProfileRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["CreatorPageView"];
                         errors: unknown[];
                     };
                 };

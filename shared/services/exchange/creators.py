@@ -4,7 +4,6 @@ Guarantees:
 - Listing a creator is one transaction: the creator profile, the unique symbol claim, the token
   asset (its supply capped at the initial supply), the initial supply minted from issuance to the
   creator, and the token's book against the platform token. A symbol is listed at most once.
-- Follows are owner documents keyed (follower, creator), so following twice is one follow.
 - News is posted by the creator (or an admin), once per Idempotency-Key; the feed merges the
   followed creators' trades and news, newest first.
 - Token stats come from committed market data: the last price from depth, 24 h change and volume
@@ -67,7 +66,8 @@ def list_creator(op: Operation, admin: User, profile: dict) -> dict:
                                 reference=uid, memo="initial supply"))
         ledger_store.write(txn, batch.result)
         view = {k: profile[k] for k in PROFILE_FIELDS} | {"book": book.id}
-        txn.create(refs["creator"], view | {"followers": 0, "created_at": firestore.SERVER_TIMESTAMP})
+        txn.create(refs["creator"], view | {"name_lower": view["name"].lower(), "followers": 0,
+                                            "created_at": firestore.SERVER_TIMESTAMP})
         txn.create(refs["symbol"], {"uid": uid})
         txn.create(refs["asset"], asset_doc(token))
         txn.create(refs["book"], book.as_dict() | {"version": 1,
@@ -132,17 +132,6 @@ def holders(symbol: str, limit: int) -> dict:
     return {"symbol": symbol, "supply": supply, "items": [
         {"uid": owner, "balance": bal, "share_ppm": bal * 1_000_000 // supply if supply else 0}
         for bal, owner in rows[:limit]]}
-
-
-def follow(user: User, creator_uid: str, on: bool) -> dict:
-    get_creator(creator_uid)
-    ref = store.ref(FOLLOWS, f"{user.uid}_{creator_uid}")
-    if on:
-        ref.set({"owner": user.uid, "creator": creator_uid,
-                 "created_at": firestore.SERVER_TIMESTAMP})
-    else:
-        ref.delete()
-    return {"creator": creator_uid, "following": on}
 
 
 def post_news(op: Operation, author: User, creator_uid: str, item: dict) -> dict:

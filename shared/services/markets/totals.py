@@ -19,31 +19,17 @@ Guarantees:
 """
 from __future__ import annotations
 
-import math
-import threading
-import time
 from datetime import datetime, timezone
 
-from shared.integrations.tasks import wake_later
+from shared.integrations.tasks import wake_at_window_end
 from shared.store.markets import market as store
 
 REFRESH_S = 2
 TASK = "task_market_totals"
-_asked: dict[str, int] = {}  # market -> the last window this process asked a recount for
-_lock = threading.Lock()
 
 
 def refresh_soon(market_id: str) -> None:
-    now = time.time()
-    window = int(now // REFRESH_S)
-    with _lock:
-        if _asked.get(market_id) == window:
-            return
-        _asked[market_id] = window
-    # Delivered once the window has ended, so it counts every commit of the window, and the
-    # counts of consecutive windows are REFRESH_S apart, not two in a moment.
-    wake_later(TASK, f"totals-{market_id}", {"market_id": market_id},
-               delay_s=math.ceil((window + 1) * REFRESH_S - now), window_s=REFRESH_S)
+    wake_at_window_end(TASK, f"totals-{market_id}", {"market_id": market_id}, REFRESH_S)
 
 
 def refresh(market_id: str) -> dict:
