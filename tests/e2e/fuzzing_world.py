@@ -146,6 +146,19 @@ def valid_calls(api, world: World) -> dict[str, Valid]:  # noqa: C901 - one smal
         return f.call_valid(op, uid, body={"uid": "st-erase-target", "confirm_forfeit": True,
                                            "reason": "fuzzing erasure"})
 
+    def admin_review_creator_application(f, op, uid):
+        api.call("GET", "get_me", "st-applicant")
+        api.call("POST", "apply_as_creator", "st-applicant", idempotency_key=key(), json={
+            "symbol": "APPL", "name": "Applicant", "initial_supply": 1_000})
+        return f.call_valid(op, uid, body={"uid": "st-applicant", "approve": True,
+                                           "reason": "fuzzing review"})
+
+    def update_creator_profile(f, op, uid):
+        api.call("GET", "get_me", uid)
+        post(api, "admin_list_creator", ADMIN, {"uid": uid, "symbol": "EDIT", "name": "Editor",
+                                                "initial_supply": 1_000})
+        return f.call_valid(op, uid, body={"bio": "fuzzing bio", "skills": ["testing"]})
+
     def admin_update_package(f, op, uid):
         pkg = post(api, "admin_create_package", ADMIN, {"name": "to edit", "tokens": 10,
                                                         "price": 100})
@@ -251,6 +264,9 @@ def valid_calls(api, world: World) -> dict[str, Valid]:  # noqa: C901 - one smal
         "admin_clear_flag": admin_clear_flag,
         "admin_delete_user": admin_delete_user,
         "admin_export_user": query({"uid": target, "reason": "fuzzing export"}),
+        "admin_review_creator_application": admin_review_creator_application,
+        "apply_as_creator": body({"symbol": "WANT", "name": "Wanted", "initial_supply": 10}),
+        "update_creator_profile": update_creator_profile,
         "delete_my_account": body({"confirm_forfeit": True}),
         "admin_create_book": admin_create_book,
         "admin_list_creator": admin_list_creator,

@@ -100,6 +100,9 @@ def test_a_creator_edits_the_sections_of_their_own_page_within_bounds(api, admin
     assert (page["bio"], page["skills"], page["education"], page["achievements"]) == (
         "ceramics", ["glazing", "throwing"], ["art school"], [])
     assert (page["symbol"], page["name"]) == ("DEE", "Dee Maker")  # not editable here
+    # an empty edit changes nothing
+    assert ok(api.call("PATCH", "update_creator_profile", "dee", idempotency_key=key(),
+                       json={})) == page
     # a section past its bound is refused and changes nothing
     error(api.call("PATCH", "update_creator_profile", "dee", idempotency_key=key(),
                    json={"skills": [f"skill {n}" for n in range(21)]}), 400, "invalid_input")

@@ -34,6 +34,7 @@ from shared.store.assets import ASSETS
 from shared.store.client import collection, db
 from shared.store.idempotency import run_idempotent
 from shared.store.pages import page
+from shared.store.transactions import run_transaction
 from shared.store.users import record_audit
 
 from shared.services.exchange.creators import (CREATORS, FOLLOWS, PROFILE_FIELDS, SYMBOLS,
@@ -118,13 +119,14 @@ def update_profile(user: User, changes: dict) -> dict:
     """The creator edits their own page's sections (and nothing else)."""
     ref = store.ref(CREATORS, user.uid)
 
-    @firestore.transactional
     def work(txn: firestore.Transaction) -> None:
         if not ref.get(transaction=txn).exists:
             raise NotFound("you are not a creator", code="unknown_creator")
-        txn.update(ref, {k: v for k, v in changes.items() if k in SECTIONS})
+        edited = {k: v for k, v in changes.items() if k in SECTIONS}
+        if edited:  # an empty edit changes nothing (and Firestore refuses an empty update)
+            txn.update(ref, edited)
 
-    work(db().transaction())
+    run_transaction(work)
     return page_view(ref.get().to_dict())
 
 
