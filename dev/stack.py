@@ -53,6 +53,7 @@ from dev.emulator import FirestoreEmulator, die_with_parent, free_port, port_is_
 from dev.kept import KeptData
 from dev.server import REPO_ROOT, load_manifest
 from dev.tokens import unsigned_id_token
+from dev.web import WEB_PORT
 
 PROJECT = "demo-mintbook"
 RULES_FILE = REPO_ROOT / "firestore.rules"
@@ -86,11 +87,21 @@ def pick_port(variable: str, default: int) -> int:
     return port
 
 
+def web_origins(web_port: int) -> str:
+    """The origins the web app is served from locally (MINTBOOK_CORS_ORIGINS): the browser calls
+    the functions from there; localhost:3000 (`next dev`'s default, the deployed default) too."""
+    origins = dict.fromkeys(("http://localhost:3000", f"http://127.0.0.1:{web_port}",
+                             f"http://localhost:{web_port}"))
+    return ",".join(origins)
+
+
 def server_env(emulator_host: str, server_port: int, project: str = PROJECT,
-               auth_host: str | None = None) -> dict[str, str]:
+               auth_host: str | None = None, web_port: int = WEB_PORT[1]) -> dict[str, str]:
     """What the dev server (and anything acting as it, like a test process) needs set.
-    `auth_host` is the Auth emulator's HOST:PORT; without one there is no Auth to ask."""
+    `auth_host` is the Auth emulator's HOST:PORT; without one there is no Auth to ask.
+    `web_port` is where the web app runs: the functions answer its CORS requests."""
     return {"GOOGLE_CLOUD_PROJECT": project, "FIRESTORE_EMULATOR_HOST": emulator_host,
+            "MINTBOOK_CORS_ORIGINS": web_origins(web_port),
             "FIREBASE_AUTH_EMULATOR_HOST": auth_host or AUTH_EMULATOR_MARKER,
             "MINTBOOK_NO_AUTH_SERVER": "0" if auth_host else "1",
             "MINTBOOK_TASKS_URL": f"http://127.0.0.1:{server_port}",

@@ -39,7 +39,7 @@ export function SignIn() {
             <button type="button" className="secondary" onClick={() => submit(true)}>Create account</button>
           </div>
         </form>
-        {error && <p className="error" role="alert">{error}</p>}
+        {error && <p className="error" role="alert" data-testid="sign-in-error">{error}</p>}
       </section>
       {local && config.local && <local.DevSignIn auth={auth} local={config.local} />}
     </div>
