@@ -79,10 +79,9 @@ def build(log_path: Path) -> Path:
     return _build(LOCAL_DIST, {"NEXT_PUBLIC_MINTBOOK_LOCAL": "1"}, log_path)
 
 
-def production_build(log_path: Path) -> Path:
-    """A build as a deployment makes it (no NEXT_PUBLIC_MINTBOOK_LOCAL)."""
-    env = {"NEXT_PUBLIC_MINTBOOK_LOCAL": ""}
-    return _build(PRODUCTION_DIST, env, log_path)
+def production_build(log_path: Path, env: dict[str, str] | None = None) -> Path:
+    """A build as a deployment makes it (no NEXT_PUBLIC_MINTBOOK_LOCAL), with `env` set too."""
+    return _build(PRODUCTION_DIST, {**(env or {}), "NEXT_PUBLIC_MINTBOOK_LOCAL": ""}, log_path)
 
 
 def runtime_env(api_url: str, firestore_host_port: str, auth_url: str | None,

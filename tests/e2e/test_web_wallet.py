@@ -13,8 +13,7 @@ from playwright.sync_api import expect
 
 from shared.domain.money import fee_for
 from tests.emulator.helpers import balance, key, ok
-from tests.support.web import (browser, demo_data, page, sign_in_as, units,  # noqa: F401
-                               web_app, web_build)
+from tests.support.web import sign_in_as, units
 
 CHIP_DECIMALS = 2  # the demo's platform asset
 

@@ -2,7 +2,7 @@
 per source change: dev/web.py) and `next start` against the session's stack, driven by
 Playwright (PyPI) in Debian's chromium.
 
-Fixtures (import them into a test module):
+Fixtures (tests/e2e/conftest.py offers them to every module, once per session):
 - `web_app` (session): the app served on the session's web port (the dev server's CORS names
   it), configured with the session's dev server, emulators and localstripe.
 - `browser` (session): chromium at /usr/bin/chromium (`make test` installs it with apt when it

@@ -66,7 +66,7 @@ export function Buy({ uid }: { uid: string }) {
     return () => { element.destroy(); card.current = null; };
   }, [stripe, local, purchase]);
 
-  const choose = (p: Package) => { setChosen(p); setPurchase(null); setMessage(null); setError(null); };
+  const choose = (p: Package | null) => { setChosen(p); setPurchase(null); setMessage(null); setError(null); };
 
   const startPurchase = async () => {
     if (!chosen) return;
@@ -145,9 +145,12 @@ export function Buy({ uid }: { uid: string }) {
             </div>
           )}
           <p data-testid="purchase-status">Purchase {status ?? 'pending'}
-            {status === 'completed' && `: ${formatUnits(purchase.tokens + purchase.bonus, decimals)} {platform?.code} credited`}
+            {status === 'completed' && `: ${formatUnits(purchase.tokens + purchase.bonus, decimals)} ${platform?.code} credited`}
           </p>
-          {message && <p className="ok">{message}</p>}
+          {message && status === 'pending' && <p className="ok">{message}</p>}
+          {status && status !== 'pending' && (
+            <button type="button" className="secondary" onClick={() => choose(null)}>Buy another package</button>
+          )}
         </section>
       )}
       {error && <p className="error" role="alert" data-testid="payment-error">{error}</p>}
