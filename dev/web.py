@@ -5,7 +5,7 @@ Guarantees:
 - `build()` runs `next build` for a local build (NEXT_PUBLIC_MINTBOOK_LOCAL=1: the emulators,
   "sign in as", test cards) into web/.next-local, only when the sources changed since the last
   build (a hash of web/'s sources and clients/ts/src, kept in the build folder); a failed build
-  raises with the end of its output. `production_build()` builds with a production
+  raises with the end of its output. The environment given to the build counts as a source. `production_build()` builds with a production
   configuration into web/.next-production (the bundle scan of tests/e2e/test_web_bundle.py).
 - `start()` serves the local build with `next start` on 127.0.0.1:port in a process group of its
   own, its configuration given at run time (lib/config.ts reads it per request): the functions'
@@ -59,7 +59,8 @@ def sources_hash() -> str:
 def _build(dist: str, env: dict[str, str], log_path: Path) -> Path:
     """`next build` into web/`dist` unless it already holds a build of these sources."""
     folder = WEB_DIR / dist
-    wanted = sources_hash()
+    # the build's environment is part of what it was built from (NEXT_PUBLIC_* are inlined)
+    wanted = hashlib.sha256(f"{sources_hash()} {sorted(env.items())}".encode()).hexdigest()
     stamp = folder / SOURCE_STAMP
     if stamp.exists() and stamp.read_text() == wanted:
         return folder
