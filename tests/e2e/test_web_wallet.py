@@ -72,7 +72,12 @@ def test_the_balance_follows_an_incoming_transfer_through_the_listener_alone(dem
 
     expect(page.get_by_test_id("total-CHIP")).to_have_text(chips(before + 1_234))
     assert balance(api, "demo-bob")["total"] == before + 1_234
-    # the page did try HTTP after the change (its history refreshes) and was refused
+    # the page did try HTTP after the change (its history refreshes) and was refused; route
+    # handlers run while Playwright waits, so wait with it
+    for _ in range(100):
+        if any("/list_transactions" in url for url in blocked):
+            break
+        page.wait_for_timeout(100)
     assert any("/list_transactions" in url for url in blocked), blocked
 
 
