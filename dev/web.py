@@ -90,6 +90,8 @@ def runtime_env(api_url: str, firestore_host_port: str, auth_url: str | None,
     """What the running app reads (web/lib/config.ts) to find the local stack."""
     env = {"MINTBOOK_API_URL": api_url, "MINTBOOK_LOCAL_FIRESTORE": firestore_host_port,
            "MINTBOOK_FIREBASE_PROJECT_ID": "demo-mintbook", "MINTBOOK_LOCAL_AUTH": auth_url or ""}
+    if os.environ.get("MINTBOOK_TRANSFER_FEE_BPS"):  # the dev server's rate, when not the default
+        env["MINTBOOK_TRANSFER_FEE_BPS"] = os.environ["MINTBOOK_TRANSFER_FEE_BPS"]
     if stripe_url:
         env["MINTBOOK_LOCAL_STRIPE"] = stripe_url
     return env

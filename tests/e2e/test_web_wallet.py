@@ -85,16 +85,19 @@ def test_sending_tokens_shows_the_fee_and_the_new_balance(demo_data, web_app, pa
     sign_in_as(page, web_app.url, "demo-bob")
     expect(page.get_by_test_id("total-CHIP")).to_have_text(re.compile(r"\d"))
     before = shown_total(page)
-    amount = 1_000  # 10.00 CHIP
+    amount = 1_234  # 12.34 CHIP: its fee, 1.234 cents, is rounded up
     fee = fee_for(amount, 10)  # the stack's default rate, 10 bps (MINTBOOK_TRANSFER_FEE_BPS)
+    assert fee == 2
 
     page.get_by_label("recipient").fill("demo-carol")
-    page.get_by_label("amount").fill("10.00")
+    page.get_by_label("amount").fill("12.34")
     page.get_by_label("memo").fill("from the browser")
+    expect(page.get_by_test_id("fee-estimate")).to_have_text(
+        f"Fee 0.{fee:02d} CHIP (0.10 %): you pay {chips(amount + fee)} CHIP")
     page.get_by_role("button", name="Send", exact=True).click()
 
     receipt = page.get_by_test_id("transfer-receipt")
-    expect(receipt).to_contain_text("Sent 10.00 CHIP to demo-carol")
+    expect(receipt).to_contain_text("Sent 12.34 CHIP to demo-carol")
     expect(receipt).to_contain_text(f"fee 0.{fee:02d} CHIP")
     expected = before - amount - fee
     expect(page.get_by_test_id("total-CHIP")).to_have_text(chips(expected))

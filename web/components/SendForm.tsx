@@ -1,18 +1,19 @@
 'use client';
 /**
  * Send tokens to another user (create_transfer). One Idempotency-Key per intent: a retry of the
- * same form (a 503, a double click) reuses it, a changed form gets a new one. The receipt shows
- * the fee the sender paid on top of the amount (the server's rate, rounded up).
+ * same form (a 503, a double click) reuses it, a changed form gets a new one. Before sending,
+ * the fee is estimated at the configured rate (lib/config.ts); the receipt shows the fee the
+ * ledger charged on top of the amount.
  */
 import { newIdempotencyKey, type Data } from '@mintbook/client';
 import { useMemo, useState } from 'react';
 
 import type { AssetInfo, BalanceRow } from '@/lib/live';
-import { formatUnits, parseUnits } from '@/lib/money';
+import { feeFor, formatUnits, parseUnits } from '@/lib/money';
 import { useSession } from '@/lib/session';
 
 export function SendForm({ rows, assets }: { rows: BalanceRow[]; assets: Map<string, AssetInfo> }) {
-  const { api } = useSession();
+  const { api, config } = useSession();
   const [to, setTo] = useState('');
   const [asset, setAsset] = useState(rows[0]?.asset ?? '');
   const [amountText, setAmountText] = useState('');
@@ -50,6 +51,13 @@ export function SendForm({ rows, assets }: { rows: BalanceRow[]; assets: Map<str
         <button type="submit" disabled={busy || !amount || !to}>Send</button>
       </form>
       {amountText && !amount && <p className="error">Not an amount of {asset} ({decimals} decimals)</p>}
+      {amount && (
+        <p className="muted" data-testid="fee-estimate">
+          Fee {formatUnits(feeFor(amount, config.transferFeeBps), decimals)} {asset}
+          {' '}({(config.transferFeeBps / 100).toFixed(2)} %): you pay{' '}
+          {formatUnits(amount + feeFor(amount, config.transferFeeBps), decimals)} {asset}
+        </p>
+      )}
       {receipt && (
         <p className="ok" data-testid="transfer-receipt">
           Sent {formatUnits(receipt.amount, decimals)} {receipt.asset} to {receipt.to}; fee{' '}

@@ -26,6 +26,9 @@ export interface AppConfig {
   apiUrl: string;
   firebase: { apiKey: string; authDomain: string; projectId: string };
   stripeKey: string;
+  /** The transfer fee rate in basis points, the functions' MINTBOOK_TRANSFER_FEE_BPS (same
+   * default): the send form's estimate. The receipt shows the fee actually charged. */
+  transferFeeBps: number;
   local: LocalConfig | null;
 }
 
@@ -58,6 +61,7 @@ export function readConfig(): AppConfig {
       projectId,
     },
     stripeKey: env('MINTBOOK_STRIPE_PUBLISHABLE_KEY', 'pk_test_local'),
+    transferFeeBps: Number(env('MINTBOOK_TRANSFER_FEE_BPS', '10')),
     local: process.env.NEXT_PUBLIC_MINTBOOK_LOCAL === '1' ? readLocal(apiUrl) : null,
   };
 }

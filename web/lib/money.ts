@@ -23,3 +23,10 @@ export function formatPrice(amount: number, currency: string): string {
   return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() })
     .format(amount / 100);
 }
+
+/** The fee on `amount` at `rateBps`, rounded up to the smallest unit, as the ledger charges it
+ * (shared/domain/money.py fee_for); BigInt, so amount x rate never loses precision. */
+export function feeFor(amount: number, rateBps: number): number {
+  const product = BigInt(amount) * BigInt(rateBps);
+  return Number((product + 9999n) / 10000n);
+}
