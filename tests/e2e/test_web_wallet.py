@@ -103,3 +103,30 @@ def test_sending_tokens_shows_the_fee_and_the_new_balance(demo_data, web_app, pa
     expect(page.get_by_test_id("total-CHIP")).to_have_text(chips(expected))
     assert balance(api, "demo-bob")["total"] == expected
     expect(page.get_by_test_id("history")).to_contain_text("from the browser")
+
+
+def test_any_uid_signed_in_with_the_dev_sign_in_gets_the_welcome_bonus_live(demo_data, web_app,
+                                                                             page, api):
+    sign_in_as(page, web_app.url, "web-newcomer")
+
+    expect(page.get_by_test_id("signed-in-as")).to_have_text("web-newcomer")
+    # the page's first call creates the user; the bonus arrives through the listener
+    expect(page.get_by_test_id("total-CHIP")).to_have_text(chips(balance(api, "web-newcomer")["total"]))
+    assert shown_total(page) > 0
+
+
+def test_the_history_pages_back_with_older(demo_data, web_app, page, api):
+    for number in range(11):
+        ok(api.call("POST", "create_transfer", "demo-alice", json={
+            "to": "demo-bob", "asset": "CHIP", "amount": 1 + number, "memo": f"page {number}"},
+            idempotency_key=key()))
+    sign_in_as(page, web_app.url, "demo-bob")
+    rows = page.get_by_test_id("history").locator("tbody tr")
+    expect(rows).to_have_count(10)
+    expect(page.get_by_test_id("history")).not_to_contain_text("demo: pizza")  # older than 10
+
+    page.get_by_role("button", name="Older").click()
+
+    expect(page.get_by_test_id("history")).to_contain_text("demo: pizza")
+    expect(page.get_by_test_id("history")).to_contain_text("page 10")
+    expect(rows).to_have_count(13)  # 11 transfers, alice's demo transfer, the welcome bonus
