@@ -14,7 +14,8 @@ PYTEST_ARGS ?=
 .PHONY: help dev dev-reset test bench clean ts-client ts-client-check
 
 help:
-	@echo "make dev     the Firestore and Auth emulators, localstripe, the dev server and demo data"
+	@echo "make dev     the web app, the Firestore and Auth emulators, localstripe, the dev server"
+	@echo "             and demo data"
 	@echo "             (Ctrl-C stops all); the data is kept in .dev-data/ between runs"
 	@echo "             (MINTBOOK_KEEP_DATA=0: not kept)"
 	@echo "make dev-reset  make dev from empty: deletes the kept data first"
@@ -41,16 +42,30 @@ $(eval $(call venv,.venv-tasks,requirements-tasks.txt))
 # The Firebase Auth emulator: firebase-tools pinned in dev/auth-emulator/package-lock.json.
 AUTH_EMULATOR := dev/auth-emulator/node_modules/.installed
 
-dev: $(VENV)/.installed .venv-stripe/.installed $(AUTH_EMULATOR)
-	$(PY) -m dev.stack
+# The web app (web/: Next.js), its packages pinned in web/package-lock.json; make dev builds
+# and serves it (dev/web.py).
+WEB_APP := web/node_modules/.installed
 
-dev-reset: $(VENV)/.installed .venv-stripe/.installed $(AUTH_EMULATOR)
-	$(PY) -m dev.stack --reset
+# Debian's chromium, which Playwright (PyPI) drives in the browser tests; Playwright's own
+# browser download is never used (`playwright install` is not part of any setup).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-test: $(VENV)/.installed .venv-stripe/.installed .venv-tasks/.installed $(AUTH_EMULATOR)
-	$(PY) -m pytest $(PYTEST_ARGS)
+$(CHROMIUM):
+	$(SUDO) apt-get install -y --no-install-recommends chromium \
+		|| ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
 
-# An npm project's node_modules (clients/ts, clients/web-sdk-test, dev/auth-emulator), reinstalled
+dev: $(VENV)/.installed .venv-stripe/.installed $(AUTH_EMULATOR) $(WEB_APP)
+	NEXT_TELEMETRY_DISABLED=1 $(PY) -m dev.stack
+
+dev-reset: $(VENV)/.installed .venv-stripe/.installed $(AUTH_EMULATOR) $(WEB_APP)
+	NEXT_TELEMETRY_DISABLED=1 $(PY) -m dev.stack --reset
+
+test: $(VENV)/.installed .venv-stripe/.installed .venv-tasks/.installed $(AUTH_EMULATOR) \
+		$(WEB_APP) $(CHROMIUM)
+	NEXT_TELEMETRY_DISABLED=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+# An npm project's node_modules (clients/ts, clients/web-sdk-test, dev/auth-emulator, web), reinstalled
 # with `npm ci` only when its package-lock.json changes; tests/support/npm.py applies the same
 # stamp rule.
 %/node_modules/.installed: %/package-lock.json
@@ -71,7 +86,7 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) .venv-* .pytest_cache .hypothesis .stack clients/*/node_modules \
-		dev/auth-emulator/node_modules
+		dev/auth-emulator/node_modules web/node_modules web/.next* .screenshots
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # Deployment (dev/deploy.py): REGION and DEPLOY_ARGS (e.g. --env MINTBOOK_CORS_ORIGINS=https://app)

@@ -2,7 +2,8 @@
 
 Idempotent: fixed Idempotency-Keys, so running it twice against the same emulator changes
 nothing the second time. Creates the platform asset and a creator token, three demo users with
-their welcome bonus, a few transfers, and an admin adjustment.
+their welcome bonus, a few transfers, an admin adjustment, and the token packages the web app
+sells (one popular, two with a bonus).
 """
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from dev.tokens import unsigned_id_token
 
 ADMIN = "demo-admin"
 USERS = ("demo-alice", "demo-bob", "demo-carol")
+# (name, CHIP in cents, bonus CHIP in cents, price in US cents, popular)
+PACKAGES = (("Starter", 50_000, 0, 499, False), ("Popular", 120_000, 12_000, 999, True),
+            ("Big", 300_000, 60_000, 1_999, False))
 
 
 class Client:
@@ -49,4 +53,8 @@ def load(base_url: str, project: str = "demo-mintbook") -> None:
            "amount": 250, "memo": "demo: fan gift"}, key="demo-t2")
     c.call("PATCH", "update_me", "demo-alice", {"display_name": "Alice", "bio": "Demo user"},
            key="demo-profile-alice")
+    for number, (name, tokens, bonus, price, popular) in enumerate(PACKAGES):
+        c.call("POST", "admin_create_package", ADMIN, {
+            "name": name, "tokens": tokens, "bonus": bonus, "price": price, "currency": "usd",
+            "sort_order": number, "popular": popular}, key=f"demo-package-{number}")
     c.http.close()

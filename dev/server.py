@@ -11,6 +11,9 @@ Routes:
   (dev/tasks_local.py), delivered back to `/<function>`; `GET /_tasks`: its counters.
 - `POST /_caches/forget`: drop this process's cached asset and book configurations (tests call
   it after wiping the emulator).
+- `POST /_dev/test_card` {purchase_id, card: "3ds"|"3ds-declined"}: put a 3-D Secure test card
+  on a pending purchase's PaymentIntent on localstripe (dev/pay.py `attach_card`), for the web
+  app's dev-only "pay with a test card" button; CORS as the functions answer it. Never deployed.
 - `GET /`: what is mounted.
 
 Guarantees:
@@ -120,6 +123,8 @@ class Router:
             return self._tasks_api(Request(environ))(environ, start_response)
         if path == "/_caches/forget" and environ.get("REQUEST_METHOD") == "POST":
             return self._forget_caches()(environ, start_response)
+        if path == "/_dev/test_card":
+            return self._test_card(Request(environ))(environ, start_response)
         if path == "/openapi.json":
             return self._openapi()(environ, start_response)
         if path == "/":
@@ -147,6 +152,24 @@ class Router:
         assets.forget_cache()
         exchange.forget_cache()
         return _json(200, {"success": True, "data": {"forgot": ["assets", "books"]}, "errors": []})
+
+    def _test_card(self, request: Request) -> Response:
+        from dev.pay import THREE_D_SECURE, PayError, attach_card, local_urls
+        from shared.web.envelope import add_cors
+
+        if request.method == "OPTIONS":
+            return add_cors(request, Response(status=204), "POST")
+        body = request.get_json(silent=True) or {}
+        if body.get("card") not in THREE_D_SECURE or not isinstance(body.get("purchase_id"), str):
+            failure = _failure("invalid_input", f"card is one of {sorted(THREE_D_SECURE)}, "
+                                                "purchase_id a string")
+            return add_cors(request, _json(400, failure), "POST")
+        try:
+            status = attach_card(body["purchase_id"], body["card"], *local_urls())
+        except PayError as err:
+            return add_cors(request, _json(409, _failure("not_payable", str(err))), "POST")
+        answer = {"success": True, "data": {"payment_intent_status": status}, "errors": []}
+        return add_cors(request, _json(200, answer), "POST")
 
     def _openapi(self) -> Response:
         for path in self.openapi_files:

@@ -26,9 +26,13 @@ Guarantees:
 - If the dev server dies by itself it is restarted on the same port against the same emulator
   (the data stays), and the stack says so and what the dead process lost. After
   MAX_RESTARTS deaths within RESTART_WINDOW_S it gives up, stops everything and exits 1.
+- The web app (web/, dev/web.py) is built when its sources changed since the last build and
+  served by `next start` on $MINTBOOK_WEB_PORT (default 3000), configured with this stack's
+  addresses; the dev server answers CORS for it. Without web/node_modules (make dev installs
+  it) the stack runs without the app and says so.
 - The last line it prints once everything is up is "mintbook dev stack ready"; before it come
-  the URLs (with pids), a curl command with a working demo token and the command that pays a
-  purchase.
+  the URLs (with pids), the web app's among them, a curl command with a working demo token and
+  the command that pays a purchase.
 The helpers below (ports, server environment, start and wait) are also what tests/conftest.py
 uses, so tests run the stack the way `make dev` does.
 """
@@ -53,6 +57,7 @@ from dev.emulator import FirestoreEmulator, die_with_parent, free_port, port_is_
 from dev.kept import KeptData
 from dev.server import REPO_ROOT, load_manifest
 from dev.tokens import unsigned_id_token
+from dev.web import WEB_PORT, WebApp
 
 PROJECT = "demo-mintbook"
 RULES_FILE = REPO_ROOT / "firestore.rules"
@@ -86,11 +91,21 @@ def pick_port(variable: str, default: int) -> int:
     return port
 
 
+def web_origins(web_port: int) -> str:
+    """The origins the web app is served from locally (MINTBOOK_CORS_ORIGINS): the browser calls
+    the functions from there; localhost:3000 (`next dev`'s default, the deployed default) too."""
+    origins = dict.fromkeys(("http://localhost:3000", f"http://127.0.0.1:{web_port}",
+                             f"http://localhost:{web_port}"))
+    return ",".join(origins)
+
+
 def server_env(emulator_host: str, server_port: int, project: str = PROJECT,
-               auth_host: str | None = None) -> dict[str, str]:
+               auth_host: str | None = None, web_port: int = WEB_PORT[1]) -> dict[str, str]:
     """What the dev server (and anything acting as it, like a test process) needs set.
-    `auth_host` is the Auth emulator's HOST:PORT; without one there is no Auth to ask."""
+    `auth_host` is the Auth emulator's HOST:PORT; without one there is no Auth to ask.
+    `web_port` is where the web app runs: the functions answer its CORS requests."""
     return {"GOOGLE_CLOUD_PROJECT": project, "FIRESTORE_EMULATOR_HOST": emulator_host,
+            "MINTBOOK_CORS_ORIGINS": web_origins(web_port),
             "FIREBASE_AUTH_EMULATOR_HOST": auth_host or AUTH_EMULATOR_MARKER,
             "MINTBOOK_NO_AUTH_SERVER": "0" if auth_host else "1",
             "MINTBOOK_TASKS_URL": f"http://127.0.0.1:{server_port}",
@@ -206,10 +221,19 @@ def auth_lines(auth: AuthEmulator | None) -> list[str]:
             f"  {sign_in_command(auth.port)}"]
 
 
+def web_line(web: WebApp | None) -> str:
+    if web is None:
+        return ("web app:            none (web/node_modules missing: make dev installs it)")
+    return (f"web app:            {web.url}  (pid {web.pid}, log {web.log_path}): the wallet; "
+            "sign in as a demo user")
+
+
 def banner(base_url: str, server: subprocess.Popen, emulator: FirestoreEmulator,
-           triggers: list[str], data: str, pay: str, auth: AuthEmulator | None = None) -> str:
+           triggers: list[str], data: str, pay: str, auth: AuthEmulator | None = None,
+           web: WebApp | None = None) -> str:
     auth_env = f"FIREBASE_AUTH_EMULATOR_HOST={auth.host_port} " if auth else ""
     return "\n".join([
+        web_line(web),
         f"dev server:         {base_url}  (pid {server.pid})",
         f"firestore emulator: {emulator.url}  (pid {emulator.pid}, log {emulator.log_path})",
         *auth_lines(auth),
@@ -312,6 +336,22 @@ def _localstripe(kept: KeptData | None):
                        data_file=kept.localstripe_file if kept else None)
 
 
+def _web_app(port: int, server_url: str, emulator: FirestoreEmulator, auth: AuthEmulator | None,
+             stripe: Any) -> WebApp | None:
+    """The web app built (when its sources changed) and started, if web/node_modules is there."""
+    from dev.web import WEB_DIR, build, runtime_env
+
+    if not (WEB_DIR / "node_modules" / ".installed").exists():
+        return None
+    print("web app: next build (only when web/ changed since the last one) ...", flush=True)
+    started = time.monotonic()
+    build(LOG_DIR / "web-build.log")
+    print(f"web app: built in {time.monotonic() - started:.1f} s", flush=True)
+    env = runtime_env(server_url, emulator.host_port, auth.url if auth else None,
+                      stripe.url if stripe else None)
+    return WebApp(port, env, LOG_DIR / "web.log").start()
+
+
 def keeps_data() -> bool:
     return os.environ.get("MINTBOOK_KEEP_DATA", "1").strip().lower() not in ("0", "no", "false")
 
@@ -348,15 +388,18 @@ def _save(kept: KeptData, emulator: FirestoreEmulator, auth: AuthEmulator | None
 
 def run(kept: KeptData | None) -> int:
     server_port = pick_port(*SERVER_PORT)
+    web_port = pick_port(*WEB_PORT)
     imported = kept.firestore_export() if kept else None
     emulator = FirestoreEmulator(port=pick_port(*EMULATOR_PORT), functions_port=server_port,
                                  project=PROJECT, rules_path=RULES_FILE,
                                  log_path=LOG_DIR / "emulator.log", import_from=imported)
     auth = _auth_emulator(kept)
-    env = server_env(emulator.host_port, server_port, auth_host=auth.host_port if auth else None)
+    env = server_env(emulator.host_port, server_port, auth_host=auth.host_port if auth else None,
+                     web_port=web_port)
     os.environ.update(env)  # demo code in this process talks to the same emulators
     server = RestartableServer(server_port, env)
     stripe = _localstripe(kept)
+    web: WebApp | None = None
     ready = False
     try:
         if kept is not None:
@@ -382,9 +425,10 @@ def run(kept: KeptData | None) -> int:
             create_demo_accounts(auth)
         if imported is None:
             load_demo(server.url)
+        web = _web_app(web_port, server.url, emulator, auth, stripe)
         pay = pay_command(emulator.port, stripe.port if stripe else None)
         print(banner(server.url, process, emulator, triggers, data_line(kept, imported), pay,
-                     auth), flush=True)
+                     auth, web), flush=True)
         ready = True
         return supervise(server, emulator)
     except Stop:
@@ -392,6 +436,8 @@ def run(kept: KeptData | None) -> int:
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)
+        if web is not None:
+            web.stop()
         server.stop()
         if kept is not None and ready:
             _save(kept, emulator, auth)

@@ -31,7 +31,7 @@ from tests.support.api import Api
 from tests.support.waiting import eventually
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_S = 120   # includes creating .venv on a fresh clone
+START_TIMEOUT_S = 420   # includes creating .venv and building the web app on a fresh clone
 STOP_TIMEOUT_S = 30
 # Set by the session's own stack fixtures or by an outer make: a new user has none of them.
 INHERITED = ("GOOGLE_CLOUD_PROJECT", "FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST",
@@ -151,21 +151,22 @@ class MakeDev:
     emulator_port: int
     stripe_port: int
     auth_port: int
+    web_port: int
     tree: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def start(cls, data_dir: Path, target: str = "dev") -> MakeDev:
-        port, emulator_port, stripe_port, auth_port = (free_port() for _ in range(4))
+        port, emulator_port, stripe_port, auth_port, web_port = (free_port() for _ in range(5))
         env = {k: v for k, v in os.environ.items() if k not in INHERITED}
         env.update(MINTBOOK_PORT=str(port), MINTBOOK_EMULATOR_PORT=str(emulator_port),
                    MINTBOOK_STRIPE_PORT=str(stripe_port), MINTBOOK_AUTH_PORT=str(auth_port),
-                   MINTBOOK_DATA_DIR=str(data_dir))
+                   MINTBOOK_WEB_PORT=str(web_port), MINTBOOK_DATA_DIR=str(data_dir))
         process = subprocess.Popen(["make", target], cwd=REPO_ROOT, env=env,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         output = Output()
         threading.Thread(target=output.follow, args=(process.stdout,), daemon=True).start()
-        return cls(process, output, port, emulator_port, stripe_port, auth_port)
+        return cls(process, output, port, emulator_port, stripe_port, auth_port, web_port)
 
     @property
     def url(self) -> str:
@@ -185,7 +186,7 @@ class MakeDev:
         assert "mintbook dev stack stopped" in self.output.text()
         assert still_running(self.tree) == [], f"left running: {still_running(self.tree)}"
         assert all(port_is_free(p) for p in (self.port, self.emulator_port, self.stripe_port,
-                                             self.auth_port))
+                                             self.auth_port, self.web_port))
 
     def clean_up(self) -> None:
         _clean_up(self.process, self.tree)
@@ -201,7 +202,8 @@ def test_make_dev_serves_the_printed_curl_and_ctrl_c_stops_everything(tmp_path):
         server_pid = printed_pid(output, "dev server")
         java_pid = printed_pid(output, "firestore emulator")
         node_pid = printed_pid(output, "auth emulator")
-        assert {server_pid, java_pid, node_pid} <= make.tree.keys(), \
+        web_pid = printed_pid(output, "web app")
+        assert {server_pid, java_pid, node_pid, web_pid} <= make.tree.keys(), \
             f"{make.tree} lacks the printed pids"
         assert f"127.0.0.1:{port}" in output.text()
         assert f"127.0.0.1:{emulator_port}" in output.text()
@@ -218,6 +220,15 @@ def test_make_dev_serves_the_printed_curl_and_ctrl_c_stops_everything(tmp_path):
         assert curl.returncode == 0 and status == "200", curl.stdout + curl.stderr
         assert json.loads(body)["success"] is True
         assert "demo data failed" not in output.text()
+
+        # and the web app answers at the printed URL, and the functions take its origin
+        web_url = f"http://127.0.0.1:{make.web_port}"
+        assert f"web app:            {web_url}" in output.text()
+        app = requests.get(web_url + "/", timeout=30)
+        assert app.status_code == 200 and "<title>Mintbook</title>" in app.text
+        preflight = requests.options(f"http://127.0.0.1:{port}/get_balances", timeout=10, headers={
+            "Origin": web_url, "Access-Control-Request-Method": "GET"})
+        assert preflight.headers.get("Access-Control-Allow-Origin") == web_url
 
         # and the printed sign-in (a demo user's password, through the Auth emulator) gives a
         # real ID token that Mintbook takes

@@ -80,3 +80,31 @@ def listening_addresses(port: int) -> set[str]:
 def test_localstripe_listens_on_the_loopback_address_only(localstripe):
     # 127.0.0.1 as /proc/net/tcp writes it; localstripe's own start() would listen on :: (all)
     assert listening_addresses(localstripe.port) == {"0100007F"}
+
+
+def test_dev_pay_with_a_3ds_card_leaves_the_authentication_to_the_browser(
+        api, admin_uid, emulator, localstripe, stripe_api, shop):
+    purchase_id = buy(api, "tess", admin_uid)
+
+    attached = pay(purchase_id, emulator, localstripe, "--card", "3ds")
+
+    assert attached.returncode == 0, attached.stdout + attached.stderr
+    assert f"purchase {purchase_id}: PaymentIntent requires_action" in attached.stdout
+    [waiting] = ok(api.call("GET", "list_purchases", "tess"))["items"]
+    assert waiting["status"] == "pending"
+    assert balance(api, "tess")["total"] == 10_000
+
+
+def test_the_dev_servers_test_card_route_refuses_what_it_cannot_pay(api, server_url, localstripe):
+    import requests
+
+    unknown_card = requests.post(f"{server_url}/_dev/test_card", timeout=10,
+                                 json={"purchase_id": "p1", "card": "visa"})
+    no_purchase = requests.post(f"{server_url}/_dev/test_card", timeout=10,
+                                json={"purchase_id": "no-such-purchase", "card": "3ds"})
+
+    assert unknown_card.status_code == 400
+    assert unknown_card.json()["errors"][0]["code"] == "invalid_input"
+    assert no_purchase.status_code == 409
+    assert no_purchase.json()["errors"][0]["code"] == "not_payable"
+    assert "no purchase no-such-purchase" in no_purchase.json()["errors"][0]["message"]

@@ -1,7 +1,8 @@
 """The local stack for a test session, started the way `make dev` starts it (dev/stack.py).
 
 Guarantees:
-- Free ports only (never 8080/8085), so tests run beside a developer's `make dev`.
+- Free ports only (never 8080/8085/3000), so tests run beside a developer's `make dev`; the web
+  app's port is chosen once per session (`web_port`) and the dev server answers CORS for it.
 - The emulator and the dev server each run in their own process group; `stop()` ends both
   groups even when the session failed half-way, and it is safe to call twice.
 - The Auth emulator (dev/auth_emulator.py) of the session, when given, is what the dev server
@@ -14,6 +15,7 @@ Guarantees:
 """
 from __future__ import annotations
 
+import functools
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,11 +38,18 @@ def new_auth_emulator(folder: Path) -> AuthEmulator:
     return AuthEmulator(folder=folder, project=PROJECT)
 
 
+@functools.cache
+def web_port() -> int:
+    """Where this session's web app listens (tests/support/web.py): chosen once, before the dev
+    server starts, because the dev server answers CORS for that origin only."""
+    return free_port()
+
+
 def env_for(emulator: FirestoreEmulator, auth: AuthEmulator | None = None) -> dict[str, str]:
     """The environment of the dev server, which the test process takes on as well."""
     assert emulator.functions_port is not None
     return server_env(emulator.host_port, emulator.functions_port, emulator.project,
-                      auth_host=auth.host_port if auth else None)
+                      auth_host=auth.host_port if auth else None, web_port=web_port())
 
 
 @dataclass
