@@ -19,8 +19,8 @@ Guarantees:
   Ctrl-C, SIGTERM or SIGHUP stops every group (java and node included) and exits 0. A second
   Ctrl-C does not interrupt the clean-up.
 - The data is kept by default (dev/kept.py: $MINTBOOK_DATA_DIR, default .dev-data/): the
-  emulator starts from the export the last clean stop saved (the demo data is loaded only when
-  there is none), and a clean stop exports again once the dev server has stopped and before the
+  emulator starts from the export the last clean stop saved (the demo data, idempotent, is
+  loaded on it again: see dev/demo.py), and a clean stop exports again once the dev server has stopped and before the
   emulator does; the Auth emulator's accounts are kept the same way. $MINTBOOK_KEEP_DATA=0
   keeps nothing: an empty start, no export.
 - If the dev server dies by itself it is restarted on the same port against the same emulator
@@ -207,8 +207,8 @@ def data_line(kept: KeptData | None, imported: Path | None) -> str:
     if imported is None:
         return (f"kept in {where}: nothing kept yet, demo data loaded; saved when the stack "
                 "stops; make dev-reset starts clean")
-    return (f"kept in {where}: loaded what the last stop saved (demo data not reloaded); "
-            "saved again when the stack stops; make dev-reset starts clean")
+    return (f"kept in {where}: loaded what the last stop saved (demo data loaded again: it is "
+            "idempotent); saved again when the stack stops; make dev-reset starts clean")
 
 
 def auth_lines(auth: AuthEmulator | None) -> list[str]:
@@ -228,6 +228,10 @@ def web_line(web: WebApp | None) -> str:
             "sign in as a demo user")
 
 
+DEMO_READS = ("list_markets", "get_depth?book=NOVA-CHIP", "list_trades?book=NOVA-CHIP",
+              "list_prices", "get_leaderboard?period=all&category=all")
+
+
 def banner(base_url: str, server: subprocess.Popen, emulator: FirestoreEmulator,
            triggers: list[str], data: str, pay: str, auth: AuthEmulator | None = None,
            web: WebApp | None = None) -> str:
@@ -245,6 +249,8 @@ def banner(base_url: str, server: subprocess.Popen, emulator: FirestoreEmulator,
         f"pay a purchase:     {pay}",
         f"try (as {DEMO_UID}, token valid {DEMO_TOKEN_LIFETIME_S // 3600} h):",
         f"  {curl_example(base_url)}",
+        "the demo world (anyone may read these):",
+        *(f"  curl -s '{base_url}/{path}'" for path in DEMO_READS),
         f"{STACK_READY} (Ctrl-C stops everything)",
     ])
 
@@ -423,8 +429,7 @@ def run(kept: KeptData | None) -> int:
         if auth is not None:
             auth.wait_ready()
             create_demo_accounts(auth)
-        if imported is None:
-            load_demo(server.url)
+        load_demo(server.url)  # idempotent: on kept data it adds only this hour's closing market
         web = _web_app(web_port, server.url, emulator, auth, stripe)
         pay = pay_command(emulator.port, stripe.port if stripe else None)
         print(banner(server.url, process, emulator, triggers, data_line(kept, imported), pay,

@@ -59,11 +59,14 @@ class Output:
             while not any(text in line for line in self.lines):
                 left = deadline - time.monotonic()
                 if left <= 0 or process.poll() is not None:
-                    raise AssertionError(f"{text!r} never printed:\n{self.text()}")
+                    raise AssertionError(f"{text!r} never printed:\n{self.tail()}")
                 self.changed.wait(timeout=min(left, 0.5))
 
     def text(self) -> str:
-        return "\n".join(self.lines[-80:])
+        return "\n".join(self.lines)
+
+    def tail(self, lines: int = 80) -> str:
+        return "\n".join(self.lines[-lines:])
 
 
 def process_tree(root: int) -> dict[int, str]:
@@ -221,6 +224,9 @@ def test_make_dev_serves_the_printed_curl_and_ctrl_c_stops_everything(tmp_path):
         assert json.loads(body)["success"] is True
         assert "demo data failed" not in output.text()
 
+        # and the demo world answers every list a new user would try, without signing in
+        assert_living_demo(f"http://127.0.0.1:{port}", output.text())
+
         # and the web app answers at the printed URL, and the functions take its origin
         web_url = f"http://127.0.0.1:{make.web_port}"
         assert f"web app:            {web_url}" in output.text()
@@ -331,7 +337,8 @@ def test_a_kept_stack_starts_again_with_its_data_and_dev_reset_starts_clean(tmp_
     try:
         second.wait_ready()
         # then it says it loaded the kept data, and the data is there
-        assert "loaded what the last stop saved (demo data not reloaded)" in second.output.text()
+        assert ("loaded what the last stop saved (demo data loaded again: it is idempotent)"
+                in second.output.text())
         api = Api(second.url, PROJECT)
         assert balance(api, "demo-bob") == kept_balance
         # and the purchase made before the stop can be paid after it (localstripe kept it too)
@@ -367,3 +374,26 @@ def test_a_kept_stack_starts_again_with_its_data_and_dev_reset_starts_clean(tmp_
         third.assert_all_stopped()
     finally:
         third.clean_up()
+
+
+def assert_living_demo(base: str, banner: str) -> None:
+    """Every public list of a fresh make dev has something in it, and the banner's demo reads
+    answer as printed."""
+    def data(path: str) -> dict:
+        answer = requests.get(f"{base}/{path}", timeout=30).json()
+        assert answer["success"], (path, answer)
+        return answer["data"]
+
+    assert [p["name"] for p in data("list_packages")["items"]] == ["Starter", "Popular", "Big"]
+    markets = data("list_markets")["items"]
+    assert {m["status"] for m in markets} >= {"open"} and len(markets) >= 2
+    assert any(m["slug"] == "did-the-demo-start" and m["status"] == "resolved"
+               for m in data("list_markets?status=resolved")["items"])
+    assert [b["id"] for b in data("list_books")["items"]] == ["NOVA-CHIP"]
+    depth = data("get_depth?book=NOVA-CHIP")
+    assert depth["bids"] and depth["asks"]
+    assert data("list_trades?book=NOVA-CHIP")["items"]
+    assert {p["asset"] for p in data("list_prices")["items"]} >= {"CHIP", "LUNA", "NOVA"}
+    assert data("get_leaderboard?period=all&category=all")["rows"]
+    for path in ("list_markets", "get_depth?book=NOVA-CHIP", "list_prices"):
+        assert f"curl -s '{base}/{path}'" in banner
