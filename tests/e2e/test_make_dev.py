@@ -395,5 +395,7 @@ def assert_living_demo(base: str, banner: str) -> None:
     assert data("list_trades?book=NOVA-CHIP")["items"]
     assert {p["asset"] for p in data("list_prices")["items"]} >= {"CHIP", "LUNA", "NOVA"}
     assert data("get_leaderboard?period=all&category=all")["rows"]
+    offers = Api(base, PROJECT).call("GET", "list_swap_offers", "demo-bob")  # signed in
+    assert len(ok(offers)["items"]) == 2
     for path in ("list_markets", "get_depth?book=NOVA-CHIP", "list_prices"):
         assert f"curl -s '{base}/{path}'" in banner
