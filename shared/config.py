@@ -34,6 +34,7 @@ class Settings(NamedTuple):
     reward_shards: int = 1024          # ~1 write a second each at 1,000 rewards a second
     public_calls_per_minute: int = 100     # per client IP, on functions anyone may call
     trusted_proxy_hops: int = 1            # proxies that append to X-Forwarded-For: see below
+    calls_per_window: tuple[tuple[str, int], ...] = ()  # bucket sizes overridden (benches)
 
     # auth_server is False only under emulated Auth with MINTBOOK_NO_AUTH_SERVER=1: a process
     # given dev tokens and no Auth emulator (the benches, the simulation) checks no account and
@@ -76,4 +77,6 @@ def settings() -> Settings:
         reward_shards=int(env("MINTBOOK_REWARD_SHARDS", "1024")),
         public_calls_per_minute=int(env("MINTBOOK_PUBLIC_CALLS_PER_MIN", "100")),
         trusted_proxy_hops=int(env("MINTBOOK_TRUSTED_PROXY_HOPS", "1")),
+        calls_per_window=tuple((b.split("=")[0], int(b.split("=")[1]))
+                               for b in _csv(env("MINTBOOK_RATE_LIMITS", ""))),
     )
