@@ -14,7 +14,8 @@ entries); bytes are what crossed the wire. One row per function:
 
 `status` is ok, over (reads above the budget at either size), grows (a flat budget, one naming
 no data size, whose reads grew more than 1.1 times), error (the call failed) or not called
-(with why). Last line:
+(with why); a job's row ends with quiet_large=N, its second run's reads at the larger size
+(nothing new since the first: what it costs when nothing changed). Last line:
   over_budget=N worst_function=F worst_read_growth=G jobs_over_budget=M
 where worst_read_growth is taken over functions with a flat budget. Not seen: listener reads.
 """
@@ -106,6 +107,7 @@ class Row(NamedTuple):
     bytes_large: int | None
     writes_large: int | None
     status: str
+    quiet_large: int | None = None  # a job's second run at the larger size: nothing new
 
 
 def row(f, budget: str, small: list[Count] | None, large: list[Count] | None,
@@ -123,7 +125,8 @@ def row(f, budget: str, small: list[Count] | None, large: list[Count] | None,
               "over" if over else
               "grows" if is_flat(budget) and growth and growth > GROWTH_LIMIT else "ok")
     return Row(f.name, f.kind, budget, reads_s, reads_l, growth,
-               max(c.bytes_read for c in large), max(c.writes for c in large), status)
+               max(c.bytes_read for c in large), max(c.writes for c in large), status,
+               large[-1].reads if f.kind == "job" else None)
 
 
 def report(rows: list[Row], sizes: tuple[int, int]) -> list[str]:
@@ -131,7 +134,9 @@ def report(rows: list[Row], sizes: tuple[int, int]) -> list[str]:
              "function kind [budget] reads_small reads_large growth bytes_read_large "
              "writes_large status"]
     lines += [f"{r.function} {r.kind} [{r.budget}] {r.small} {r.large} {r.growth} "
-              f"{r.bytes_large} {r.writes_large} {r.status}" for r in rows]
+              f"{r.bytes_large} {r.writes_large} {r.status}"
+              + (f" quiet_large={r.quiet_large}" if r.quiet_large is not None else "")
+              for r in rows]
     counted = [r for r in rows if r.small is not None]
     over = [r for r in counted if r.status == "over"]
     flat = [r for r in counted if is_flat(r.budget) and r.growth is not None]

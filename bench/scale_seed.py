@@ -5,7 +5,8 @@ after seeding), with a few workers:
 - users: n new users signed up (get_me), each with the welcome bonus;
 - holders: demo-alice sends 1 LUNA to each of them (n holders of LUNA; n transfers in her
   history);
-- forecasters: each of them commits 1 CHIP to one market (n forecasters of one market);
+- forecasters: each of them commits 1 CHIP to one market (n forecasters of one market), and
+  n // 5 more open markets;
 - creators and assets: n // 5 creators listed (each an asset, a book and a creator page), each
   asset priced (list_prices and the catalogues grow with them).
 Directly, in the layout the product writes it, where the real path takes minutes per unit:
@@ -22,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Callable, NamedTuple
 
-from bench.count_setups import ADMIN, ALICE, Client
+from bench.count_setups import ADMIN, ALICE, Call, Client
 
 WORKERS = 4
 CATEGORIES = ("crypto", "sports", "politics")
@@ -47,6 +48,11 @@ def _parallel(work: Callable[[int], object], count: int) -> None:
 
 def seed(c: Client, n: int) -> World:
     run = uuid.uuid4().hex[:6]
+    # the LUNA-CHIP book the exchange calls use (bench.count's place_order setup makes it too)
+    c.send(Call("admin_create_book", "http", "POST", ADMIN, {"base": "LUNA"},
+                request_id=f"setup-{run}"))
+    _parallel(lambda i: c.ok("POST", "create_market", ADMIN, _market_body(f"{run}-{i}")),
+              max(1, n // 5))  # list_markets and the sweep: more than a page of open markets
     users = tuple(f"s{run}-u{i}" for i in range(n))
     _parallel(lambda i: c.ok("GET", "get_me", users[i]), n)
     _parallel(lambda i: c.ok("POST", "create_transfer", ALICE, {
@@ -69,12 +75,15 @@ def seed(c: Client, n: int) -> World:
     return World(n, run, users, market_id, creators, package["id"], bookless)
 
 
-def _market(c: Client, run: str) -> str:
+def _market_body(slug: str) -> dict:
     closes = datetime.now(timezone.utc) + timedelta(days=1)
-    return c.ok("POST", "create_market", ADMIN, {
-        "slug": f"scale-{run}", "title": "Will bench.scale stay flat?", "category": "crypto",
-        "outcomes": [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}],
-        "closes_at": closes.isoformat(), "max_per_user": 100_000})["id"]
+    return {"slug": f"scale-{slug}", "title": "Will bench.scale stay flat?", "category": "crypto",
+            "outcomes": [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}],
+            "closes_at": closes.isoformat(), "max_per_user": 100_000}
+
+
+def _market(c: Client, run: str) -> str:
+    return c.ok("POST", "create_market", ADMIN, _market_body(run))["id"]
 
 
 def _creator(c: Client, run: str, i: int, uid: str) -> None:

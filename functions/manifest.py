@@ -200,7 +200,7 @@ READS: dict[str, str] = {
     "admin_replay_stripe_event": "10", "admin_stripe_sync": "limit + 10", "stripe_webhook": "10",
     "job_stripe_sync": "changed + 10", "job_expire_purchases": "limit + 2",
     # markets
-    "create_market": "5", "list_markets": "limit + 2", "get_market": "3",
+    "create_market": "5", "list_markets": "3 * limit + 2", "get_market": "3",
     "commit_forecast": "7", "estimate_forecast": "3", "list_my_forecasts": "limit + 2",
     "resolve_market": "6", "cancel_market": "6", "suspend_market": "7", "reopen_market": "7",
     "admin_markets_needing_resolution": "limit + 2",
@@ -208,7 +208,7 @@ READS: dict[str, str] = {
     "task_market_totals": "6", "job_markets_sweep": "limit + 10",
     "get_reputation": "2", "list_badges": "limit + 2", "get_leaderboard": "2",
     "follow_category": "3", "unfollow_category": "3", "list_my_follows": "3",
-    "list_notifications": "limit + 2", "mark_notifications_read": "limit + 2",
+    "list_notifications": "limit + 3", "mark_notifications_read": "limit + 2",
     "list_activity": "limit + 2", "flag_forecast": "4", "admin_list_flagged_forecasts": "limit + 2",
     "on_forecast_created": "2", "on_market_written": "3", "job_leaderboards": "changed + 10",
     "job_markets_closing_soon": "changed + 10",
