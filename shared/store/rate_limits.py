@@ -4,8 +4,10 @@ One document per (bucket, caller, window), incremented blind: no transaction, so
 calls never contend. The commit answers the counter's value after the increment (the write
 result's transform result), so one round trip both counts and reads; each call sees the count
 its own increment made, so the limit is exact. Counters carry `expires_at` for a Firestore TTL
-policy to delete them. Before any write, this instance's pre-limit (shared.domain.rate_limits.
-PreLimit) refuses a caller it already knows to be past the limit, without writing.
+policy to delete them. Before any write for an anonymous caller (counted by IP), this
+instance's pre-limit (shared.domain.rate_limits.PreLimit) refuses one it already knows to be
+past the limit, without writing: anyone can send those calls, as fast as they like. A signed-in
+caller's calls each pass authentication (a verified token and their user document) first.
 """
 from __future__ import annotations
 
@@ -28,10 +30,11 @@ _PRE_LIMIT = PreLimit()
 _PRE_LIMIT_LOCK = threading.Lock()  # requests of one instance may run on several threads
 
 
-def hit(bucket: str, caller: str, limit: Limit) -> None:
+def hit(bucket: str, caller: str, limit: Limit, pre_limit: bool = False) -> None:
     now = time.time()
-    with _PRE_LIMIT_LOCK:
-        _PRE_LIMIT.admit(bucket, caller, limit, now)
+    if pre_limit:
+        with _PRE_LIMIT_LOCK:
+            _PRE_LIMIT.admit(bucket, caller, limit, now)
     window = limit.window(now)
     ref = collection(RATE_LIMITS).document(derive_id(bucket, caller, str(window)))
     expires = datetime.fromtimestamp((window + 2) * limit.seconds, tz=timezone.utc)
@@ -41,6 +44,7 @@ def hit(bucket: str, caller: str, limit: Limit) -> None:
     try:
         limit.check(bucket, int(count.integer_value), now)
     except RateLimited:
-        with _PRE_LIMIT_LOCK:
-            _PRE_LIMIT.refused(bucket, caller, limit, now)
+        if pre_limit:
+            with _PRE_LIMIT_LOCK:
+                _PRE_LIMIT.refused(bucket, caller, limit, now)
         raise

@@ -180,7 +180,7 @@ def _prepare(spec: Spec, request: Request, rid: str) -> tuple[Context, Any]:
         from shared.store.rate_limits import hit
 
         hit(spec.rate_limit, user.uid if user else f"ip:{_client_ip(request)}",
-            _limit(spec.rate_limit))
+            _limit(spec.rate_limit), pre_limit=user is None)
     key = request.headers.get("Idempotency-Key")
     if spec.needs_key:
         require_key(key)

@@ -1,7 +1,6 @@
 """Rate limits are counted in Firestore, per user, across every function.
 
-Each test's callers are new names: a dev-server instance remembers a caller it refused for the
-rest of the window (its pre-limit), which clearing Firestore between tests does not forget."""
+Each test's callers are new names, so that no other test's calls in the same window count."""
 from __future__ import annotations
 
 import time

@@ -45,7 +45,7 @@ def test_forecast_limit_counts_calls_spread_over_two_server_processes(api, secon
     market = create_market(api, admin_uid, "two-servers", closes_in_s=900)
 
     def commits(attempt: int) -> list[requests.Response]:
-        uid = f"fan{attempt}-{run}"  # new names: an instance remembers whom it refused
+        uid = f"fan{attempt}-{run}"  # new names: no other test's calls count
         ok(api.call("GET", "get_me", uid))
         body = {"market_id": market["id"], "outcome": "yes", "amount": 1}
         # when the user commits 1 token 12 times, alternating between the two servers
