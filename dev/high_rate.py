@@ -48,7 +48,10 @@ HIGH_RATE: tuple[HighRate, ...] = (
     HighRate("accounts", "every transfer: the parties' accounts, one share per system account",
              low_cardinality=("kind", "asset"), sequential=("changed_at",),
              verdicts={"feed, changed_at": "added: the change feed (store/changes.py) that "
-                       "consolidation follows; `feed` is one of 32 buckets of the id"}),
+                       "consolidation follows; `feed` is one of 32 buckets of the id",
+                       "asset, kind, balance desc": "added: list_holders' page of a token's "
+                       "holders by balance; a balance is each account's own amount, not a "
+                       "sequence, and equal balances sort by the (user's) account id"}),
     HighRate("transfers", "every ledger operation",
              low_cardinality=("type", "asset", "pending"), sequential=("created_at",)),
     HighRate("journal", "one entry per account a transfer touches",

@@ -69,6 +69,7 @@ DEMO_UID = "demo-alice"
 DEMO_TOKEN_LIFETIME_S = 24 * 3600
 STACK_READY = "mintbook dev stack ready"
 LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_mintbook_local"
+LOCAL_PUBLIC_CALLS_PER_MIN = "10000"
 SERVER_PORT = ("MINTBOOK_PORT", 8080)
 EMULATOR_PORT = ("MINTBOOK_EMULATOR_PORT", 8085)
 STRIPE_PORT = ("MINTBOOK_STRIPE_PORT", 8420)
@@ -110,6 +111,14 @@ def server_env(emulator_host: str, server_port: int, project: str = PROJECT,
             "MINTBOOK_NO_AUTH_SERVER": "0" if auth_host else "1",
             "MINTBOOK_TASKS_URL": f"http://127.0.0.1:{server_port}",
             "MINTBOOK_BOOTSTRAP_ADMINS": "demo-admin",
+            # Every local caller (the tests, schemathesis, the browser tests, benches, the web
+            # app under `make dev`) is 127.0.0.1: one per-IP bucket for all of them, so the
+            # local default is 10,000 public calls a minute (production: 100); set
+            # MINTBOOK_PUBLIC_CALLS_PER_MIN to try another. The dev server stands where
+            # Google's front end would: one trusted hop, which tests fill in to pose as clients.
+            "MINTBOOK_PUBLIC_CALLS_PER_MIN": os.environ.get("MINTBOOK_PUBLIC_CALLS_PER_MIN",
+                                                            LOCAL_PUBLIC_CALLS_PER_MIN),
+            "MINTBOOK_TRUSTED_PROXY_HOPS": os.environ.get("MINTBOOK_TRUSTED_PROXY_HOPS", "1"),
             # Local Stripe (localstripe): a test key and the webhook secret it signs with.
             "STRIPE_SECRET_KEY": "sk_test_local",
             "MINTBOOK_STRIPE_WEBHOOK_SECRET": LOCAL_STRIPE_WEBHOOK_SECRET}

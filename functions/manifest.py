@@ -187,3 +187,74 @@ WALLETS_SWAPS_FEES: tuple[Function, ...] = (
 FUNCTIONS: tuple[Function, ...] = FOUNDATION + PURCHASES + MARKETS + EXCHANGE + WALLETS_SWAPS_FEES
 
 BY_NAME: dict[str, Function] = {f.name: f for f in FUNCTIONS}
+
+# Reads one call (a job: one run; a task or event: one delivery) may make, as bench/budgets.py
+# evaluates it: `limit` is the page size asked for; any other name is a data size the function
+# may grow with (`changed`: documents changed since the job's checkpoint). `python -m
+# bench.scale` counts every function against it at two sizes of the data. A budget the code
+# does not meet yet is still the target: bench.scale reports the function "over".
+READS: dict[str, str] = {
+    # foundation
+    "health": "0", "openapi": "0", "list_assets": "limit + 1", "get_me": "1",
+    "update_me": "3", "get_balances": "limit + 4", "list_transactions": "limit + 2",
+    "get_balance_history": "limit + 2", "create_transfer": "6", "admin_create_asset": "3",
+    "admin_adjust": "5", "admin_set_role": "3", "admin_set_status": "3",
+    "admin_ledger_stats": "30", "admin_audit_log": "limit + 2",
+    "admin_reconcile": "changed + 100", "on_user_written": "2",
+    "job_reconcile": "changed + 100", "job_consolidate": "changed + 50",
+    "job_snapshot_balances": "changed + 10", "admin_list_flags": "limit + 2",
+    "admin_clear_flag": "3", "job_flag_suspicious": "changed + 10",
+    # purchases
+    "list_packages": "limit + 1", "create_purchase": "8", "list_purchases": "limit + 2",
+    "admin_list_packages": "limit + 2", "admin_create_package": "2",
+    "admin_update_package": "3", "admin_list_purchases": "limit + 2",
+    "admin_purchase_stats": "10", "admin_list_stripe_failures": "limit + 2",
+    "admin_replay_stripe_event": "10", "admin_stripe_sync": "limit + 10", "stripe_webhook": "10",
+    "job_stripe_sync": "changed + 10", "job_expire_purchases": "limit + 2",
+    # markets
+    "create_market": "5", "list_markets": "3 * limit + 2", "get_market": "3",
+    "commit_forecast": "7", "estimate_forecast": "3", "list_my_forecasts": "limit + 2",
+    "resolve_market": "6", "cancel_market": "6", "suspend_market": "7", "reopen_market": "7",
+    "admin_markets_needing_resolution": "limit + 2",
+    "task_settle_market": "500",  # a step: up to ~440 entries' documents (commit_limits)
+    "task_market_totals": "6", "job_markets_sweep": "limit + 10",
+    "get_reputation": "2", "list_badges": "limit + 2", "get_leaderboard": "2",
+    "follow_category": "3", "unfollow_category": "3", "list_my_follows": "3",
+    "list_notifications": "limit + 3", "mark_notifications_read": "limit + 2",
+    "list_activity": "limit + 2", "flag_forecast": "4", "admin_list_flagged_forecasts": "limit + 2",
+    "on_forecast_created": "2", "on_market_written": "3", "job_leaderboards": "changed + 10",
+    "job_markets_closing_soon": "changed + 10",
+    "task_market_fanout": "20 * limit + 10",  # a batch of 400 recipients
+    # exchange (sequencing and book reads are issue 17's)
+    "admin_create_book": "5", "list_books": "limit + 1", "place_order": "25",
+    "cancel_order": "10", "cancel_all_orders": "limit + 5", "get_depth": "2",
+    "list_trades": "limit + 2", "get_candles": "limit + 2", "estimate_order": "2",
+    "list_my_orders": "limit + 2", "list_my_fills": "limit + 2", "admin_list_creator": "9",
+    "list_creators": "limit + 2", "get_creator": "4", "list_holders": "limit + 2",
+    "follow_creator": "5", "post_creator_news": "6", "get_feed": "limit + 5",
+    "task_exchange_sequence": "500", "task_exchange_settle": "500",
+    "job_exchange_sweep": "limit + 2",
+    # wallets, swaps, fees
+    "wallet_challenge": "2", "wallet_sign_in": "6", "wallet_link_challenge": "2",
+    "wallet_link": "6", "wallet_unlink": "4", "list_wallets": "limit + 2",
+    "job_expire_wallet_nonces": "limit + 2", "admin_set_service_price": "4",
+    "list_service_prices": "limit + 2", "service_charge_fee": "6",
+    "admin_fund_rewards": "110", "admin_rewards_pool": "10",
+    "pay_reward": "110",  # its home shard, or at most 100 shards when that one cannot pay
+    "admin_set_price": "5", "list_prices": "limit + 2", "get_price_history": "limit + 2",
+    "get_conversion_rate": "4", "job_price_feed": "limit + 5", "create_swap_offer": "12",
+    "execute_swap_offer": "12", "cancel_swap_offer": "6", "list_swap_offers": "limit + 2",
+    "get_swap_volume": "32",  # a day per document: a default range of 30 days
+    "get_portfolio": "limit + 5", "get_portfolio_history": "limit + 10",
+    # operations and data rights (issue 22)
+    "ready": "1",
+    # a page, a query per section reached (11), the profile, and the balances (the user's
+    # accounts: two per asset held; 40 reads is a user of ~13 assets)
+    "export_my_data": "limit + 40", "admin_export_user": "limit + 41",
+    # the accounts, wallet links and creator-listing audit entries of the user, read to erase
+    "delete_my_account": "60", "admin_delete_user": "61",
+    # creators' own pages (issue 21)
+    "apply_as_creator": "4", "admin_review_creator_application": "15",
+    "update_creator_profile": "2", "check_symbol": "2", "search_creators": "2 * limit",
+    "list_my_followed_creators": "2 * limit + 2", "task_creator_followers": "3",
+}

@@ -32,10 +32,21 @@ class Settings(NamedTuple):
     swap_band_bps: int = 1_000             # a swap offer's rate within 10 % of the market
     swap_fee_bps: int = 30
     reward_shards: int = 1024          # ~1 write a second each at 1,000 rewards a second
+    public_calls_per_minute: int = 100     # per client IP, on functions anyone may call
+    trusted_proxy_hops: int = 1            # proxies that append to X-Forwarded-For: see below
+    calls_per_window: tuple[tuple[str, int], ...] = ()  # bucket sizes overridden (benches)
 
     # auth_server is False only under emulated Auth with MINTBOOK_NO_AUTH_SERVER=1: a process
     # given dev tokens and no Auth emulator (the benches, the simulation) checks no account and
     # mirrors no claims, as there is nothing to ask. Production always has Firebase Auth.
+    #
+    # trusted_proxy_hops: how many proxies in front of the function each append the address
+    # they received the request from to X-Forwarded-For; the client is the entry that many
+    # places from the end (shared/web/client_ip.py). Cloud Functions called directly: 1 (Google's
+    # front end). Behind Firebase Hosting: 2 (Hosting's CDN appends the client, then the front
+    # end appends the CDN). Behind an external Application Load Balancer: 2 (it appends
+    # "client, load balancer"). Add one per proxy of your own that appends; 0 trusts no header
+    # and takes the socket's peer.
 
     @property
     def using_emulator(self) -> bool:
@@ -64,4 +75,8 @@ def settings() -> Settings:
         swap_band_bps=int(env("MINTBOOK_SWAP_BAND_BPS", "1000")),
         swap_fee_bps=int(env("MINTBOOK_SWAP_FEE_BPS", "30")),
         reward_shards=int(env("MINTBOOK_REWARD_SHARDS", "1024")),
+        public_calls_per_minute=int(env("MINTBOOK_PUBLIC_CALLS_PER_MIN", "100")),
+        trusted_proxy_hops=int(env("MINTBOOK_TRUSTED_PROXY_HOPS", "1")),
+        calls_per_window=tuple((b.split("=")[0], int(b.split("=")[1]))
+                               for b in _csv(env("MINTBOOK_RATE_LIMITS", ""))),
     )

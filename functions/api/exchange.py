@@ -28,7 +28,7 @@ def admin_create_book(ctx: Context, body: CreateBookRequest) -> dict:
     return orders.create_book(ctx.operation(body.model_dump()), ctx.user, config)
 
 
-@endpoint("list_books", auth=None, response=BookList, rate_limit=None,
+@endpoint("list_books", auth=None, response=BookList,
           summary="Every order book with its tick size, quantity bounds and fees")
 def list_books(ctx: Context, _: None) -> dict:
     return market_data.books()
@@ -56,26 +56,26 @@ def cancel_all_orders(ctx: Context, body: CancelAllRequest) -> dict:
     return orders.cancel_all(ctx.operation(body.model_dump()), ctx.user, body.book)
 
 
-@endpoint("get_depth", auth=None, query=DepthQuery, response=DepthView, rate_limit=None,
+@endpoint("get_depth", auth=None, query=DepthQuery, response=DepthView,
           summary="Aggregated price levels per side and the last price")
 def get_depth(ctx: Context, q: DepthQuery) -> dict:
     return market_data.depth(q.book, q.levels)
 
 
-@endpoint("list_trades", auth=None, query=BookPageQuery, response=TradePage, rate_limit=None,
+@endpoint("list_trades", auth=None, query=BookPageQuery, response=TradePage,
           summary="Recent trades of a book, newest first")
 def list_trades(ctx: Context, q: BookPageQuery) -> dict:
     return market_data.trades(q.book, q.cursor, q.limit)
 
 
-@endpoint("get_candles", auth=None, query=CandlesQuery, response=CandleList, rate_limit=None,
+@endpoint("get_candles", auth=None, query=CandlesQuery, response=CandleList,
           summary="OHLC candles (1m, 1h, 1d), oldest first")
 def get_candles(ctx: Context, q: CandlesQuery) -> dict:
     return market_data.candles(q.book, q.interval, q.limit)
 
 
 @endpoint("estimate_order", auth=None, query=EstimateQuery, response=EstimateView,
-          rate_limit=None, summary="What an order would fill now, without placing it")
+          summary="What an order would fill now, without placing it")
 def estimate_order(ctx: Context, q: EstimateQuery) -> dict:
     return market_data.estimate(q.book, q.side, q.quantity, q.price)
 

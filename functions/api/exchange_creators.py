@@ -18,20 +18,20 @@ def admin_list_creator(ctx: Context, body: ListCreatorRequest) -> dict:
     return creators.list_creator(ctx.operation(body.model_dump()), ctx.user, body.model_dump())
 
 
-@endpoint("list_creators", auth=None, query=CreatorsQuery, response=CreatorPage, rate_limit=None,
+@endpoint("list_creators", auth=None, query=CreatorsQuery, response=CreatorPage,
           summary="Creators by symbol, optionally in one category")
 def list_creators(ctx: Context, q: CreatorsQuery) -> dict:
     return creators.list_creators(q.category, q.cursor, q.limit)
 
 
-@endpoint("get_creator", auth=None, query=CreatorQuery, response=CreatorDetail, rate_limit=None,
+@endpoint("get_creator", auth=None, query=CreatorQuery, response=CreatorDetail,
           errors=("unknown_creator",),
           summary="A creator's profile and token: last price, 24 h change and volume")
 def get_creator(ctx: Context, q: CreatorQuery) -> dict:
     return creators.get_creator(q.uid)
 
 
-@endpoint("list_holders", auth=None, query=HoldersQuery, response=Holders, rate_limit=None,
+@endpoint("list_holders", auth=None, query=HoldersQuery, response=Holders,
           summary="Top holders of a token with their share of supply")
 def list_holders(ctx: Context, q: HoldersQuery) -> dict:
     return creators.holders(q.symbol, q.limit)

@@ -11,7 +11,8 @@ from shared.web.schemas.system import Health, Readiness
 OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi.json"
 
 
-@endpoint("health", auth=None, response=Health, summary="Liveness: answers without touching Firestore")
+# health and openapi touch no Firestore: a per-IP counter would be their only Firestore write.
+@endpoint("health", auth=None, response=Health, rate_limit=None, summary="Liveness: answers without touching Firestore")
 def health(ctx: Context, _: None) -> dict:
     return {"status": "ok", "service": "mintbook"}
 
@@ -24,6 +25,7 @@ def ready(ctx: Context, _: None) -> dict:
     return readiness.check()
 
 
-@endpoint("openapi", auth=None, summary="The OpenAPI document of every HTTP function")
+@endpoint("openapi", auth=None, rate_limit=None,
+          summary="The OpenAPI document of every HTTP function")
 def openapi(ctx: Context, _: None) -> dict:
     return json.loads(OPENAPI_FILE.read_text())

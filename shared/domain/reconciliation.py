@@ -6,6 +6,8 @@ Checks, each returning `Drift` values rather than raising, so one run reports ev
 - holds: each account's pending counters equal the remaining amounts of its open holds.
 - overdraft: no user spendable account has available < 0.
 - range: no counter reaches 2**53.
+- stored_balance: an account's stored `balance` (kept for ordering holders) equals
+  credits_posted - debits_posted (an account written before the field existed has none).
 - duplicate_credit: a once-only credit (welcome or purchase bonus, purchase, payout, reward) is
   posted to a user at most once per reference, whatever its transfer id: a second credit for the
   same purchase, market or reward id means an effect ran twice under two ids. Parts of one
@@ -93,6 +95,11 @@ def limits(accounts: Iterable[Account]) -> list[Drift]:
             if abs(getattr(account.counters, name)) > MAX_AMOUNT:
                 out.append(Drift("range", account.id, name, MAX_AMOUNT, getattr(account.counters, name)))
     return out
+
+
+def stored_balances(accounts: Iterable[Account], stored: Mapping[str, int | None]) -> list[Drift]:
+    return [Drift("stored_balance", a.id, "balance", a.balance, int(stored[a.id]))
+            for a in accounts if stored.get(a.id) is not None and int(stored[a.id]) != a.balance]
 
 
 def duplicate_credits(credits: Iterable[tuple[str, str, str, str]]) -> list[Drift]:

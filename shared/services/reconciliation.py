@@ -15,10 +15,12 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.accounts import Account, Counters
 from shared.domain.ledger import Hold
-from shared.domain.reconciliation import FIELDS, ONCE_ONLY_CREDITS, Drift, reconcile
+from shared.domain.reconciliation import (FIELDS, ONCE_ONLY_CREDITS, Drift, reconcile,
+                                          stored_balances)
 from shared.store.client import collection
 from shared.store.transactions import run_transaction
-from shared.store.ledger import ACCOUNTS, HOLDS, JOURNAL, TRANSFERS, account_from, hold_from
+from shared.store.ledger import (ACCOUNTS, BALANCE, HOLDS, JOURNAL, TRANSFERS, account_from,
+                                 hold_from)
 
 REPORTS = "reconciliation_reports"
 log = logging.getLogger("mintbook.reconciliation")
@@ -45,14 +47,17 @@ def _read_everything(txn: firestore.Transaction) -> tuple[list[Account], dict[st
     check, all from the snapshot of `txn`."""
     from shared.services.purchases.sync import purchase_drift
 
-    accounts = [account_from(s.id, s.to_dict()) for s in collection(ACCOUNTS).stream(transaction=txn)]
+    snaps = [(s.id, s.to_dict()) for s in collection(ACCOUNTS).stream(transaction=txn)]
+    accounts = [account_from(i, d) for i, d in snaps]
+    stored = {i: d.get(BALANCE) for i, d in snaps}
     journal: dict[str, Counters] = defaultdict(Counters)
     for s in collection(JOURNAL).select(["account_id", *FIELDS]).stream(transaction=txn):
         d = s.to_dict()
         journal[d["account_id"]] += Counters(*(int(d.get(f, 0)) for f in FIELDS))
     open_holds = collection(HOLDS).where(filter=FieldFilter("status", "==", "pending"))
     holds = [hold_from(s.to_dict()) for s in open_holds.stream(transaction=txn)]
-    return accounts, journal, holds, _once_only_credits(txn), purchase_drift(txn)
+    return (accounts, journal, holds, _once_only_credits(txn),
+            purchase_drift(txn) + stored_balances(accounts, stored))
 
 
 def _once_only_credits(txn: firestore.Transaction) -> list[tuple[str, str, str, str]]:

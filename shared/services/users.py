@@ -16,7 +16,7 @@ from shared.config import settings
 from shared.integrations.firebase_auth import set_claims, uid_from_bearer
 from shared.domain.accounts import (SystemAccount, receivable_account_id, spread_account_id,
                                     user_account_id)
-from shared.domain.errors import NotFound, VersionConflict
+from shared.domain.errors import NotFound, Unauthenticated, VersionConflict
 from shared.domain.idempotency import Operation, derive_id
 from shared.domain.ledger import LedgerBatch, Transfer, TransferType
 from shared.domain.users import Role, Status, User, check_can_manage
@@ -43,6 +43,16 @@ def authenticate(authorization: str | None, ip: str | None = None) -> User:
         note_signup(uid, ip)
     user.require_present()  # a deleted account's tokens are refused, never re-create it
     return user
+
+
+def is_service(authorization: str) -> bool:
+    """Whether a token sent to a public function is a service identity's (which no per-IP
+    limit counts). Creates no user; a token that does not verify is simply not a service's."""
+    try:
+        user = get_user(uid_from_bearer(authorization))
+    except Unauthenticated:
+        return False
+    return user is not None and user.role is Role.SERVICE
 
 
 def welcome_transfer_id(uid: str) -> str:

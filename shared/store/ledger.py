@@ -32,6 +32,7 @@ from shared.store.idempotency import record_fields, record_ref, replayed
 
 ACCOUNTS, HOLDS, TRANSFERS, JOURNAL = "accounts", "holds", "transfers", "journal"
 COUNTERS = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
+BALANCE = "balance"  # stored beside the counters for ordering only: see account_doc
 SPREAD_FEED = "spread"  # shares of spread system accounts with a change to consolidate
 
 
@@ -102,12 +103,14 @@ def account_from(account_id: str, data: dict | None) -> Account:
 
 
 def account_doc(account: Account) -> dict:
-    """Only the counters: balance and available are derived (credits_posted - debits_posted, and
-    that minus debits_pending), never stored, so no stored field can drift from them."""
+    """The counters, and `balance` (credits_posted - debits_posted) beside them so a query can
+    order holders by it (services/exchange/creators.holders). Every write of an account sets or
+    increments both in one write, so `balance` moves exactly with the counters; reconciliation
+    names any account whose stored balance differs. Available stays derived."""
     c = account.counters
     return {"owner": account.owner, "asset": account.asset, "kind": account.kind.value,
             **{name: getattr(c, name) for name in COUNTERS},
-            "version": account.version}
+            BALANCE: c.credits_posted - c.debits_posted, "version": account.version}
 
 
 def blind_doc(account_id: str, delta: Counters) -> dict:
@@ -117,7 +120,7 @@ def blind_doc(account_id: str, delta: Counters) -> dict:
     inc = firestore.Increment
     doc = {"owner": shape.owner, "asset": shape.asset, "kind": shape.kind.value,
            **{name: inc(getattr(delta, name)) for name in COUNTERS},
-           "version": inc(1)}
+           BALANCE: inc(delta.credits_posted - delta.debits_posted), "version": inc(1)}
     if main_owner(shape.owner) != shape.owner:
         doc |= feed_fields(SPREAD_FEED, account_id)
     return doc

@@ -26,9 +26,11 @@ from shared.config import settings
 from shared.domain.errors import (MethodNotAllowed, MintbookError, PayloadTooLarge, RateLimited,
                                   Unavailable)
 from shared.domain.idempotency import Operation, require_key
+from shared.domain.rate_limits import LIMITS, PUBLIC, Limit
 from shared.domain.users import Role, User
 
 from shared.web import bodies, logs
+from shared.web.client_ip import client_ip
 from shared.web.envelope import add_cors, respond
 from shared.web.errors import describe, describe_validation, status_for
 
@@ -88,12 +90,14 @@ def endpoint(name: str, *, method: str = "GET", auth: Role | None = Role.USER,
              idempotent: bool = True, raw_body: bool = False,
              max_body_bytes: int | None = None) -> Callable:
     """`rate_limit` names a bucket of shared.domain.rate_limits.LIMITS, counted per user when
-    signed in and per IP otherwise; None turns it off (health checks, public reads).
+    signed in and per client IP otherwise; a function anyone may call counts in "public" unless
+    it names another bucket. None turns it off: only for calls that touch no Firestore (health,
+    the OpenAPI document) or come from a party that signs them and retries on 429 (Stripe).
     `idempotent=False` is for the few mutating calls made single-use by something else (a
     sign-in nonce, a signed event id): they take no Idempotency-Key. `raw_body` passes `fn` the
     body's bytes instead of a parsed model; `max_body_bytes` overrides the body limit."""
     spec = Spec(name, method, summary, auth, body, query, response, status, errors,
-                rate_limit if auth is not None or rate_limit != "general" else None, idempotent,
+                PUBLIC if auth is None and rate_limit == "general" else rate_limit, idempotent,
                 raw_body, max_body_bytes)
 
     def wrap(fn: Callable[[Context, Any], Any]) -> Callable[[Request], Response]:
@@ -172,12 +176,11 @@ def _prepare(spec: Spec, request: Request, rid: str) -> tuple[Context, Any]:
 
         user = authenticate(request.headers.get("Authorization"), _client_ip(request))
         user.require_role(spec.auth)
-    # A service identity (the app's own backend) acts for many users at once: one counter per
-    # service would be a document every one of its calls writes, and a cap on the whole app.
-    if spec.rate_limit is not None and not (user and user.role is Role.SERVICE):
+    if spec.rate_limit is not None and not _exempt(user, request):
         from shared.store.rate_limits import hit
 
-        hit(spec.rate_limit, user.uid if user else f"ip:{_client_ip(request)}")
+        hit(spec.rate_limit, user.uid if user else f"ip:{_client_ip(request)}",
+            _limit(spec.rate_limit), pre_limit=user is None)
     key = request.headers.get("Idempotency-Key")
     if spec.needs_key:
         require_key(key)
@@ -185,11 +188,33 @@ def _prepare(spec: Spec, request: Request, rid: str) -> tuple[Context, Any]:
     return Context(spec, request, rid, user, key), data
 
 
+def _exempt(user: User | None, request: Request) -> bool:
+    """A service identity (the app's own backend, or its server rendering pages for many users
+    from one address) acts for many users at once: one counter for it would be a document every
+    one of its calls writes, and a cap on the whole app. On a public function the token is
+    optional and only looked at for this."""
+    if user is not None:
+        return user.role is Role.SERVICE
+    authorization = request.headers.get("Authorization")
+    if not authorization:
+        return False
+    from shared.services.users import is_service
+
+    return is_service(authorization)
+
+
 def _client_ip(request: Request) -> str:
-    """The last hop of X-Forwarded-For, which Google's front end appends (earlier hops are the
-    client's own claims), else the socket peer."""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    return forwarded.split(",")[-1].strip() or request.remote_addr or "unknown"
+    return client_ip(request.headers.get("X-Forwarded-For", ""), request.remote_addr,
+                     settings().trusted_proxy_hops)
+
+
+def _limit(bucket: str) -> Limit:
+    """The bucket's size: LIMITS, the public one from configuration, and any bucket overridden
+    by MINTBOOK_RATE_LIMITS ("general=100000": what bench.scale's seeding needs)."""
+    calls = dict(settings().calls_per_window).get(bucket)
+    if calls is None and bucket == PUBLIC:
+        calls = settings().public_calls_per_minute
+    return LIMITS[bucket] if calls is None else Limit(calls, LIMITS[bucket].seconds)
 
 
 def _parse(spec: Spec, request: Request, limit: int) -> Any:

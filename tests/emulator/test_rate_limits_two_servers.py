@@ -9,6 +9,7 @@ with a fresh caller instead of asserting on it (no timing assumption about a loa
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Callable
 
 import pytest
@@ -40,11 +41,11 @@ def in_one_window(bucket: str, calls: Callable[[int], list[requests.Response]]
 def test_forecast_limit_counts_calls_spread_over_two_server_processes(api, second_server,
                                                                        admin_uid):
     # given a market and a user with the welcome bonus
-    limit = LIMITS["forecasts"]
+    limit, run = LIMITS["forecasts"], uuid.uuid4().hex[:8]
     market = create_market(api, admin_uid, "two-servers", closes_in_s=900)
 
     def commits(attempt: int) -> list[requests.Response]:
-        uid = f"fan{attempt}"
+        uid = f"fan{attempt}-{run}"  # new names: no other test's calls count
         ok(api.call("GET", "get_me", uid))
         body = {"market_id": market["id"], "outcome": "yes", "amount": 1}
         # when the user commits 1 token 12 times, alternating between the two servers
@@ -61,7 +62,7 @@ def test_forecast_limit_counts_calls_spread_over_two_server_processes(api, secon
                                    "retry_after_s": int(refused.headers["Retry-After"])}
         assert 1 <= int(refused.headers["Retry-After"]) <= 61
     # and only the accepted calls held tokens: 10 x 1 token committed
-    assert balance(api, f"fan{attempt}")["committed"] == 10
+    assert balance(api, f"fan{attempt}-{run}")["committed"] == 10
     # and another user is unaffected, on either server
     for server in (api, second_server):
         ok(server.call("GET", "get_me", "other"))
@@ -76,7 +77,9 @@ def test_auth_limit_per_ip_counts_challenges_spread_over_two_server_processes(ap
 
     def challenges(attempt: int) -> list[requests.Response]:
         # X-Forwarded-For's last hop is the client IP Google's front end reports
-        headers = {"X-Forwarded-For": f"203.0.113.{attempt + 1}"}
+        # (192.0.2.x: the wallet tests pick 203.0.113.x at random, and an instance remembers
+        # an address it refused for the rest of the window)
+        headers = {"X-Forwarded-For": f"192.0.2.{attempt + 1}"}
         return [(api, second_server)[n % 2].call(
                     "POST", "wallet_challenge", headers=headers,
                     json={"chain": "solana", "address": system_program})

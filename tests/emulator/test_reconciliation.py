@@ -24,6 +24,23 @@ def test_an_account_edited_behind_the_ledger_is_named_with_the_exact_difference(
     assert stored["ok"] is False and len(stored["drift"]) == len(report["drift"])
 
 
+def test_a_stored_balance_edited_behind_the_ledger_is_named_and_holders_follow_the_ledger(
+        api, admin_uid, firestore_rest):
+    # given ann and bob holding the platform token, and a healthy ledger
+    for uid in (admin_uid, "ann", "bob"):
+        api.call("GET", "get_me", uid)
+    ok(api.call("POST", "create_transfer", "ann", idempotency_key="t-ann-bob",
+                json={"to": "bob", "asset": "CHIP", "amount": 300}))
+    assert reconcile(api, admin_uid)["ok"]
+    # when ann's stored balance (what holders are ordered by) is edited behind the ledger
+    account = firestore_rest.read("accounts/ann:CHIP")
+    firestore_rest.update("accounts/ann:CHIP", {"balance": account["balance"] + 55})
+    # then reconciliation names it with the exact difference, and nothing else moved
+    report = reconcile(api, admin_uid)
+    assert [(d["check"], d["subject"], d["field"], d["difference"]) for d in report["drift"]] == \
+        [("stored_balance", "ann:CHIP", "balance", 55)]
+
+
 def test_daily_snapshots_become_the_users_balance_history(api, server_url):
     import requests
 

@@ -172,6 +172,10 @@ def test_the_eleventh_sign_in_attempt_a_minute_from_one_address_is_refused(api):
 
     if 60 - time.time() % 60 < 20:  # start in a fresh window
         time.sleep(60 - time.time() % 60 + 0.5)
+    # an address no other test uses: an instance remembers an address it refused until the
+    # window ends, which clearing Firestore between tests does not forget
+    api.http.headers["X-Forwarded-For"] = (f"198.18.{secrets.randbelow(250) + 1}."
+                                           f"{secrets.randbelow(250) + 1}")
     k = SigningKey.generate()
     for _ in range(10):
         assert api.call("POST", "wallet_challenge", json={"chain": "solana",

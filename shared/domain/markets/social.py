@@ -85,6 +85,21 @@ class Record(NamedTuple):
                       self.net_won + net_won, streak, max(self.best_streak, streak))
 
 
+class CategoryRecord(NamedTuple):
+    """A user's reputation in one category, kept beside the Record (reputation/{uid}.categories):
+    the sum of the category's settled forecasts, updated in the same write as the Record, so
+    the per-category rows always add up to the totals."""
+
+    score_ppm: int = 0
+    resolved: int = 0
+    correct: int = 0
+    net_won: int = 0
+
+    def after(self, result: str, score_ppm: int, net_won: int) -> CategoryRecord:
+        return CategoryRecord(self.score_ppm + score_ppm, self.resolved + 1,
+                              self.correct + int(result == "won"), self.net_won + net_won)
+
+
 def badges_crossed(before: Record, after: Record) -> list[Badge]:
     """The badges whose threshold the step from `before` to `after` crossed."""
     crossed = []

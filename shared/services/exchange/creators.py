@@ -17,7 +17,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.config import settings
-from shared.domain.accounts import SystemAccount, system_account_id, user_account_id
+from shared.domain.accounts import AccountKind, SystemAccount, system_account_id, user_account_id
 from shared.domain.assets import Asset, AssetKind
 from shared.domain.errors import Conflict, Forbidden, NotFound
 from shared.domain.exchange.books import BookConfig, book_id_for
@@ -117,21 +117,26 @@ def token_stats(book_id: str) -> dict:
 
 
 def holders(symbol: str, limit: int) -> dict:
-    """Top holders with their share of supply (parts per million). Scans the token's accounts:
-    balances are derived, never stored, so no index can order them."""
-    accounts = collection(ledger_store.ACCOUNTS).where(filter=FieldFilter("asset", "==", symbol))
+    """Top holders with their share of supply (parts per million): one page of the token's
+    user accounts ordered by their stored `balance` (shared/store/ledger.account_doc), plus the
+    issuance account for the supply; limit + 1 reads whatever the number of holders. Ties go
+    to the higher account id (Firestore's order within equal values of a descending sort)."""
+    top = (collection(ledger_store.ACCOUNTS)
+           .where(filter=FieldFilter("asset", "==", symbol))
+           .where(filter=FieldFilter("kind", "==", AccountKind.USER.value))
+           .where(filter=FieldFilter(ledger_store.BALANCE, ">", 0))
+           .order_by(ledger_store.BALANCE, direction=firestore.Query.DESCENDING).limit(limit))
     issuance = system_account_id(SystemAccount.ISSUANCE, symbol)
-    rows, supply = [], 0
-    for snap in accounts.stream():
-        account = ledger_store.account_from(snap.id, snap.to_dict())
-        if snap.id == issuance:
-            supply = -account.balance
-        elif account.kind.value == "user" and account.balance > 0:
-            rows.append((account.balance, account.owner))
-    rows.sort(key=lambda r: (-r[0], r[1]))
+    supply = -ledger_store.account_from(issuance, _stored(issuance)).balance
+    rows = [ledger_store.account_from(s.id, s.to_dict()) for s in top.stream()]
     return {"symbol": symbol, "supply": supply, "items": [
-        {"uid": owner, "balance": bal, "share_ppm": bal * 1_000_000 // supply if supply else 0}
-        for bal, owner in rows[:limit]]}
+        {"uid": a.owner, "balance": a.balance,
+         "share_ppm": a.balance * 1_000_000 // supply if supply else 0} for a in rows]}
+
+
+def _stored(account_id: str) -> dict | None:
+    snap = collection(ledger_store.ACCOUNTS).document(account_id).get()
+    return snap.to_dict() if snap.exists else None
 
 
 def post_news(op: Operation, author: User, creator_uid: str, item: dict) -> dict:

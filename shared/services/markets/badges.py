@@ -10,8 +10,9 @@ Guarantees:
   count and the runs of wins in settled order, and a badge is written (`award_in`) when the
   update crosses its threshold, which happens once per user (shared/domain/markets/social.py):
   no query over the user's history, no pass over the market's forecasters afterwards.
-- Reputation totals are the reputation/{uid} document settlement keeps; the per-category split
-  is summed from the same events, so the two always agree.
+- Reputation totals and the per-category split are the reputation/{uid} document settlement
+  keeps, both updated in one write (shared.domain.markets.social.CategoryRecord), so the two
+  always agree and a read is one document whatever the user's history.
 """
 from __future__ import annotations
 
@@ -85,23 +86,33 @@ def list_badges(uid: str, cursor: str | None, limit: int) -> tuple[list[dict], s
 
 
 def reputation(uid: str) -> dict:
-    """Totals from reputation/{uid}; the per-category split summed from the events."""
+    """One read: totals and per-category rows from reputation/{uid}. Only a record settled
+    before the rows were kept (no `categories`) has its split summed from its events."""
     snap = collection(market_store.REPUTATION).document(uid).get()
     totals = snap.to_dict() if snap.exists else {}
+    split = {c.value: _zero() for c in Category}
+    if "categories" in totals or not int(totals.get("resolved", 0)):
+        for category, row in (totals.get("categories") or {}).items():
+            split[category] = {k: int(row.get(k, 0)) for k in _zero()}
+    else:
+        split = _split_from_events(uid, split)
+    return {"uid": uid, "score_ppm": int(totals.get("score_ppm", 0)),
+            "resolved": int(totals.get("resolved", 0)), "correct": int(totals.get("correct", 0)),
+            "net_won": int(totals.get("net_won", 0)),
+            "categories": [{"category": c, **row} for c, row in split.items()]}
+
+
+def _split_from_events(uid: str, split: dict[str, dict]) -> dict[str, dict]:
     query = (collection(market_store.REPUTATION_EVENTS)
              .where(filter=FieldFilter("owner", "==", uid))
              .select(["category", "result", "score_ppm", "net_won"]))
-    split = {c.value: _zero() for c in Category}
     for s in query.stream():
         row = split.setdefault(s.get("category"), _zero())
         row["score_ppm"] += int(s.get("score_ppm"))
         row["net_won"] += int(s.get("net_won"))
         row["resolved"] += 1
         row["correct"] += 1 if s.get("result") == "won" else 0
-    return {"uid": uid, "score_ppm": int(totals.get("score_ppm", 0)),
-            "resolved": int(totals.get("resolved", 0)), "correct": int(totals.get("correct", 0)),
-            "net_won": int(totals.get("net_won", 0)),
-            "categories": [{"category": c, **row} for c, row in split.items()]}
+    return split
 
 
 def _zero() -> dict:

@@ -30,7 +30,7 @@ from shared.domain.idempotency import derive_id
 from shared.domain.ledger import HoldStatus, LedgerBatch, Transfer, TransferType
 from shared.domain.markets.market import Market, pool_account_id
 from shared.domain.markets.settlement import payout
-from shared.domain.markets.social import Record, badges_crossed
+from shared.domain.markets.social import CategoryRecord, Record, badges_crossed
 from shared.store import ledger as ledger_store
 from shared.store import wire
 from shared.store.markets import market as store
@@ -92,7 +92,10 @@ def _record_result(txn: firestore.Transaction, market: Market, e: dict,
         net = paid - e["stake"]
         before = Record(**{k: int(v) for k, v in (record or {}).items() if k in Record._fields})
         after = before.after(result, e["score_ppm"], net)
+        categories = _categories_after(record, market.category.value, result, e["score_ppm"],
+                                       net)
         wire.set(txn, ref, {"owner": uid, **after._asdict(),
+                            **({"categories": categories} if categories is not None else {}),
                             "updated_at": firestore.SERVER_TIMESTAMP})
         wire.set(txn, collection(store.REPUTATION_EVENTS).document(
                      store.forecast_id(market.id, uid)),
@@ -106,6 +109,19 @@ def _record_result(txn: firestore.Transaction, market: Market, e: dict,
               "market_id": market.id, "market_title": market.title, "result": result,
               "payout": paid, "refunded": e["refunded"], "read": False,
               "created_at": firestore.SERVER_TIMESTAMP})
+
+
+def _categories_after(record: dict | None, category: str, result: str, score_ppm: int,
+                      net: int) -> dict | None:
+    """The record's per-category rows with this result added. A record written before rows were
+    kept (it has forecasts but no rows) keeps none: get_reputation then sums its events."""
+    record = record or {}
+    if int(record.get("resolved", 0)) and "categories" not in record:
+        return None
+    rows = {c: CategoryRecord(**{k: int(v) for k, v in row.items()})
+            for c, row in (record.get("categories") or {}).items()}
+    rows[category] = rows.get(category, CategoryRecord()).after(result, score_ppm, net)
+    return {c: row._asdict() for c, row in rows.items()}
 
 
 def with_payouts(entries: list[dict], threshold: str) -> list[dict]:

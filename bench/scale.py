@@ -1,0 +1,185 @@
+"""`python -m bench.scale [--sizes 100,1000]`: reads per call of every function at two sizes of
+the data, against the read budgets the manifest declares (functions/manifest.py READS).
+
+It starts the counted stack of bench.count (emulator, Firestore counter, dev server, demo data),
+seeds the smaller size along every axis (bench/scale_seed.py), waits until the stack is quiet,
+then counts each HTTP function's call (bench/scale_calls.py) and each job run twice (the first
+run works on what the seeding changed, the second on nothing new); tasks and events that the
+calls and seeding set off are counted per delivery, by their operation tag. Then it seeds up to
+the larger size (the same axes, ten times the units by default) and counts again. Reads are
+billed as production bills them (dev/firestore_bill.py: an aggregation one read per 1,000 index
+entries); bytes are what crossed the wire. One row per function:
+
+  function kind [budget] reads_small reads_large growth bytes_read_large writes_large status
+
+`status` is ok, over (reads above the budget at either size), grows (a flat budget, one naming
+no data size, whose reads grew more than 1.1 times), error (the call failed) or not called
+(with why); a job's row ends with quiet_large=N, its second run's reads at the larger size
+(nothing new since the first: what it costs when nothing changed). Last line:
+  over_budget=N worst_function=F worst_read_growth=G jobs_over_budget=M
+where worst_read_growth is taken over functions with a flat budget. Not seen: listener reads.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from typing import NamedTuple
+
+from bench.count import Stack, counted_stack
+from bench.budgets import DEFAULT_LIMIT, evaluate, is_flat
+from bench.count_setups import Call
+from bench.scale_calls import NOT_CALLED, http_call, job
+from bench.scale_seed import World, seed
+from dev.firestore_bill import total
+
+GROWTH_LIMIT = 1.1
+
+
+class Count(NamedTuple):
+    status: int
+    reads: int
+    bytes_read: int
+    writes: int = 0
+
+
+def settle(stack: Stack, timeout_s: float = 60.0) -> None:
+    """Wait until no RPC finished for two seconds. Not for an empty task queue: a market's
+    closing reminder waits in it until a day before the close."""
+    stack.counter.wait_quiet(2.0, timeout_s=timeout_s)
+
+
+def _spec(target: str):
+    module, attribute = target.split(":")
+    return getattr(importlib.import_module(module), attribute).spec
+
+
+def count_call(stack: Stack, call: Call) -> Count:
+    mark = stack.counter.mark()
+    response = stack.client.send(call)
+    rpcs = [r for r in stack.counter.records(mark) if r.tag.split(" ")[-1] == call.request_id]
+    bill = total(rpcs)
+    return Count(response.status_code, bill.reads, bill.bytes_read, bill.writes + bill.deletes)
+
+
+def followers(stack: Stack, since: int) -> dict[str, int]:
+    """The most reads one delivery of each task or event function made since `since`."""
+    bills: dict[str, dict[str, int]] = {}
+    for rpc in stack.counter.records(since):
+        parts = rpc.tag.split(" ")
+        if len(parts) == 3 and parts[1] in ("task", "event"):
+            per = bills.setdefault(parts[0], {})
+            per[parts[2]] = per.get(parts[2], 0) + rpc.reads
+    return {name: max(per.values()) for name, per in bills.items()}
+
+
+def measure(stack: Stack, world: World, manifest) -> dict[str, list[Count]]:
+    """function -> counts at this size (two for a job: after seeding, then with nothing new)."""
+    since = stack.counter.mark()
+    counts: dict[str, list[Count]] = {}
+    for f in manifest.FUNCTIONS:
+        if f.kind == "http":
+            spec = _spec(f.target)
+            call = http_call(f.name, world, spec.auth.value if spec.auth else None)
+            if call is not None:
+                counts[f.name] = [count_call(stack, call)]
+        elif f.kind == "job":
+            counts[f.name] = [count_call(stack, job(f.name)) for _ in range(2)]
+    settle(stack)
+    for name, reads in followers(stack, since).items():
+        counts.setdefault(name, [Count(200, reads, 0)])  # writes of deliveries: not summed
+    return counts
+
+
+def sizes_of(world: World, job_run: int) -> dict[str, int]:
+    """Values of a budget's data-size names at this size; a job's second run saw no change."""
+    return {"limit": DEFAULT_LIMIT, "changed": world.n if job_run == 0 else 0, "levels": 10}
+
+
+class Row(NamedTuple):
+    function: str
+    kind: str
+    budget: str
+    small: int | None
+    large: int | None
+    growth: float | None
+    bytes_large: int | None
+    writes_large: int | None
+    status: str
+    quiet_large: int | None = None  # a job's second run at the larger size: nothing new
+
+
+def row(f, budget: str, small: list[Count] | None, large: list[Count] | None,
+        worlds: tuple[World, World]) -> Row:
+    if small is None or large is None:
+        why = NOT_CALLED.get(f.name, "not set off by any call or run")
+        return Row(f.name, f.kind, budget, None, None, None, None, None, f"not called: {why}")
+    reads_s, reads_l = max(c.reads for c in small), max(c.reads for c in large)
+    growth = round(reads_l / reads_s, 2) if reads_s else None
+    failed = [c.status for c in small + large if c.status >= 400]
+    over = any(c.reads > evaluate(budget, sizes_of(w, i))
+               for counts, w in ((small, worlds[0]), (large, worlds[1]))
+               for i, c in enumerate(counts))
+    status = ("error " + ",".join(map(str, sorted(set(failed)))) if failed else
+              "over" if over else
+              "grows" if is_flat(budget) and growth and growth > GROWTH_LIMIT else "ok")
+    return Row(f.name, f.kind, budget, reads_s, reads_l, growth,
+               max(c.bytes_read for c in large), max(c.writes for c in large), status,
+               large[-1].reads if f.kind == "job" else None)
+
+
+def report(rows: list[Row], sizes: tuple[int, int]) -> list[str]:
+    lines = [f"sizes: {sizes[0]} and {sizes[1]} units per axis",
+             "function kind [budget] reads_small reads_large growth bytes_read_large "
+             "writes_large status"]
+    lines += [f"{r.function} {r.kind} [{r.budget}] {r.small} {r.large} {r.growth} "
+              f"{r.bytes_large} {r.writes_large} {r.status}"
+              + (f" quiet_large={r.quiet_large}" if r.quiet_large is not None else "")
+              for r in rows]
+    counted = [r for r in rows if r.small is not None]
+    over = [r for r in counted if r.status == "over"]
+    flat = [r for r in counted if is_flat(r.budget) and r.growth is not None]
+    worst = max(flat, key=lambda r: r.growth or 0, default=None)
+    jobs_over = [r for r in over if r.kind == "job"]
+    lines.append(f"over_budget={len(over)} worst_function={worst.function if worst else '-'} "
+                 f"worst_read_growth={worst.growth if worst else '-'} "
+                 f"jobs_over_budget={len(jobs_over)}")
+    return lines
+
+
+def run(sizes: tuple[int, int], only: set[str] | None = None) -> list[Row]:
+    from dev.server import load_manifest
+
+    manifest = load_manifest()
+    # Seeding makes thousands of calls as a few users in minutes; the limiter's counter write
+    # is counted the same whatever the bucket's size.
+    os.environ.setdefault("MINTBOOK_RATE_LIMITS", ",".join(
+        f"{bucket}=1000000" for bucket in ("general", "trading", "forecasts", "auth")))
+    with counted_stack("scale") as stack:
+        worlds, measured = [], []
+        for n in sizes:
+            world = seed(stack.client, n)
+            settle(stack, timeout_s=120)  # the commits' pool recounts, the triggers
+            worlds.append(world)
+            measured.append(measure(stack, world, manifest))
+    rows = [row(f, manifest.READS[f.name], measured[0].get(f.name), measured[1].get(f.name),
+                (worlds[0], worlds[1]))
+            for f in manifest.FUNCTIONS if only is None or f.name in only]
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.scale",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,1000",
+                        help="units per axis at the two sizes (default 100,1000)")
+    args = parser.parse_args(argv)
+    small, large = (int(s) for s in args.sizes.split(","))
+    rows = run((small, large))
+    print("\n".join(report(rows, (small, large))), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
