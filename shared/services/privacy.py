@@ -24,7 +24,6 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from google.cloud.firestore_v1.field_path import FieldPath
 
-from shared.config import settings
 from shared.domain.accounts import (AccountKind, SystemAccount, parse_account_id,
                                     spread_account_id, user_account_id)
 from shared.domain.idempotency import Operation, derive_id

@@ -9,7 +9,7 @@ from pydantic import Field, StringConstraints
 
 from shared.web.schemas.common import (Amount, AssetCode, Body, PageQuery, Query, Reason, Uid,
                                        View)
-from shared.web.schemas.exchange.creators import Category, Link
+from shared.web.schemas.exchange.creators import Category, CreatorProfile, CreatorView, Link
 
 Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Items = Field(None, max_length=20)  # up to 20 entries of up to 200 characters each
@@ -31,14 +31,7 @@ class ReviewRequest(Body):
     reason: Reason
 
 
-class ApplicationView(View):
-    uid: str
-    symbol: str
-    name: str
-    bio: str = ""
-    links: list[str] = []
-    categories: list[str] = []
-    initial_supply: int
+class ApplicationView(CreatorProfile):
     status: Literal["pending", "approved", "rejected"]
     reason: str | None = None
 
@@ -53,15 +46,7 @@ class UpdateCreatorProfileRequest(Body):
     content_links: list[Link] | None = Field(None, max_length=20)
 
 
-class CreatorPageView(View):
-    uid: str
-    symbol: str
-    name: str
-    bio: str = ""
-    links: list[str] = []
-    categories: list[str] = []
-    initial_supply: int
-    book: str
+class CreatorPageView(CreatorView):
     skills: list[str] = []
     achievements: list[str] = []
     work_history: list[str] = []

@@ -28,7 +28,7 @@ class ListCreatorRequest(Body):
     initial_supply: Amount
 
 
-class CreatorView(View):
+class CreatorProfile(View):
     uid: str
     symbol: str
     name: str
@@ -36,6 +36,9 @@ class CreatorView(View):
     links: list[str] = []
     categories: list[str] = []
     initial_supply: int
+
+
+class CreatorView(CreatorProfile):
     book: str
 
 
