@@ -243,7 +243,8 @@ def _close(market: Market, control: dict, p: int) -> None:
 
     def work(txn: firestore.Transaction) -> str | None:
         docs = wire.get_all(txn, [control_ref, *refs])
-        if docs[control_ref.path]["phase"] != phase:
+        # moved on by another partition, or gone (a wiped database): nothing to close here
+        if (docs[control_ref.path] or {}).get("phase") != phase:
             return None
         now = datetime.now(timezone.utc)
         if not all(docs[r.path]["done"] for q, r in enumerate(refs) if q != p):
