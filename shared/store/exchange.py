@@ -3,7 +3,9 @@
 Collections (public read in firestore.rules: books, book_depth, trades, candles; owner read:
 orders, fills; server only: book_states, book_leases, order_commands):
 - books/{id}            the book's configuration (admin-written, cached per process)
-- book_states/{id}      the sequencer's state: resting orders and counters (sequencer-written)
+- book_states/{id}      the sequencer's counters (order_seq, fill_seq, sequenced): a few fields
+                        whatever the book holds; the resting orders are the book's order
+                        documents with `resting` true, each carrying its own matching state
 - book_leases/{id}      which sequencer may write the book, and its epoch
 - book_depth/{id}       aggregated levels and the last price, rewritten by every batch
 - orders/{order_id}     one per order; created when accepted, then written only by the sequencer
@@ -74,6 +76,21 @@ def pending_command_ids(book_id: str, limit: int) -> list[str]:
              .where(filter=FieldFilter("status", "==", "accepted"))
              .order_by("accepted_at").order_by("__name__").limit(limit))
     return [snap.id for snap in query.stream()]
+
+
+def resting_orders(book_id: str, page_size: int) -> list[dict]:
+    """Every resting order of a book (its matching state), read `page_size` at a time: an
+    equality-only query, so it needs no composite index; the caller orders them by `seq`."""
+    query = (collection(ORDERS).where(filter=FieldFilter("book", "==", book_id))
+             .where(filter=FieldFilter("resting", "==", True)).order_by("__name__"))
+    rows: list[dict] = []
+    last = None
+    while True:
+        page = (query.start_after(last) if last else query).limit(page_size).get()
+        rows += [snap.to_dict() for snap in page]
+        if len(page) < page_size:
+            return rows
+        last = page[-1]
 
 
 def books_with_pending(limit: int = 500) -> list[str]:

@@ -241,3 +241,43 @@ def test_sweeping_orders_are_split_so_no_batch_exceeds_firestores_write_limit(bo
     assert len(commits) == 2  # one sweep per batch
     assert all(actual == predicted <= MAX_WRITES for actual, predicted in commits), commits
     check_exactly_once_in_recorded_order()
+
+
+def test_a_book_of_500_resting_orders_grows_no_document_and_a_new_sequencer_rebuilds_it(book, monkeypatch):
+    """Given 500 resting asks over 5 price levels, the book's own documents (its head and depth)
+    are as small as with 10; when a sequencer that never saw the book (its state rebuilt from
+    the resting order documents, 40 per page) takes a sweeping buy, the buy fills in
+    price-time priority: exactly what replaying every command on a pure book gives."""
+    from shared.domain.idempotency import Operation
+    from shared.services.exchange import batches, orders, sequencer
+    from shared.store import exchange as store
+    from shared.store.users import get_user
+
+    monkeypatch.setattr(batches, "REBUILD_PAGE", 40)
+
+    def rest_asks(first: int, count: int) -> None:
+        for n in range(first, first + count):
+            req = OrderRequest(BOOK, Side.SELL, OrderType.LIMIT, 1, 100 + n % 5, TimeInForce.GTC)
+            orders.accept(Operation.of("t", "place_order", f"ask{n}", {}),
+                          get_user(f"trader{n % 5}"), req)
+        sequencer.run(BOOK, holder="resting", max_batches=100)
+
+    def own_documents() -> int:
+        return max(len(repr(store.ref(name, BOOK).get().to_dict()))
+                   for name in (store.STATES, store.DEPTH))
+
+    rest_asks(0, 10)
+    small = own_documents()
+    rest_asks(10, 490)
+    assert own_documents() <= small + 16   # a few more digits in the counters, nothing per order
+    resting = store.resting_orders(BOOK, 1_000)
+    assert len(resting) == 500
+
+    batches.forget_books()   # as a new process would start
+    req = OrderRequest(BOOK, Side.BUY, OrderType.LIMIT, 12, 101, TimeInForce.GTC)
+    sweep = orders.accept(Operation.of("trader5", "place_order", "sweep", {}),
+                          get_user("trader5"), req)
+    sequencer.run(BOOK, holder="fresh")
+    taken = store.ref(store.ORDERS, sweep).get().to_dict()
+    assert (taken["status"], taken["filled"], taken["notional"]) == ("filled", 12, 100 * 12)
+    check_exactly_once_in_recorded_order()

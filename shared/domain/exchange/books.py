@@ -8,8 +8,10 @@ Guarantees:
 - What an order holds is enough for everything it can do: a sell holds its quantity of base; a
   limit buy holds notional plus the taker fee at its limit (book.buy_funds); a market buy holds
   the smaller of that at its price cap and what the user has available, and never fills beyond it.
-- `snapshot` / `restore` round-trip a book exactly: resting orders in priority order with their
-  fill and fee state, and the sequence counters that make fill ids deterministic.
+- A book's state is never one document that grows with it: each resting order's state (fill and
+  fee state, arrival number) lives on its own order document (`order_state`), and the book keeps
+  only its counters (`counters`), which make fill ids deterministic. `restore` rebuilds the
+  exact book from the two, whatever order the order documents are read in.
 """
 from __future__ import annotations
 
@@ -139,17 +141,27 @@ def order_from_state(values: dict) -> Order:
     return Order(**values)
 
 
-def snapshot(book: Book) -> dict:
-    resting = sorted(book.orders.values(), key=lambda o: o.seq)
-    return {"order_seq": book.order_seq, "fill_seq": book.fill_seq,
-            "resting": [order_state(o) for o in resting]}
+def counters(book: Book) -> dict:
+    """The part of a book's state that is not in its order documents: its sequence counters."""
+    return {"order_seq": book.order_seq, "fill_seq": book.fill_seq}
 
 
-def restore(config: BookConfig, state: dict | None) -> Book:
+def restore(config: BookConfig, head: dict | None, resting: list[dict] = ()) -> Book:
+    """The book whose counters are `head` and whose resting orders are `resting` (order states
+    in any order: they rest by arrival number, so each price level keeps its time priority)."""
     book = new_book(config)
-    if not state:
+    if not head:
         return book
-    book.order_seq, book.fill_seq = int(state["order_seq"]), int(state["fill_seq"])
-    for row in state["resting"]:
-        book._rest(order_from_state(row))  # in arrival order, so queues keep time priority
+    book.order_seq, book.fill_seq = int(head["order_seq"]), int(head["fill_seq"])
+    for row in sorted(resting, key=lambda r: r["seq"]):
+        book._rest(order_from_state(row))
+    return book
+
+
+def from_depth(config: BookConfig, side: Side, levels: list[tuple[int, int]]) -> Book:
+    """A book resting `levels` (price, quantity) on `side`, one order per level: what a taker
+    walking published depth would meet (its fees do not depend on how a level is split)."""
+    book = new_book(config)
+    for n, (price, quantity) in enumerate(levels, start=1):
+        book._rest(Order(f"level{n}", "depth", side, price, quantity, seq=n))
     return book

@@ -7,7 +7,12 @@ consistency), so a command seen later always has a later commit timestamp. The e
 not promise this: it has made a commit visible ~2 s after a later-stamped one (lock waits after
 the timestamp is chosen), so the recorded sequence, not `accepted_at`, is the order of record.
 
-Reads, in two round trips: the lease, the book state and the commands; then the ledger accounts
+The book: its head (`book_states/{id}`: counters only) is read in the batch transaction; the
+resting orders are the sequencer's in-memory book, which it keeps between batches and rebuilds
+from the resting order documents (which every batch updates with each touched order's matching
+state) when it has none or another process moved the head. So no document grows with the book.
+
+Reads, in two round trips: the lease, the book's head and the commands; then the ledger accounts
 (both escrows, each participant's accounts and receivables), the holds of every order touched,
 and the candles the trades fall in. Writes everything the batch implies; the lease check makes a
 stale holder's batch commit nothing. A batch writes at most MAX_WRITES documents (Firestore's
@@ -16,13 +21,14 @@ per-transaction limit is 500): past that it is halved, and the rest waits for th
 from __future__ import annotations
 
 import time
+import uuid
 from typing import NamedTuple
 
 from google.cloud import firestore
 
-from shared.domain.exchange.matching import Book, Side
+from shared.domain.exchange.matching import Book, OrderStatus, Side
 from shared.domain.errors import Conflict
-from shared.domain.exchange.books import BookConfig, CommandType, restore, snapshot
+from shared.domain.exchange.books import BookConfig, CommandType, counters, order_state, restore
 from shared.domain.exchange.batch import (MAX_WRITES, Command, Outcome, apply_commands,
                                           candle_starts, fold_candle, ledger_accounts, settle,
                                           write_count)
@@ -34,6 +40,7 @@ from shared.store.client import db
 from shared.store.transactions import run_transaction
 
 DEPTH_LEVELS = 20
+_RESTING = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
 
 
 class Processed(NamedTuple):
@@ -41,36 +48,73 @@ class Processed(NamedTuple):
     orders: tuple[str, ...]      # the orders whose documents it changed
 
 
+REBUILD_PAGE = 1_000   # order documents per page when a sequencer rebuilds its book; tests shrink it
+
+
+class _Held(NamedTuple):
+    token: str   # the head's `token` when this in-memory book was committed: a new one per batch
+    book: Book
+
+
+# The book as this process last committed it, per book: matching a batch then costs what the
+# batch does, not what the book holds. It is taken out before a batch mutates it and put back
+# only once the batch committed, so a failed or retried attempt rebuilds from the documents.
+_held: dict[str, _Held] = {}
+
+
 def process(book_id: str, holder: str, epoch: int, command_ids: list[str]) -> Processed:
     config = store.get_book(book_id)
+    committed: list[_Held] = []
 
     def work(txn: firestore.Transaction) -> Processed:
+        committed.clear()
         lease_ref, state_ref = store.ref(store.LEASES, book_id), store.ref(store.STATES, book_id)
         refs = [lease_ref, state_ref] + [store.ref(store.COMMANDS, i) for i in command_ids]
         found = wire.get_all(txn, refs)
         lease = found[lease_ref.path] or {}
         if lease.get("holder") != holder or lease.get("epoch") != epoch:
             raise Conflict("another sequencer holds this book", code="lease_lost")
-        state = found[state_ref.path]
+        head = found[state_ref.path]
+        sequenced = int((head or {}).get("sequenced", 0))
         stored = [(i, found[r.path]) for i, r in zip(command_ids, refs[2:])]
         commands = [_command(i, data) for i, data in stored
                     if data is not None and data.get("status") == "accepted"]
-        book, out = _apply(config, state, commands)
+        book = _take(config, head)
+        out = apply_commands(book, commands)
         candle_paths = _candle_paths(config.id, int(time.time())) if out.fills else {}
         read = ledger_store.read(txn, ledger_accounts(config, _owners(out)),
                                  hold_ids=sorted(set(out.touched) | set(out.rejected)),
                                  other_paths=list(candle_paths.values()))
         batch = _settled(config, read, out)
         # A prefix of the commands touches a subset of what all of them touch, so the same read
-        # serves every shorter attempt; one command always fits (MAX_FILLS_PER_ORDER).
+        # serves every shorter attempt; one command always fits (MAX_FILLS_PER_ORDER). The
+        # book was changed in place, so a shorter attempt starts again from the documents.
         while write_count(out, batch.result) > MAX_WRITES and len(out.applied) > 1:
-            book, out = _apply(config, state, out.applied[:len(out.applied) // 2])
+            book = _rebuild(config, head)
+            out = apply_commands(book, out.applied[:len(out.applied) // 2])
             batch = _settled(config, read, out)
-        sequenced = int((state or {}).get("sequenced", 0))
-        _write(txn, config, book, out, batch, read, candle_paths, sequenced, holder)
+        token = uuid.uuid4().hex
+        _write(txn, config, book, out, batch, read, candle_paths, sequenced, holder, token)
+        committed.append(_Held(token, book))
         return Processed(len(out.applied), (*out.touched, *out.rejected))
 
-    return run_transaction(work, serialize_on=[f"book:{book_id}"], deadline_s=20.0)
+    done = run_transaction(work, serialize_on=[f"book:{book_id}"], deadline_s=20.0)
+    _held[book_id] = committed[0]
+    return done
+
+
+def _take(config: BookConfig, head: dict | None) -> Book:
+    """The book at `head`: this process's own if it is current, else rebuilt. Read outside the
+    transaction, the order documents still match `head`: every batch writes the head, which
+    this transaction has read (and so locked), so no batch commits in between."""
+    held = _held.pop(config.id, None)
+    if held is not None and head and held.token == head.get("token"):
+        return held.book
+    return _rebuild(config, head)
+
+
+def _rebuild(config: BookConfig, head: dict | None) -> Book:
+    return restore(config, head, store.resting_orders(config.id, REBUILD_PAGE) if head else [])
 
 
 def _command(command_id: str, data: dict) -> Command:
@@ -79,9 +123,9 @@ def _command(command_id: str, data: dict) -> Command:
                    order)
 
 
-def _apply(config: BookConfig, state: dict | None, commands: list[Command]) -> tuple[Book, Outcome]:
-    book = restore(config, state)
-    return book, apply_commands(book, commands)
+def forget_books() -> None:
+    """Drop this process's books (tests: a fresh process)."""
+    _held.clear()
 
 
 def _owners(out: Outcome) -> set[str]:
@@ -97,7 +141,7 @@ def _settled(config: BookConfig, read: ledger_store.LedgerRead, out: Outcome) ->
 
 def _write(txn: firestore.Transaction, config: BookConfig, book: Book, out: Outcome,
            batch: LedgerBatch, read: ledger_store.LedgerRead, candle_paths: dict[str, str],
-           sequenced: int, holder: str) -> None:
+           sequenced: int, holder: str, token: str) -> None:
     """Every write of the batch: exactly write_count(out, batch.result) documents."""
     wire.update(txn, store.ref(store.LEASES, config.id), {"expires": time.time() + store.LEASE_S})
     ledger_store.write(txn, batch.result)
@@ -112,7 +156,7 @@ def _write(txn: firestore.Transaction, config: BookConfig, book: Book, out: Outc
         wire.set(txn, db().document(path), candle | {"book": config.id, "interval": interval,
                                                       "start": int(path.rsplit(".", 1)[1])})
     wire.set(txn, store.ref(store.STATES, config.id),
-             snapshot(book) | {"sequenced": sequenced + len(out.applied)})
+             counters(book) | {"sequenced": sequenced + len(out.applied), "token": token})
     wire.merge(txn, store.ref(store.DEPTH, config.id), _depth(config, book, out))
 
 
@@ -123,11 +167,12 @@ def _candle_paths(book_id: str, now: int) -> dict[str, str]:
 
 def _write_orders(txn: firestore.Transaction, out: Outcome) -> None:
     for oid, o in out.touched.items():
-        wire.merge(txn, store.ref(store.ORDERS, oid), {
-            "status": o.status.value, "reason": o.reason, "filled": o.filled,
-            "notional": o.notional, "fees": o.fees, "updated_at": firestore.SERVER_TIMESTAMP})
+        wire.merge(txn, store.ref(store.ORDERS, oid), order_state(o) | {
+            "reason": o.reason, "resting": o.status in _RESTING,
+            "updated_at": firestore.SERVER_TIMESTAMP})
     for oid, reason in out.rejected.items():
         wire.merge(txn, store.ref(store.ORDERS, oid), {"status": "rejected", "reason": reason,
+                                                       "resting": False,
                                                        "updated_at": firestore.SERVER_TIMESTAMP})
 
 
