@@ -3,6 +3,10 @@
 Guarantees:
 - Commands apply in the order given (the sequencer passes acceptance-commit order); each yields
   exactly one result, and the outcome names every order whose state changed.
+- Bounded steps: a batch spends at most its budget (fills and cancels), so its writes stay within
+  one transaction whatever a command does; a command that needs more (a sweep of many makers, a
+  cancel_all of many orders, many self-trade cancels) is left `paused` and the next step, which
+  starts with it before any other command, goes on exactly where it stopped.
 - Settlement of a fill, all from holds and the book's escrow, per asset conserving every unit:
   the buyer's quote hold posts notional + buyer fee into escrow and the seller's base hold posts
   the quantity; escrow pays the base to the buyer and notional - seller fee to the seller. The
@@ -43,65 +47,98 @@ class Outcome:
     rejected: dict[str, str] = field(default_factory=dict)                 # order id -> reason
     results: dict[str, str] = field(default_factory=dict)                  # command id -> result
     applied: list[Command] = field(default_factory=list)                   # in order
+    paused: Command | None = None   # the last applied command, not finished: the next step's
+    work: int = 0                   # budget units spent
 
 
-# Firestore commits at most 500 writes. A fill costs about 20 (four transfers with their journal
-# entries, the trade, two fills, both orders and holds), so a batch stops taking commands past
-# this many fills; the sequencer then checks the exact count (write_count) and halves the batch
-# while it exceeds MAX_WRITES. One order fills at most MAX_FILLS_PER_ORDER (book.py) makers, so it always fits.
-MAX_FILLS_PER_BATCH = 20
+# Firestore commits at most 500 writes. A step's budget is an estimate of its writes: a fill
+# about 20 (four transfers with their journal entries, the trade, two fills, both orders and
+# holds), a cancel or a rejection about 6 (the order, a void with its journal entry), and any
+# command 2 (itself and its order). A command that needs more than a step continues in the next
+# one (`paused`); the sequencer checks the exact count (write_count) and halves the step while
+# it exceeds MAX_WRITES.
+STEP_BUDGET = 440
+FILL_COST, CANCEL_COST, COMMAND_COST = 20, 6, 2
 MAX_WRITES = 480
-BOOK_DOCS = 3  # the book state, its depth and its lease
+BOOK_DOCS = 3  # the book's head, its depth and its lease
 
 
-def apply_commands(book: Book, commands: list[Command],
-                   max_fills: int = MAX_FILLS_PER_BATCH) -> Outcome:
-    """Apply commands in order until `max_fills` is reached; `applied` says how far it got."""
+def apply_commands(book: Book, commands: list[Command], budget: int = STEP_BUDGET,
+                   resume: Order | None = None) -> Outcome:
+    """Apply commands in order while `budget` lasts; `applied` says how far it got and `paused`
+    which command is left half done. `resume` is the order of a place that paused in an earlier
+    step when `commands[0]` is that place (a paused cancel_all simply goes on). The first
+    command always makes progress, however small the budget."""
     out = Outcome()
-    for c in commands:
-        if len(out.fills) >= max_fills:
+    for n, c in enumerate(commands):
+        left = budget - out.work - COMMAND_COST
+        if n and left < FILL_COST:
             break
         out.applied.append(c)
+        out.work += COMMAND_COST
         if c.type is CommandType.PLACE:
-            _place(book, c, out)
+            _place(book, c, out, left, resume if n == 0 else None)
         elif c.type is CommandType.CANCEL:
             done = book.cancel(c.order_id or "", "cancelled_by_user")
             if done is not None:
                 out.touched[done.id] = done
+                out.work += CANCEL_COST
             out.results[c.id] = "cancelled" if done else "not_open"
         else:
-            gone = book.cancel_owner(c.owner)
-            for o in gone:
-                o.reason = "cancelled_by_user"
-                out.touched[o.id] = o
-            out.results[c.id] = f"cancelled {len(gone)}"
+            _cancel_all(book, c, out, left)
+        if out.paused:
+            break
     return out
 
 
-def _place(book: Book, c: Command, out: Outcome) -> None:
+def _cancel_all(book: Book, c: Command, out: Outcome, left: int) -> None:
+    gone, more = book.cancel_owner(c.owner, limit=max(left // CANCEL_COST, 1))
+    for o in gone:
+        o.reason = "cancelled_by_user"
+        out.touched[o.id] = o
+    out.work += CANCEL_COST * len(gone)
+    if more:
+        out.paused = c
+    else:  # the orders it cancelled are on their own documents; a count would span steps
+        out.results[c.id] = "cancelled"
+
+
+def _place(book: Book, c: Command, out: Outcome, left: int, resume: Order | None) -> None:
     oid, owner, side, price, quantity, tif, funds = c.order
-    order = Order(oid, owner, Side(side), price, quantity, TimeInForce(tif), funds)
-    try:
-        result = book.submit(order)
-    except MintbookError as err:
-        out.rejected[oid] = err.code
-        out.results[c.id] = REJECTED
-        return
+    steps = max(left // FILL_COST, 1)   # fills and self-trade cancels, priced as fills
+    if resume is not None:
+        order, result = resume, book.resume(resume, steps)
+    else:
+        order = Order(oid, owner, Side(side), price, quantity, TimeInForce(tif), funds)
+        try:
+            result = book.submit(order, steps)
+        except MintbookError as err:
+            out.rejected[oid] = err.code
+            out.results[c.id] = REJECTED
+            out.work += CANCEL_COST
+            return
     out.touched[oid] = order
     for maker in (*result.makers.values(), *result.cancelled):
         out.touched[maker.id] = maker
     by_id = {oid: order, **result.makers}
     out.fills.extend((f, order, by_id[f.maker_id]) for f in result.fills)
-    out.results[c.id] = order.status.value
+    out.work += FILL_COST * (len(result.fills) + len(result.cancelled))
+    if result.paused:
+        out.paused = c
+    else:
+        out.results[c.id] = order.status.value
 
 
-def write_count(out: Outcome, result: BatchResult) -> int:
-    """The documents a batch transaction writes: ledger, orders, commands, prints, book."""
+def write_count(out: Outcome, result: BatchResult, lease: bool = True) -> int:
+    """The documents a batch transaction writes: ledger, orders, commands, prints, book (the
+    lease only when `lease`: it is renewed near its expiry)."""
     ledger = (len(result.accounts) + len(result.blind) + len(result.holds)
               + len(result.transfers) + len(result.journal))
     candles = len(CANDLE_SECONDS) if out.fills else 0
-    return (ledger + len(out.touched) + len(out.rejected) + len(out.applied)
-            + 3 * len(out.fills) + candles + BOOK_DOCS)
+    finished = len(out.applied) - (out.paused is not None)
+    depth = out.paused is None   # depth is written at command boundaries only
+    return (ledger + len(out.touched) + len(out.rejected) + finished
+            + 3 * len(out.fills) + candles + BOOK_DOCS - (not depth) - (not lease))
 
 
 def ledger_accounts(config: BookConfig, owners: set[str]) -> list[str]:

@@ -125,7 +125,7 @@ def new_book(config: BookConfig) -> Book:
 
 
 ORDER_FIELDS = ("id", "owner", "side", "price", "quantity", "tif", "funds", "seq", "filled",
-                "notional", "fee_basis", "fees", "status")
+                "notional", "fee_basis", "fees", "fill_count", "status")
 
 
 def order_state(o: Order) -> dict:

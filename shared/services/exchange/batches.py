@@ -22,16 +22,17 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from google.cloud import firestore
 
-from shared.domain.exchange.matching import Book, OrderStatus, Side
+from shared.domain.exchange.matching import Book, Order, Side
 from shared.domain.errors import Conflict
-from shared.domain.exchange.books import BookConfig, CommandType, counters, order_state, restore
-from shared.domain.exchange.batch import (MAX_WRITES, Command, Outcome, apply_commands,
-                                          candle_starts, fold_candle, ledger_accounts, settle,
-                                          write_count)
+from shared.domain.exchange.books import (BookConfig, CommandType, counters, order_from_state,
+                                          order_state, restore)
+from shared.domain.exchange.batch import (MAX_WRITES, STEP_BUDGET, Command, Outcome,
+                                          apply_commands, candle_starts, fold_candle,
+                                          ledger_accounts, settle, write_count)
 from shared.domain.ledger import LedgerBatch
 from shared.store import exchange as store
 from shared.store import ledger as ledger_store
@@ -40,7 +41,6 @@ from shared.store.client import db
 from shared.store.transactions import run_transaction
 
 DEPTH_LEVELS = 20
-_RESTING = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
 
 
 class Processed(NamedTuple):
@@ -76,25 +76,29 @@ def process(book_id: str, holder: str, epoch: int, command_ids: list[str]) -> Pr
             raise Conflict("another sequencer holds this book", code="lease_lost")
         head = found[state_ref.path]
         sequenced = int((head or {}).get("sequenced", 0))
-        stored = [(i, found[r.path]) for i, r in zip(command_ids, refs[2:])]
-        commands = [_command(i, data) for i, data in stored
-                    if data is not None and data.get("status") == "accepted"]
+        commands, resume = _commands(txn, head, command_ids, found)
         book = _take(config, head)
-        out = apply_commands(book, commands)
+        budget = STEP_BUDGET
+        out = apply_commands(book, commands, budget, resume())
         candle_paths = _candle_paths(config.id, int(time.time())) if out.fills else {}
         read = ledger_store.read(txn, ledger_accounts(config, _owners(out)),
                                  hold_ids=sorted(set(out.touched) | set(out.rejected)),
                                  other_paths=list(candle_paths.values()))
         batch = _settled(config, read, out)
-        # A prefix of the commands touches a subset of what all of them touch, so the same read
-        # serves every shorter attempt; one command always fits (MAX_FILLS_PER_ORDER). The
-        # book was changed in place, so a shorter attempt starts again from the documents.
-        while write_count(out, batch.result) > MAX_WRITES and len(out.applied) > 1:
+        # A prefix of the commands, or of one command's work, touches a subset of what all of
+        # it touches, so the same read serves every smaller attempt. The book was changed in
+        # place, so a smaller attempt starts again from the documents.
+        while write_count(out, batch.result) > MAX_WRITES and (len(out.applied) > 1 or budget > 1):
+            if len(out.applied) > 1:
+                commands = out.applied[:len(out.applied) // 2]
+            else:
+                budget //= 2
             book = _rebuild(config, head)
-            out = apply_commands(book, out.applied[:len(out.applied) // 2])
+            out = apply_commands(book, commands, budget, resume())
             batch = _settled(config, read, out)
         token = uuid.uuid4().hex
-        _write(txn, config, book, out, batch, read, candle_paths, sequenced, holder, token)
+        renew = float(lease.get("expires", 0)) - time.time() < store.LEASE_S / 2
+        _write(txn, config, book, out, batch, read, candle_paths, sequenced, holder, token, renew)
         committed.append(_Held(token, book))
         return Processed(len(out.applied), (*out.touched, *out.rejected))
 
@@ -115,6 +119,25 @@ def _take(config: BookConfig, head: dict | None) -> Book:
 
 def _rebuild(config: BookConfig, head: dict | None) -> Book:
     return restore(config, head, store.resting_orders(config.id, REBUILD_PAGE) if head else [])
+
+
+def _commands(txn: firestore.Transaction, head: dict | None, command_ids: list[str],
+              found: dict) -> tuple[list[Command], Callable[[], Order | None]]:
+    """The batch's accepted commands, the one a previous step paused (head `resume`) first, and
+    a function giving that command's order as the step left it (a fresh copy per call, because
+    an attempt mutates it)."""
+    paused = (head or {}).get("resume")
+    if paused and store.ref(store.COMMANDS, paused).path not in found:
+        found |= wire.get_all(txn, [store.ref(store.COMMANDS, paused)])
+    ids = ([paused] if paused else []) + [i for i in command_ids if i != paused]
+    stored = [(i, found[store.ref(store.COMMANDS, i).path]) for i in ids]
+    commands = [_command(i, data) for i, data in stored
+                if data is not None and data.get("status") == "accepted"]
+    order_ref = None
+    if paused and commands and commands[0].id == paused and commands[0].order:
+        order_ref = store.ref(store.ORDERS, commands[0].order[0])
+    state = wire.get_all(txn, [order_ref])[order_ref.path] if order_ref else None
+    return commands, lambda: order_from_state(state) if state else None
 
 
 def _command(command_id: str, data: dict) -> Command:
@@ -141,12 +164,17 @@ def _settled(config: BookConfig, read: ledger_store.LedgerRead, out: Outcome) ->
 
 def _write(txn: firestore.Transaction, config: BookConfig, book: Book, out: Outcome,
            batch: LedgerBatch, read: ledger_store.LedgerRead, candle_paths: dict[str, str],
-           sequenced: int, holder: str, token: str) -> None:
-    """Every write of the batch: exactly write_count(out, batch.result) documents."""
-    wire.update(txn, store.ref(store.LEASES, config.id), {"expires": time.time() + store.LEASE_S})
+           sequenced: int, holder: str, token: str, renew: bool) -> None:
+    """Every write of the batch: exactly write_count(out, batch.result, renew) documents. The
+    lease is renewed only when half its term is gone, so a busy book's lease is not rewritten
+    by every batch."""
+    if renew:
+        wire.update(txn, store.ref(store.LEASES, config.id), {
+            "expires": time.time() + store.LEASE_S, "written_at": time.time()})
     ledger_store.write(txn, batch.result)
-    _write_orders(txn, out)
-    for n, c in enumerate(out.applied, start=sequenced + 1):
+    _write_orders(txn, book, out)
+    finished = [c for c in out.applied if c is not out.paused]
+    for n, c in enumerate(finished, start=sequenced + 1):
         wire.update(txn, store.ref(store.COMMANDS, c.id), {
             "status": "processed", "sequence": n, "result": out.results.get(c.id, ""),
             "processed_by": holder, "processed_at": firestore.SERVER_TIMESTAMP})
@@ -155,9 +183,11 @@ def _write(txn: firestore.Transaction, config: BookConfig, book: Book, out: Outc
         candle = fold_candle(read.others[path], [(f.price, f.quantity) for f, _, _ in out.fills])
         wire.set(txn, db().document(path), candle | {"book": config.id, "interval": interval,
                                                       "start": int(path.rsplit(".", 1)[1])})
-    wire.set(txn, store.ref(store.STATES, config.id),
-             counters(book) | {"sequenced": sequenced + len(out.applied), "token": token})
-    wire.merge(txn, store.ref(store.DEPTH, config.id), _depth(config, book, out))
+    wire.set(txn, store.ref(store.STATES, config.id), counters(book) | {
+        "sequenced": sequenced + len(finished), "token": token,
+        "resume": out.paused.id if out.paused else None})
+    if out.paused is None:  # readers see depth at command boundaries only
+        wire.merge(txn, store.ref(store.DEPTH, config.id), _depth(config, book, out))
 
 
 def _candle_paths(book_id: str, now: int) -> dict[str, str]:
@@ -165,10 +195,10 @@ def _candle_paths(book_id: str, now: int) -> dict[str, str]:
             for name, start in candle_starts(now).items()}
 
 
-def _write_orders(txn: firestore.Transaction, out: Outcome) -> None:
+def _write_orders(txn: firestore.Transaction, book: Book, out: Outcome) -> None:
     for oid, o in out.touched.items():
         wire.merge(txn, store.ref(store.ORDERS, oid), order_state(o) | {
-            "reason": o.reason, "resting": o.status in _RESTING,
+            "reason": o.reason, "resting": oid in book.orders,
             "updated_at": firestore.SERVER_TIMESTAMP})
     for oid, reason in out.rejected.items():
         wire.merge(txn, store.ref(store.ORDERS, oid), {"status": "rejected", "reason": reason,
