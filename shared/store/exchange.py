@@ -11,7 +11,8 @@ orders, fills; server only: book_states, book_leases, order_commands):
 - orders/{order_id}     one per order; created when accepted, then written only by the sequencer
 - order_commands/{id}   accepted place/cancel commands, taken in (accepted_at, id) order; each
                         processed one records its `sequence` in the book's total order
-- trades/{book}.{seq}   public prints; fills/{book}.{seq}.{buy|sell}: each side's own view
+- trades/{key}          public prints; fills/{key}.{buy|sell}: each side's own view; the key is
+                        fill_key(book, seq), led by a hash so the ids spread
 Book configuration is read outside transactions: an order's transaction never reads (and so
 never locks) the book document.
 """
@@ -23,7 +24,6 @@ import time
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared.domain.accounts import system_account_id
 from shared.domain.errors import NotFound
 from shared.domain.exchange.books import BookConfig
 
@@ -35,10 +35,6 @@ TTL_S = 30.0
 # A killed sequencer blocks its book at most this long; tests shorten it.
 LEASE_S = float(os.environ.get("MINTBOOK_EXCHANGE_LEASE_S", "15"))
 _cache: dict[str, tuple[float, BookConfig]] = {}
-
-
-def escrow_account(book_id: str, asset: str) -> str:
-    return system_account_id(f"escrow.book.{book_id}", asset)
 
 
 def ref(name: str, doc_id: str) -> firestore.DocumentReference:

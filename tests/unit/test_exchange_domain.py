@@ -79,7 +79,7 @@ def _ledger(holds):
         accounts[account_id] = Account(account_id, owner, asset, kind, funded)
     batch = LedgerBatch(accounts)
     for oid, owner, asset, amount in holds:
-        batch.hold(Transfer(oid, f"{owner}:{asset}", escrow(CONFIG, asset), asset, amount,
+        batch.hold(Transfer(oid, f"{owner}:{asset}", escrow(CONFIG, asset, owner), asset, amount,
                             TransferType.TRADE, pending=True))
     return batch
 
@@ -97,7 +97,8 @@ def test_a_batch_settles_fills_from_escrow_and_releases_what_is_left():
     assert balance("ben:GOLD") == 10_010 and balance("ben:CHIP") == 10_000 - 905
     assert balance("ann:GOLD") == 9_990 and balance("ann:CHIP") == 10_000 + 897
     assert batch.account("ben:CHIP").available == 10_000 - 905      # the 100 left is released
-    assert balance(escrow(CONFIG, "CHIP")) == 0 and balance(escrow(CONFIG, "GOLD")) == 0
+    for owner in ("ann", "ben"):   # each escrow paid out exactly what its owner's holds posted
+        assert balance(escrow(CONFIG, "CHIP", owner)) == 0 == balance(escrow(CONFIG, "GOLD", owner))
     fees = spread_account_id(SystemAccount.FEES, CONFIG.id, "CHIP")  # the book's share
     assert batch.result.blind[fees].credits_posted == 8
     # its last fill's post released the rest: one transfer, no separate void

@@ -7,15 +7,19 @@ Guarantees:
   one transaction whatever a command does; a command that needs more (a sweep of many makers, a
   cancel_all of many orders, many self-trade cancels) is left `paused` and the next step, which
   starts with it before any other command, goes on exactly where it stopped.
-- Settlement of a fill, all from holds and the book's escrow, per asset conserving every unit:
-  the buyer's quote hold posts notional + buyer fee into escrow and the seller's base hold posts
-  the quantity; escrow pays the base to the buyer and notional - seller fee to the seller. The
-  batch's fees go from escrow to the fee account in one transfer (each fill's share is on its
-  fill documents). Escrow is read (it is debited); the fee account is credited blind.
+- Settlement of a fill, all from holds and each trader's own escrow in the book, per asset
+  conserving every unit: the buyer's quote hold posts notional + buyer fee into the buyer's
+  escrow and the seller's base hold posts the quantity into the seller's; the seller's escrow
+  pays the base to the buyer and the buyer's pays notional - seller fee to the seller and both
+  fees to the book's fee share, one transfer per buyer per batch (each fill's share is on its
+  fill documents). So an escrow pays out exactly what its owner's holds posted into it, and
+  placing an order (a hold) writes only its owner's documents. Escrows are read (they are
+  debited); the fee share is credited blind.
 - An order that is done (filled, cancelled, rejected) releases what its hold has left: with its
   last fill's post when it filled in this batch (one transfer, not two), else by a void.
-- Transfer ids derive from the book and the fill's sequence number, so re-running a batch that
-  committed cannot post twice (the ids exist), and one that did not commit posts the same ids.
+- Transfer ids derive from the book and the fill's sequence number (fill_key, hash-led), so
+  re-running a batch that committed cannot post twice (the ids exist), and one that did not
+  commit posts the same ids.
 """
 from __future__ import annotations
 
@@ -23,10 +27,10 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from shared.domain.accounts import (SystemAccount, receivable_account_id, spread_account_id,
-                                    system_account_id, user_account_id)
+                                    user_account_id)
 from shared.domain.exchange.matching import Book, Fill, Order, OrderStatus, Side, TimeInForce
 from shared.domain.errors import MintbookError
-from shared.domain.exchange.books import BookConfig, CommandType
+from shared.domain.exchange.books import BookConfig, CommandType, escrow_account_id, fill_key
 from shared.domain.ledger import BatchResult, LedgerBatch, Transfer, TransferType
 
 REJECTED = "rejected"
@@ -142,17 +146,18 @@ def write_count(out: Outcome, result: BatchResult, lease: bool = True) -> int:
 
 
 def ledger_accounts(config: BookConfig, owners: set[str]) -> list[str]:
-    """Every account a batch reads: both escrows, and each participant's two accounts with their
-    receivables (credits repay debts first)."""
-    ids = [escrow(config, config.base), escrow(config, config.quote)]
+    """Every account a batch reads: each participant's two accounts with their receivables
+    (credits repay debts first) and its two escrows in the book (debited)."""
+    ids = []
     for owner in sorted(owners):
         for asset in (config.base, config.quote):
-            ids += [user_account_id(owner, asset), receivable_account_id(owner, asset)]
+            ids += [user_account_id(owner, asset), receivable_account_id(owner, asset),
+                    escrow(config, asset, owner)]
     return ids
 
 
-def escrow(config: BookConfig, asset: str) -> str:
-    return system_account_id(f"escrow.book.{config.id}", asset)
+def escrow(config: BookConfig, asset: str, owner: str) -> str:
+    return escrow_account_id(config.id, owner, asset)
 
 
 def settle(batch: LedgerBatch, config: BookConfig, out: Outcome) -> None:
@@ -160,43 +165,49 @@ def settle(batch: LedgerBatch, config: BookConfig, out: Outcome) -> None:
             if o.status in (OrderStatus.FILLED, OrderStatus.CANCELLED)} | set(out.rejected)
     last_fill = {oid: n for n, (_, taker, maker) in enumerate(out.fills)
                  for oid in (taker.id, maker.id)}
-    fees = 0
+    fees: dict[str, int] = {}   # buyer -> the fees its escrow pays (its own and its seller's)
     for n, (fill, taker, maker) in enumerate(out.fills):
         final = {oid for oid in (taker.id, maker.id) if oid in done and last_fill[oid] == n}
-        fees += _settle_fill(batch, config, fill, taker, maker, final)
-    if fees:
-        batch.transfer(Transfer(f"{config.id}.{out.fills[0][0].seq}.fees",
-                                escrow(config, config.quote),
-                                spread_account_id(SystemAccount.FEES, config.id, config.quote), config.quote,
-                                fees, TransferType.FEE, reference=config.id))
+        buyer, paid = _settle_fill(batch, config, fill, taker, maker, final)
+        fees[buyer] = fees.get(buyer, 0) + paid
+    first = fill_key(config.id, out.fills[0][0].seq) if out.fills else ""
+    for buyer, amount in sorted(fees.items()):
+        if amount:
+            source = escrow(config, config.quote, buyer)
+            batch.transfer(Transfer(f"{first}.fees.{source.split(':')[0][-16:]}", source,
+                                    spread_account_id(SystemAccount.FEES, config.id,
+                                                      config.quote),
+                                    config.quote, amount, TransferType.FEE, reference=config.id))
     for oid in sorted(done):
         if batch.hold_state(oid).remaining > 0:
             batch.void(f"{oid}.release", oid)
-    for asset in (config.base, config.quote):
-        if batch.account(escrow(config, asset)).balance < 0:  # a bug, never a user error
-            raise AssertionError(f"escrow of {config.id} in {asset} would go negative")
+    for account_id, account in batch.result.accounts.items():
+        if account.owner.startswith(f"sys.escrow.book.{config.id}.") and account.balance < 0:
+            raise AssertionError(f"{account_id} would go negative")  # a bug, never a user error
 
 
 def _settle_fill(batch: LedgerBatch, config: BookConfig, fill: Fill, taker: Order,
-                 maker: Order, final: set[str]) -> int:
-    """Post both holds and pay both sides; the fill's fees (returned) stay in escrow for now.
-    Orders in `final` are done and this is their last fill: their posts release the rest."""
+                 maker: Order, final: set[str]) -> tuple[str, int]:
+    """Post both holds and pay both sides, each out of the escrow its own hold was posted to:
+    base from the seller's, quote from the buyer's; the fill's fees (returned, with the buyer)
+    stay in the buyer's escrow for now. Orders in `final` are done and this is their last fill:
+    their posts release the rest."""
     taker_buys = fill.taker_side is Side.BUY
     buyer, seller = (taker, maker) if taker_buys else (maker, taker)
     buyer_fee, seller_fee = ((fill.taker_fee, fill.maker_fee) if taker_buys
                              else (fill.maker_fee, fill.taker_fee))
-    fid = f"{config.id}.{fill.seq}"
+    fid = fill_key(config.id, fill.seq)
     notional = fill.price * fill.quantity
     batch.post(f"{fid}.buy", buyer.id, notional + buyer_fee, final=buyer.id in final)
     batch.post(f"{fid}.sell", seller.id, fill.quantity, final=seller.id in final)
-    batch.transfer(Transfer(f"{fid}.base", escrow(config, config.base),
+    batch.transfer(Transfer(f"{fid}.base", escrow(config, config.base, seller.owner),
                             user_account_id(buyer.owner, config.base), config.base,
                             fill.quantity, TransferType.TRADE, reference=fid))
     if notional > seller_fee:
-        batch.transfer(Transfer(f"{fid}.quote", escrow(config, config.quote),
+        batch.transfer(Transfer(f"{fid}.quote", escrow(config, config.quote, buyer.owner),
                                 user_account_id(seller.owner, config.quote), config.quote,
                                 notional - seller_fee, TransferType.TRADE, reference=fid))
-    return buyer_fee + seller_fee
+    return buyer.owner, buyer_fee + seller_fee
 
 
 CANDLE_SECONDS = {"1m": 60, "1h": 3600, "1d": 86400}

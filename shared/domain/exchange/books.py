@@ -15,11 +15,13 @@ Guarantees:
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
 from shared.domain.exchange.matching import Book, Order, OrderStatus, Side, TimeInForce, buy_funds
+from shared.domain.accounts import SPREAD_KEY_HEX, system_account_id
 from shared.domain.errors import InvalidInput, Rejected
 from shared.domain.money import BPS, MAX_AMOUNT, ceil_div
 
@@ -66,6 +68,20 @@ class BookConfig:
 
 def book_id_for(base: str, quote: str) -> str:
     return f"{base}-{quote}"
+
+
+def escrow_account_id(book_id: str, owner: str, asset: str) -> str:
+    """The owner's own escrow in the book: its orders' holds credit it and its fills pay out of
+    it, so placing an order writes no document the book's other traders share."""
+    key = hashlib.sha256(owner.encode()).hexdigest()[:SPREAD_KEY_HEX]
+    return system_account_id(f"escrow.book.{book_id}.{key}", asset)
+
+
+def fill_key(book_id: str, seq: int) -> str:
+    """The id of the book's `seq`-th fill (its trade; its fills and transfers add a suffix): led
+    by a hash, so ids written at a book's trade rate spread over the key space."""
+    spread = hashlib.sha256(f"{book_id}.{seq}".encode()).hexdigest()[:8]
+    return f"{spread}.{book_id}.{seq}"
 
 
 class OrderRequest(NamedTuple):

@@ -28,8 +28,8 @@ from google.cloud import firestore
 
 from shared.domain.exchange.matching import Book, Order, Side
 from shared.domain.errors import Conflict
-from shared.domain.exchange.books import (BookConfig, CommandType, counters, order_from_state,
-                                          order_state, restore)
+from shared.domain.exchange.books import (BookConfig, CommandType, counters, fill_key,
+                                          order_from_state, order_state, restore)
 from shared.domain.exchange.batch import (MAX_WRITES, STEP_BUDGET, Command, Outcome,
                                           apply_commands, candle_starts, fold_candle,
                                           ledger_accounts, settle, write_count)
@@ -208,7 +208,7 @@ def _write_orders(txn: firestore.Transaction, book: Book, out: Outcome) -> None:
 
 def _write_trades(txn: firestore.Transaction, config: BookConfig, out: Outcome) -> None:
     for fill, taker, maker in out.fills:
-        trade_id = f"{config.id}.{fill.seq:012d}"
+        trade_id = fill_key(config.id, fill.seq)
         wire.create(txn, store.ref(store.TRADES, trade_id), {
             "book": config.id, "seq": fill.seq, "price": fill.price, "quantity": fill.quantity,
             "taker_side": fill.taker_side.value, "at": firestore.SERVER_TIMESTAMP})
