@@ -9,8 +9,9 @@ orders, fills; server only: book_states, book_leases, order_commands):
 - book_leases/{id}      which sequencer may write the book, and its epoch
 - book_depth/{id}       aggregated levels and the last price, rewritten by every batch
 - orders/{order_id}     one per order; created when accepted, then written only by the sequencer
-- order_commands/{id}   accepted place/cancel commands, taken in (accepted_at, id) order; each
-                        processed one records its `sequence` in the book's total order
+- order_commands/{id}   accepted place/cancel commands, taken in (accepted_at, id) order from
+                        the book's QUEUE_LANES lanes (`queue`); each processed one leaves its
+                        lane and records its `sequence` in the book's total order
 - trades/{key}          public prints; fills/{key}.{buy|sell}: each side's own view; the key is
                         fill_key(book, seq), led by a hash so the ids spread
 Book configuration is read outside transactions: an order's transaction never reads (and so
@@ -25,7 +26,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.errors import NotFound
-from shared.domain.exchange.books import BookConfig
+from shared.domain.exchange.books import BookConfig, queue_keys
 
 from shared.store.client import collection
 
@@ -67,9 +68,9 @@ def forget_cache() -> None:
 
 
 def pending_command_ids(book_id: str, limit: int) -> list[str]:
-    """Accepted commands in acceptance-commit order (server commit timestamp, then id)."""
-    query = (collection(COMMANDS).where(filter=FieldFilter("book", "==", book_id))
-             .where(filter=FieldFilter("status", "==", "accepted"))
+    """Accepted commands in acceptance-commit order (server commit timestamp, then id), merged
+    by the query from the book's queue lanes (`queue in [...]`, index queue + accepted_at)."""
+    query = (collection(COMMANDS).where(filter=FieldFilter("queue", "in", queue_keys(book_id)))
              .order_by("accepted_at").order_by("__name__").limit(limit))
     return [snap.id for snap in query.stream()]
 

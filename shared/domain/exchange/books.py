@@ -77,6 +77,21 @@ def escrow_account_id(book_id: str, owner: str, asset: str) -> str:
     return system_account_id(f"escrow.book.{book_id}.{key}", asset)
 
 
+QUEUE_LANES = 16   # an `in` filter takes at most 30 values
+
+
+def queue_key(book_id: str, command_id: str, done: bool = False) -> str:
+    """Which of the book's queue lanes a command is in ("<lane>.<book>"; "<lane>.<book>.done"
+    once processed): the queue's index is ordered by acceptance time within a lane, so a book's
+    commands append to QUEUE_LANES ranges, not one, and processed ones leave them."""
+    lane = int(hashlib.sha256(command_id.encode()).hexdigest()[:8], 16) % QUEUE_LANES
+    return f"{lane:x}.{book_id}" + (".done" if done else "")
+
+
+def queue_keys(book_id: str) -> list[str]:
+    return [f"{lane:x}.{book_id}" for lane in range(QUEUE_LANES)]
+
+
 def fill_key(book_id: str, seq: int) -> str:
     """The id of the book's `seq`-th fill (its trade; its fills and transfers add a suffix): led
     by a hash, so ids written at a book's trade rate spread over the key space."""

@@ -29,7 +29,7 @@ from google.cloud import firestore
 from shared.domain.exchange.matching import Book, Order, Side
 from shared.domain.errors import Conflict
 from shared.domain.exchange.books import (BookConfig, CommandType, counters, fill_key,
-                                          order_from_state, order_state, restore)
+                                          order_from_state, order_state, queue_key, restore)
 from shared.domain.exchange.batch import (MAX_WRITES, STEP_BUDGET, Command, Outcome,
                                           apply_commands, candle_starts, fold_candle,
                                           ledger_accounts, settle, write_count)
@@ -176,7 +176,8 @@ def _write(txn: firestore.Transaction, config: BookConfig, book: Book, out: Outc
     finished = [c for c in out.applied if c is not out.paused]
     for n, c in enumerate(finished, start=sequenced + 1):
         wire.update(txn, store.ref(store.COMMANDS, c.id), {
-            "status": "processed", "sequence": n, "result": out.results.get(c.id, ""),
+            "status": "processed", "queue": queue_key(config.id, c.id, done=True),
+            "sequence": n, "result": out.results.get(c.id, ""),
             "processed_by": holder, "processed_at": firestore.SERVER_TIMESTAMP})
     _write_trades(txn, config, out)
     for interval, path in candle_paths.items():

@@ -22,7 +22,7 @@ from shared.domain.errors import (Conflict, Forbidden, InsufficientFunds, Invali
                                   Rejected)
 from shared.domain.exchange.books import (BookConfig, CommandType, OrderRequest, OrderType,
                                           check_order, escrow_account_id, hold_amount,
-                                          market_price_cap)
+                                          market_price_cap, queue_key)
 from shared.domain.exchange.matching import Side
 from shared.domain.idempotency import Operation
 from shared.domain.ledger import LedgerBatch, Transfer, TransferType
@@ -97,7 +97,7 @@ def accept(op: Operation, user: User, req: OrderRequest) -> str:
         wire.create(txn, store.ref(store.ORDERS, order_id),
                     _order_doc(order_id, user.uid, req, held))
         wire.create(txn, store.ref(store.COMMANDS, order_id), _command(
-            config.id, CommandType.PLACE, user.uid, order_id,
+            config.id, order_id, CommandType.PLACE, user.uid, order_id,
             order=[order_id, user.uid, req.side.value, req.price, req.quantity, req.tif.value,
                    held if req.side is Side.BUY else 0]))
         return answer
@@ -143,7 +143,7 @@ def cancel_all(op: Operation, user: User, book_id: str) -> dict:
 
 def _accept(op: Operation, book_id: str, kind: CommandType, uid: str, order_id: str | None) -> None:
     def work(txn: firestore.Transaction) -> dict:
-        txn.create(store.ref(store.COMMANDS, op.id), _command(book_id, kind, uid, order_id))
+        txn.create(store.ref(store.COMMANDS, op.id), _command(book_id, op.id, kind, uid, order_id))
         return {"command_id": op.id}
 
     run_idempotent(op, work)
@@ -179,10 +179,11 @@ def _order_doc(order_id: str, uid: str, req: OrderRequest, held: int) -> dict:
             "updated_at": firestore.SERVER_TIMESTAMP}
 
 
-def _command(book_id: str, kind: CommandType, uid: str, order_id: str | None,
+def _command(book_id: str, command_id: str, kind: CommandType, uid: str, order_id: str | None,
              order: list | None = None) -> dict:
     doc = {"book": book_id, "type": kind.value, "owner": uid, "order_id": order_id,
-           "status": "accepted", "accepted_at": firestore.SERVER_TIMESTAMP}
+           "status": "accepted", "queue": queue_key(book_id, command_id),
+           "accepted_at": firestore.SERVER_TIMESTAMP}
     if order is not None:
         doc["order"] = order
     return doc
