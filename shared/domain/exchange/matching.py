@@ -172,14 +172,18 @@ class Book:
         self.order_seq += 1
         order.seq = self.order_seq
         if order.tif is _FOK and self.walk(order).quantity < order.quantity:
-            result = self._result(order)
+            result = Result()
+            result.order, result.fills = order, []
+            result.makers, result.cancelled, result.paused = {}, [], False
             order.status, order.reason = _CANCELLED, "fok_unfillable"
             return result
         return self.resume(order, budget)
 
     def resume(self, order: Order, budget: int | None = None) -> Result:
         """Go on matching an order whose submit (or last resume) paused."""
-        result = self._result(order)
+        result = Result()  # filled in here, not by a call: this runs once per order
+        result.order, result.fills = order, []
+        result.makers, result.cancelled, result.paused = {}, [], False
         self._match(order, result, budget)
         tif = order.tif
         if result.paused:
@@ -194,12 +198,6 @@ class Book:
             order.reason = order.reason or "unfilled_remainder"
         return result
 
-    @staticmethod
-    def _result(order: Order) -> Result:
-        result = Result()
-        result.order, result.fills = order, []
-        result.makers, result.cancelled, result.paused = {}, [], False
-        return result
 
     def cancel(self, order_id: str, reason: str = "cancelled") -> Order | None:
         """Remove a live resting order; None when it is not resting (filled, cancelled, unknown)."""

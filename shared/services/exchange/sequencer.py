@@ -120,10 +120,19 @@ def run(book_id: str, holder: str | None = None, max_batches: int = 40) -> dict:
         if epoch is None:
             return {"book": book_id, "status": "busy", "processed": processed}
         try:
+            lingered = False
             while batch_count < max_batches:
                 ids = store.pending_command_ids(book_id, BATCH_SIZE)
+                if not ids and processed and not lingered:
+                    # Under a steady flow the next command is less than a batch gap away:
+                    # waiting that long once keeps the lease (its acquire and release are
+                    # paced writes too) instead of releasing and taking it again.
+                    lingered = True
+                    pacing.pace(book_path, None)
+                    continue
                 if not ids:
                     break
+                lingered = False
                 # Every batch rewrites the book's shared documents (head, depth, escrows, its
                 # fee share, candles): under load batches coalesce in time instead, each taking
                 # what arrived while the last one was paced.
