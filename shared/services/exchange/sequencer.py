@@ -50,6 +50,9 @@ from shared.services.markets import pacing
 log = logging.getLogger(__name__)
 BATCH_SIZE = 200   # commands read per batch; the step budget (domain/exchange/batch.py) may take fewer
 TASK = "task_exchange_sequence"
+# A wake-up runs the book in the calling request's thread for about this long, then leaves the
+# rest to a task: batches are paced, so an unbounded run would hold one placer's answer.
+RUN_S = 3.0
 
 
 def new_holder() -> str:
@@ -110,18 +113,21 @@ def release(book_id: str, holder: str, epoch: int) -> None:
     pacing.wrote(lease_ref.path)
 
 
-def run(book_id: str, holder: str | None = None, max_batches: int = 40) -> dict:
-    """Process pending commands of a book until none are left (or `max_batches`)."""
+def run(book_id: str, holder: str | None = None, max_batches: int = 40,
+        max_s: float | None = None) -> dict:
+    """Process pending commands of a book until none are left (or `max_batches`, or about
+    `max_s` seconds: then a task goes on)."""
     holder = holder or new_holder()
     processed = batch_count = 0
+    deadline = time.monotonic() + max_s if max_s is not None else float("inf")
     book_path = store.ref(store.STATES, book_id).path
-    while batch_count < max_batches:
+    while batch_count < max_batches and time.monotonic() < deadline:
         epoch = acquire(book_id, holder)
         if epoch is None:
             return {"book": book_id, "status": "busy", "processed": processed}
         try:
             lingered = False
-            while batch_count < max_batches:
+            while batch_count < max_batches and time.monotonic() < deadline:
                 ids = store.pending_command_ids(book_id, BATCH_SIZE)
                 if not ids and processed and not lingered:
                     # Under a steady flow the next command is less than a batch gap away:
@@ -230,7 +236,7 @@ def wake(book_id: str) -> dict:
 
 def _run_safely(book_id: str) -> dict:
     try:
-        return run(book_id)
+        return run(book_id, max_s=RUN_S)
     except Exception:  # the commands are safe (accepted); the task and sweep will process them
         log.exception("sequencer run failed", extra={"book": book_id})
         wake_later(book_id, delay_s=1)
