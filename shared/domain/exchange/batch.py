@@ -57,8 +57,9 @@ class Outcome:
 
 # Firestore commits at most 500 writes. A step's budget is an estimate of its writes: a fill
 # about 20 (four transfers with their journal entries, the trade, two fills, both orders and
-# holds), a cancel or a rejection about 6 (the order, a void with its journal entry), and any
-# command 2 (itself and its order). A command that needs more than a step continues in the next
+# holds), a cancel, a rejection or an order ending cancelled about 6 (the order, a void with its
+# journal entry), and any command 2 (itself and its order). An estimate short of the truth
+# costs a halving, which rebuilds the book from its documents: keep it on the safe side. A command that needs more than a step continues in the next
 # one (`paused`); the sequencer checks the exact count (write_count) and halves the step while
 # it exceeds MAX_WRITES.
 STEP_BUDGET = 440
@@ -127,6 +128,8 @@ def _place(book: Book, c: Command, out: Outcome, left: int, resume: Order | None
     by_id = {oid: order, **result.makers}
     out.fills.extend((f, order, by_id[f.maker_id]) for f in result.fills)
     out.work += FILL_COST * (len(result.fills) + len(result.cancelled))
+    if order.status is OrderStatus.CANCELLED:   # its hold's rest is voided: an IOC, FOK, cap
+        out.work += CANCEL_COST
     if result.paused:
         out.paused = c
     else:
