@@ -235,7 +235,7 @@ def accept(key: str, uid: str, side: Side, quantity: int, price: int,
 def test_a_sweep_past_one_transaction_resumes_in_a_new_sequencer_and_stops_at_the_fill_cap(
         book, monkeypatch):
     """Given 50 one-unit asks and a fill cap of 30 (1,000 in production), a buy for 60 fills 30
-    makers over two transactions (22 fills each at most: the step budget), the second run by a
+    makers over three transactions (14 fills each at most: the step budget), the second run by a
     sequencer that never saw the book: between them the depth still shows the book before the buy and the head
     names the command to resume. The buy ends cancelled with reason max_fills, every commit
     within MAX_WRITES, and replaying the commands at once gives the same trades."""
@@ -260,7 +260,7 @@ def test_a_sweep_past_one_transaction_resumes_in_a_new_sequencer_and_stops_at_th
     taken = store.ref(store.ORDERS, sweep).get().to_dict()
     assert (taken["status"], taken["reason"], taken["filled"]) == ("cancelled", "max_fills", 30)
     assert store.ref(store.STATES, BOOK).get().get("resume") is None
-    assert len(commits) == 2 and all(real == predicted <= MAX_WRITES for real, predicted in commits)
+    assert len(commits) == 3 and all(real == predicted <= MAX_WRITES for real, predicted in commits)
     check_exactly_once_in_recorded_order()
 
 
@@ -269,7 +269,7 @@ def test_a_cancel_all_and_a_self_trading_sweep_larger_than_a_transaction_complet
     """Given 130 resting asks of trader5 and 30 of others among them, a buy by trader5
     self-trade-cancels every ask of its own it meets and fills the others, then trader5's
     cancel_all cancels what is left of its asks: both take several transactions (at most 73
-    cancels or 22 fills each: the step budget), each within MAX_WRITES, and every hold is
+    cancels or 14 fills each: the step budget), each within MAX_WRITES, and every hold is
     released."""
     from shared.domain.accounts import user_account_id
     from shared.domain.exchange.batch import MAX_WRITES

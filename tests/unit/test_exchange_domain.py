@@ -11,8 +11,9 @@ from shared.domain.errors import InvalidInput, Rejected
 from shared.domain.exchange.books import (BookConfig, CommandType, OrderRequest, OrderType, check_order,
                                     hold_amount, market_price_cap, counters, order_from_state,
                                     order_state, restore)
-from shared.domain.exchange.batch import (COMMAND_COST, FILL_COST, Command, apply_commands, escrow,
-                                          fold_candle, ledger_accounts, settle)
+from shared.domain.exchange.batch import (COMMAND_COST, FILL_COST, OWNER_COST, Command,
+                                          apply_commands, escrow, fold_candle, ledger_accounts,
+                                          settle)
 from shared.domain.exchange.netting import FillLeg, net_positions
 from shared.domain.ledger import HoldStatus, LedgerBatch, Transfer, TransferType
 
@@ -133,7 +134,8 @@ def test_a_batch_stops_taking_commands_once_its_budget_is_spent():
                         order=(f"s{n}", "ann", "sell", 100, 2, "gtc", 0)) for n in range(5)]
     commands += [Command(f"b{n}", CommandType.PLACE, "ben",
                          order=(f"b{n}", "ben", "buy", 100, 2, "gtc", 10**6)) for n in range(5)]
-    out = apply_commands(book, commands, budget=8 * COMMAND_COST + 3 * FILL_COST)
+    out = apply_commands(book, commands,
+                         budget=8 * COMMAND_COST + 3 * FILL_COST + 2 * OWNER_COST)
     assert [c.id for c in out.applied] == [c.id for c in commands[:8]]
     assert len(out.fills) == 3 and set(out.results) == {c.id for c in out.applied}
 

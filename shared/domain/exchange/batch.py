@@ -53,6 +53,7 @@ class Outcome:
     applied: list[Command] = field(default_factory=list)                   # in order
     paused: Command | None = None   # the last applied command, not finished: the next step's
     work: int = 0                   # budget units spent
+    owners: set[str] = field(default_factory=set)   # traders charged OWNER_COST so far
 
 
 # Firestore commits at most 500 writes. A step's budget is an estimate of its writes: a fill
@@ -64,6 +65,9 @@ class Outcome:
 # it exceeds MAX_WRITES.
 STEP_BUDGET = 440
 FILL_COST, CANCEL_COST, COMMAND_COST = 20, 6, 2
+# Each trader a step touches adds its accounts and escrows (up to six documents) and, as a
+# buyer, its fee transfer with two journal entries: charged once per trader per step.
+OWNER_COST = 10
 MAX_WRITES = 480
 BOOK_DOCS = 3  # the book's head, its depth and its lease
 
@@ -88,6 +92,7 @@ def apply_commands(book: Book, commands: list[Command], budget: int = STEP_BUDGE
             if done is not None:
                 out.touched[done.id] = done
                 out.work += CANCEL_COST
+                _charge_owner(out, done.owner)
             out.results[c.id] = "cancelled" if done else "not_open"
         else:
             _cancel_all(book, c, out, left)
@@ -101,6 +106,8 @@ def _cancel_all(book: Book, c: Command, out: Outcome, left: int) -> None:
     for o in gone:
         o.reason = "cancelled_by_user"
         out.touched[o.id] = o
+    if gone:
+        _charge_owner(out, c.owner)
     out.work += CANCEL_COST * len(gone)
     if more:
         out.paused = c
@@ -108,9 +115,16 @@ def _cancel_all(book: Book, c: Command, out: Outcome, left: int) -> None:
         out.results[c.id] = "cancelled"
 
 
+def _charge_owner(out: Outcome, owner: str) -> None:
+    if owner not in out.owners:
+        out.owners.add(owner)
+        out.work += OWNER_COST
+
+
 def _place(book: Book, c: Command, out: Outcome, left: int, resume: Order | None) -> None:
     oid, owner, side, price, quantity, tif, funds = c.order
-    steps = max(left // FILL_COST, 1)   # fills and self-trade cancels, priced as fills
+    # Fills and self-trade cancels, each priced as a fill with a trader not yet in the step.
+    steps = max(left // (FILL_COST + OWNER_COST), 1)
     if resume is not None:
         order, result = resume, book.resume(resume, steps)
     else:
@@ -121,10 +135,14 @@ def _place(book: Book, c: Command, out: Outcome, left: int, resume: Order | None
             out.rejected[oid] = err.code
             out.results[c.id] = REJECTED
             out.work += CANCEL_COST
+            _charge_owner(out, owner)
             return
     out.touched[oid] = order
     for maker in (*result.makers.values(), *result.cancelled):
         out.touched[maker.id] = maker
+        _charge_owner(out, maker.owner)
+    if result.fills or order.status is OrderStatus.CANCELLED:
+        _charge_owner(out, owner)
     by_id = {oid: order, **result.makers}
     out.fills.extend((f, order, by_id[f.maker_id]) for f in result.fills)
     out.work += FILL_COST * (len(result.fills) + len(result.cancelled))
