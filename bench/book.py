@@ -162,9 +162,18 @@ def highest(run: Callable[[float], tuple[list[Offered], float]], label: str) -> 
     return best
 
 
+def drained(timeout_s: float) -> None:
+    from shared.store import exchange as store
+
+    deadline = time.monotonic() + timeout_s
+    while store.pending_command_ids(BOOK, 1) and time.monotonic() < deadline:
+        time.sleep(1)
+
+
 def percentile(values: list[float], q: float) -> float:
+    """nan when nothing was measured, never a made-up zero."""
     values = sorted(values)
-    return values[min(int(q * len(values)), len(values) - 1)] if values else 0.0
+    return values[min(int(q * len(values)), len(values) - 1)] if values else float("nan")
 
 
 def main() -> None:
@@ -187,6 +196,7 @@ def main() -> None:
 
         orders_per_s = highest(orders_at, "orders")
         transfers_per_s = highest(transfers_at, "transfers")
+        drained(120.0)   # the last, unsustained rate's backlog must not delay the half-rate run
         half, _ = orders_at(max(orders_per_s / 2, 1.0))
     latencies = [(r.done_at - r.due) * 1000 for r in half if r.done_at is not None]
     failed = sum(r.failed for r in half)
