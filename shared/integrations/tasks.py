@@ -44,8 +44,9 @@ def enqueue(function: str, payload: dict, *, task_name: str | None = None,
 def wake_later(function: str, key: str, payload: dict, delay_s: int, window_s: int) -> bool:
     """A wake-up task coalesced to one per `key` per `window_s`, run after `delay_s`.
 
-    A failed enqueue is only logged: every wake-up in Mintbook is backed by a sweep job, so a
-    lost one delays work, never loses it."""
+    A failed enqueue is only logged: every wake-up in Mintbook is backed by a sweep job or by
+    the next write asking again (a creator's followers count), so a lost one delays work,
+    never loses it."""
     window = int(time.time() // max(window_s, 1))
     try:
         return enqueue(function, payload, task_name=f"{key}-{window}", delay_s=delay_s)

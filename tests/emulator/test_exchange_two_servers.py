@@ -6,10 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from dev.emulator import free_port, stop_group
-from dev.stack import start_server, wait_for_server
-from tests.support.api import Api
-from tests.support.stack import env_for
+from tests.support.stack import extra_server
 
 from .helpers import ok
 from .test_exchange_sequencer import BOOK, book, check_exactly_once_in_recorded_order, pending
@@ -19,17 +16,8 @@ __all__ = ["book"]  # the fixture, shared with the sequencer tests
 
 @pytest.fixture
 def second_server(emulator, api, tmp_path):
-    port = free_port()
-    with open(tmp_path / "second-dev-server.log", "wb") as log:
-        process = start_server(port, env_for(emulator), output=log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_server(process, url)
-        client = Api(url, emulator.project)
+    with extra_server(emulator, tmp_path / "second-dev-server.log") as client:
         yield client
-        client.close()
-    finally:
-        stop_group(process)
 
 
 def test_two_server_processes_on_one_book_never_duplicate_a_fill(api, second_server, book):

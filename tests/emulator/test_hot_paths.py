@@ -15,10 +15,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from dev.firestore_counter import FirestoreCounter
-from dev.emulator import free_port, stop_group
-from dev.stack import start_server, wait_for_server
-from tests.support.api import Api
-from tests.support.stack import env_for
+from tests.support.stack import env_for, extra_server
 
 from .helpers import key, ok, reconcile
 from .purchases_helpers import deliver, package, payment_event, pending_purchase
@@ -33,17 +30,8 @@ def counted(emulator, tmp_path):
     """(an Api on the counted dev server, the counter)."""
     with FirestoreCounter(emulator.host_port) as counter:
         env = {**env_for(emulator), "FIRESTORE_EMULATOR_HOST": counter.host_port}
-        port = free_port()
-        with open(tmp_path / "counted-dev-server.log", "wb") as log:
-            process = start_server(port, env, output=log)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_for_server(process, url)
-            client = Api(url, emulator.project)
+        with extra_server(emulator, tmp_path / "counted-dev-server.log", env) as client:
             yield client, counter
-            client.close()
-        finally:
-            stop_group(process)
 
 
 def shared_writes(counter: FirestoreCounter, mark: int, function: str) -> dict[str, int]:

@@ -13,10 +13,8 @@ import time
 import pytest
 import requests
 
-from dev.emulator import free_port, stop_group
-from dev.stack import start_server, wait_for_server
 from tests.support.api import Api
-from tests.support.stack import env_for
+from tests.support.stack import env_for, extra_server
 
 from .helpers import error, key, ok
 from .purchases_helpers import event, sign
@@ -31,17 +29,8 @@ def limited(emulator, tmp_path):
     """An Api on a dev server whose public limit is LIMIT calls a minute per IP."""
     env = {**env_for(emulator), "MINTBOOK_PUBLIC_CALLS_PER_MIN": str(LIMIT),
            "MINTBOOK_TRUSTED_PROXY_HOPS": "1"}
-    port = free_port()
-    with open(tmp_path / "limited-dev-server.log", "wb") as log:
-        process = start_server(port, env, output=log)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_for_server(process, url)
-        client = Api(url, emulator.project)
+    with extra_server(emulator, tmp_path / "limited-dev-server.log", env) as client:
         yield client
-        client.close()
-    finally:
-        stop_group(process)
 
 
 def in_one_minute(calls) -> list[requests.Response]:

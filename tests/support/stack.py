@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import functools
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dev.auth_emulator import AuthEmulator
 from dev.emulator import FirestoreEmulator, free_port, log_tail, stop_group
 from dev.server import load_manifest
+from tests.support.api import Api
 from dev.stack import (PROJECT, RULES_FILE, register_triggers, server_env, start_server,
                        wait_for_server)
 
@@ -114,3 +117,23 @@ def wipe(emulator: FirestoreEmulator, server: DevServer | None) -> None:
     exchange.forget_cache()
     if server is not None and server.process is not None:
         requests.post(f"{server.url}/_caches/forget", timeout=10).raise_for_status()
+
+
+@contextmanager
+def extra_server(emulator: FirestoreEmulator, log_path: Path,
+                 env: dict[str, str] | None = None) -> Iterator[Api]:
+    """A dev server of its own beside the session's (on the same emulator unless `env` says
+    otherwise), as an Api; stopped, with its process group, when the block ends."""
+    port = free_port()
+    with open(log_path, "wb") as log:
+        process = start_server(port, env or env_for(emulator), output=log)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for_server(process, url)
+        client = Api(url, emulator.project)
+        try:
+            yield client
+        finally:
+            client.close()
+    finally:
+        stop_group(process)

@@ -14,7 +14,8 @@ Guarantees:
 - Following writes only the follower's own document. The `followers` count on a creator is
   recounted by task_creator_followers (an aggregation count) at most once per FOLLOWERS_S per
   creator, so no document is written per follow that other followers also write; the count
-  carries `followers_as_of`.
+  carries `followers_as_of`. No sweep recounts followers: a lost recount leaves the count as of
+  its `followers_as_of` until the creator's next follow or unfollow asks again.
 """
 from __future__ import annotations
 
