@@ -167,7 +167,12 @@ def deploy_step(function: Any, config: Config) -> Step:
             f"--project={config.project}", f"--region={config.region}", f"--runtime={RUNTIME}",
             f"--source={config.source}", f"--entry-point={function.name}",
             f"--memory={function.memory}", f"--min-instances={function.min_instances}",
-            f"--service-account={config.runtime_account}", f"--set-env-vars={_env(config)}"]
+            f"--service-account={config.runtime_account}",
+            f"--set-env-vars={_env(config, function)}"]
+    if function.cpu:
+        argv.append(f"--cpu={function.cpu}")
+    if function.concurrency > 1:
+        argv.append(f"--concurrency={function.concurrency}")
     if function.kind == "event":
         argv += [f"--trigger-location={config.firestore_location}",
                  f"--trigger-event-filters=type={function.event_type}",
@@ -185,9 +190,11 @@ def deploy_step(function: Any, config: Config) -> Step:
     return Step((*argv, "--quiet"))
 
 
-def _env(config: Config) -> str:
+def _env(config: Config, function: Any = None) -> str:
     pairs = [("GOOGLE_CLOUD_PROJECT", config.project), ("FUNCTION_REGION", config.region),
              ("MINTBOOK_TASKS_SERVICE_ACCOUNT", config.invoker_account), *config.env]
+    if function is not None and function.concurrency > 1:  # the Python runtime's threads
+        pairs.append(("THREADS", str(function.concurrency)))
     joined = [f"{k}={v}" for k, v in pairs]
     if any("," in item for item in joined):  # gcloud's alternate-delimiter syntax
         return "^|^" + "|".join(joined)

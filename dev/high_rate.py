@@ -11,8 +11,10 @@ collection declared here is written on a hot path, about once per operation or m
   there to split the range, each of its values taking an equal share of the writes;
 - each sequential field's single-field index is exempt in firestore.indexes.json unless a query
   needs it, and then `kept` says which query.
-The exchange's collections (orders, order_commands, fills, trades, settlement batches) belong to
-the order book's issue and are not declared here; nor is `market_feed` yet (see the README).
+Of the exchange's collections only the command queue is declared: orders are written by their
+placer and by paced sequencer batches, and fills, trades and settlement batches by those batches
+only (at most about 40 fills a second per book), their ids led by a hash; `market_feed` is not
+declared yet (see the README).
 `python -m dev.high_rate` rewrites the README's table of verdicts from this declaration and
 firestore.indexes.json; a unit test fails when it drifts.
 """
@@ -103,6 +105,15 @@ HIGH_RATE: tuple[HighRate, ...] = (
              low_cardinality=("operation",), sequential=("created_at",)),
     HighRate("rate_limits", "every rate-limited request: a counter per caller and window",
              low_cardinality=("bucket",), sequential=("expires_at",)),
+    HighRate("order_commands", "every order and cancel (created), then once when sequenced",
+             low_cardinality=("book", "status", "type"),
+             sequential=("accepted_at", "processed_at", "sequence"),
+             verdicts={"queue, accepted_at": "added: the sequencer takes a book's accepted "
+                       "commands in acceptance order, merged by one `queue in [...]` query from "
+                       "16 lanes per book (a hash of the command id), so they append to 16 "
+                       "ranges; a processed command moves to its lane's `.done` value"},
+             changed=("`book, status, accepted_at` removed: every accepted command of a book "
+                      "went to the end of one range",)),
 )
 BY_NAME = {h.collection: h for h in HIGH_RATE}
 

@@ -24,10 +24,18 @@ class Function(NamedTuple):
     schedule: str | None = None
     memory: str = "256Mi"
     min_instances: int = 0
+    concurrency: int = 1   # requests one instance serves at once; above 1 it needs a whole vCPU
+    cpu: str = ""          # vCPUs per instance; empty: what `memory` implies
 
 
-def _http(name: str, module: str, min_instances: int = 0) -> Function:
-    return Function(name, f"api.{module}:{name}", min_instances=min_instances)
+# The exchange's order path serves many requests per instance: each one mostly waits on
+# Firestore and on its book's paced batches, and the in-process sequencer coalesces the
+# wake-ups of one instance's requests into one loop (README, "Deployment").
+TRADING = {"concurrency": 16, "cpu": "1", "memory": "512Mi"}
+
+
+def _http(name: str, module: str, min_instances: int = 0, **sizing: object) -> Function:
+    return Function(name, f"api.{module}:{name}", min_instances=min_instances, **sizing)
 
 
 def _event(name: str, module: str, document: str, event_type: str = WRITTEN) -> Function:
@@ -39,8 +47,8 @@ def _job(name: str, module: str, schedule: str, memory: str = "512Mi") -> Functi
     return Function(name, f"jobs.{module}:{name}", kind="job", schedule=schedule, memory=memory)
 
 
-def _task(name: str, module: str) -> Function:
-    return Function(name, f"jobs.{module}:{name}", kind="task", memory="512Mi")
+def _task(name: str, module: str, **sizing: object) -> Function:
+    return Function(name, f"jobs.{module}:{name}", kind="task", **({"memory": "512Mi"} | sizing))
 
 
 # One section per product area; each area edits only its own tuple.
@@ -128,9 +136,9 @@ MARKETS: tuple[Function, ...] = (
 EXCHANGE: tuple[Function, ...] = (
     _http("admin_create_book", "exchange"),
     _http("list_books", "exchange"),
-    _http("place_order", "exchange", min_instances=1),
-    _http("cancel_order", "exchange"),
-    _http("cancel_all_orders", "exchange"),
+    _http("place_order", "exchange", min_instances=1, **TRADING),
+    _http("cancel_order", "exchange", **TRADING),
+    _http("cancel_all_orders", "exchange", **TRADING),
     _http("get_depth", "exchange"),
     _http("list_trades", "exchange"),
     _http("get_candles", "exchange"),
@@ -151,7 +159,7 @@ EXCHANGE: tuple[Function, ...] = (
     _http("search_creators", "creator_pages"),
     _http("list_my_followed_creators", "creator_pages"),
     _task("task_creator_followers", "creators"),
-    _task("task_exchange_sequence", "exchange"),
+    _task("task_exchange_sequence", "exchange", **TRADING),
     _task("task_exchange_settle", "exchange"),
     _job("job_exchange_sweep", "exchange", "* * * * *"),
 )

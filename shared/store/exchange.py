@@ -3,13 +3,17 @@
 Collections (public read in firestore.rules: books, book_depth, trades, candles; owner read:
 orders, fills; server only: book_states, book_leases, order_commands):
 - books/{id}            the book's configuration (admin-written, cached per process)
-- book_states/{id}      the sequencer's state: resting orders and counters (sequencer-written)
+- book_states/{id}      the sequencer's counters (order_seq, fill_seq, sequenced): a few fields
+                        whatever the book holds; the resting orders are the book's order
+                        documents with `resting` true, each carrying its own matching state
 - book_leases/{id}      which sequencer may write the book, and its epoch
 - book_depth/{id}       aggregated levels and the last price, rewritten by every batch
 - orders/{order_id}     one per order; created when accepted, then written only by the sequencer
-- order_commands/{id}   accepted place/cancel commands, taken in (accepted_at, id) order; each
-                        processed one records its `sequence` in the book's total order
-- trades/{book}.{seq}   public prints; fills/{book}.{seq}.{buy|sell}: each side's own view
+- order_commands/{id}   accepted place/cancel commands, taken in (accepted_at, id) order from
+                        the book's QUEUE_LANES lanes (`queue`); each processed one leaves its
+                        lane and records its `sequence` in the book's total order
+- trades/{key}          public prints; fills/{key}.{buy|sell}: each side's own view; the key is
+                        fill_key(book, seq), led by a hash so the ids spread
 Book configuration is read outside transactions: an order's transaction never reads (and so
 never locks) the book document.
 """
@@ -21,9 +25,8 @@ import time
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared.domain.accounts import system_account_id
 from shared.domain.errors import NotFound
-from shared.domain.exchange.books import BookConfig
+from shared.domain.exchange.books import BookConfig, queue_keys
 
 from shared.store.client import collection
 
@@ -33,10 +36,6 @@ TTL_S = 30.0
 # A killed sequencer blocks its book at most this long; tests shorten it.
 LEASE_S = float(os.environ.get("MINTBOOK_EXCHANGE_LEASE_S", "15"))
 _cache: dict[str, tuple[float, BookConfig]] = {}
-
-
-def escrow_account(book_id: str, asset: str) -> str:
-    return system_account_id(f"escrow.book.{book_id}", asset)
 
 
 def ref(name: str, doc_id: str) -> firestore.DocumentReference:
@@ -69,11 +68,26 @@ def forget_cache() -> None:
 
 
 def pending_command_ids(book_id: str, limit: int) -> list[str]:
-    """Accepted commands in acceptance-commit order (server commit timestamp, then id)."""
-    query = (collection(COMMANDS).where(filter=FieldFilter("book", "==", book_id))
-             .where(filter=FieldFilter("status", "==", "accepted"))
+    """Accepted commands in acceptance-commit order (server commit timestamp, then id), merged
+    by the query from the book's queue lanes (`queue in [...]`, index queue + accepted_at)."""
+    query = (collection(COMMANDS).where(filter=FieldFilter("queue", "in", queue_keys(book_id)))
              .order_by("accepted_at").order_by("__name__").limit(limit))
     return [snap.id for snap in query.stream()]
+
+
+def resting_orders(book_id: str, page_size: int) -> list[dict]:
+    """Every resting order of a book (its matching state), read `page_size` at a time: an
+    equality-only query, so it needs no composite index; the caller orders them by `seq`."""
+    query = (collection(ORDERS).where(filter=FieldFilter("book", "==", book_id))
+             .where(filter=FieldFilter("resting", "==", True)).order_by("__name__"))
+    rows: list[dict] = []
+    last = None
+    while True:
+        page = (query.start_after(last) if last else query).limit(page_size).get()
+        rows += [snap.to_dict() for snap in page]
+        if len(page) < page_size:
+            return rows
+        last = page[-1]
 
 
 def books_with_pending(limit: int = 500) -> list[str]:

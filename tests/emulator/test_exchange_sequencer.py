@@ -87,7 +87,7 @@ def check_exactly_once_in_recorded_order(accepted_one_by_one: bool = True) -> No
     if accepted_one_by_one:
         assert commands == sorted(commands, key=lambda s: (s.get("accepted_at"), s.id))
     book = restore(store.get_book(BOOK), None)
-    out = apply_commands(book, [_command(s.id, s.to_dict()) for s in commands], max_fills=10**9)
+    out = apply_commands(book, [_command(s.id, s.to_dict()) for s in commands], budget=10**9)
     expected = [(f.seq, f.price, f.quantity, t.id, m.id) for f, t, m in out.fills]
     trades = (collection(store.TRADES).where(filter=FieldFilter("book", "==", BOOK))
               .order_by("seq").stream())
@@ -206,38 +206,141 @@ def test_settlement_puts_every_fill_in_exactly_one_netted_batch(book):
     assert settlement.settle(BOOK)["batches"] == []
 
 
-def test_sweeping_orders_are_split_so_no_batch_exceeds_firestores_write_limit(book, monkeypatch):
-    """Two buys that each sweep MAX_FILLS_PER_ORDER one-unit asks would need ~650 writes in one
-    batch; the sequencer halves the batch instead, and each commit's real write count (taken
-    from the transaction as it commits) is what write_count predicted and within MAX_WRITES."""
-    from shared.domain.exchange.matching import MAX_FILLS_PER_ORDER
-    from shared.domain.exchange.batch import MAX_WRITES, write_count
-    from shared.domain.idempotency import Operation
+def counted_commits(monkeypatch) -> list[tuple[int, int]]:
+    """(writes the transaction really committed, write_count's prediction) per batch commit."""
+    from shared.domain.exchange.batch import write_count
     from shared.services.exchange import batches
-    from shared.services.exchange import orders
-    from shared.services.exchange import sequencer
-    from shared.store.users import get_user
 
     commits: list[tuple[int, int]] = []
     real_write = batches._write
 
     def counting_write(txn, config, book_, out, batch, *rest):
         real_write(txn, config, book_, out, batch, *rest)
-        commits.append((len(txn._write_pbs), write_count(out, batch.result)))
+        commits.append((len(txn._write_pbs), write_count(out, batch.result, lease=rest[-1])))
 
     monkeypatch.setattr(batches, "_write", counting_write)
+    return commits
 
-    def accept(n: int, uid: str, side: Side, quantity: int, price: int) -> None:
-        req = OrderRequest(BOOK, side, OrderType.LIMIT, quantity, price, TimeInForce.GTC)
-        orders.accept(Operation.of(uid, "place_order", f"w{n}", {}), get_user(uid), req)
 
-    for n in range(2 * MAX_FILLS_PER_ORDER):
-        accept(n, f"trader{n % 5}", Side.SELL, 1, 100 + n)
+def accept(key: str, uid: str, side: Side, quantity: int, price: int,
+           tif: TimeInForce = TimeInForce.GTC) -> str:
+    from shared.domain.idempotency import Operation
+    from shared.services.exchange import orders
+    from shared.store.users import get_user
+
+    req = OrderRequest(BOOK, side, OrderType.LIMIT, quantity, price, tif)
+    return orders.accept(Operation.of(uid, "place_order", key, {}), get_user(uid), req)
+
+
+def test_a_sweep_past_one_transaction_resumes_in_a_new_sequencer_and_stops_at_the_fill_cap(
+        book, monkeypatch):
+    """Given 50 one-unit asks and a fill cap of 30 (1,000 in production), a buy for 60 fills 30
+    makers over three transactions (14 fills each at most: the step budget), the second run by a
+    sequencer that never saw the book: between them the depth still shows the book before the buy and the head
+    names the command to resume. The buy ends cancelled with reason max_fills, every commit
+    within MAX_WRITES, and replaying the commands at once gives the same trades."""
+    from shared.domain.exchange import matching
+    from shared.domain.exchange.batch import MAX_WRITES
+    from shared.services.exchange import batches, sequencer
+    from shared.store import exchange as store
+
+    monkeypatch.setattr(matching, "MAX_FILLS_PER_ORDER", 30)
+    for n in range(50):
+        accept(f"ask{n}", f"trader{n % 5}", Side.SELL, 1, 100 + n % 10)
     sequencer.run(BOOK, holder="resting")
-    commits.clear()
-    accept(100, "trader5", Side.BUY, MAX_FILLS_PER_ORDER, 200)
-    accept(101, "trader5", Side.BUY, MAX_FILLS_PER_ORDER, 200)
-    sequencer.run(BOOK, holder="sweeps")
-    assert len(commits) == 2  # one sweep per batch
-    assert all(actual == predicted <= MAX_WRITES for actual, predicted in commits), commits
+    before = store.ref(store.DEPTH, BOOK).get().to_dict()["asks"]
+    commits = counted_commits(monkeypatch)
+    sweep = accept("sweep", "trader5", Side.BUY, 60, 200)
+    sequencer.run(BOOK, holder="first", max_batches=1)
+    head = store.ref(store.STATES, BOOK).get().to_dict()
+    assert head["resume"] == sweep and pending() == [sweep]
+    assert store.ref(store.DEPTH, BOOK).get().to_dict()["asks"] == before
+    batches.forget_books()   # the next step runs in a sequencer that never saw the book
+    sequencer.run(BOOK, holder="second")
+    taken = store.ref(store.ORDERS, sweep).get().to_dict()
+    assert (taken["status"], taken["reason"], taken["filled"]) == ("cancelled", "max_fills", 30)
+    assert store.ref(store.STATES, BOOK).get().get("resume") is None
+    assert len(commits) == 3 and all(real == predicted <= MAX_WRITES for real, predicted in commits)
+    check_exactly_once_in_recorded_order()
+
+
+def test_a_cancel_all_and_a_self_trading_sweep_larger_than_a_transaction_complete_in_steps(
+        book, monkeypatch):
+    """Given 130 resting asks of trader5 and 30 of others among them, a buy by trader5
+    self-trade-cancels every ask of its own it meets and fills the others, then trader5's
+    cancel_all cancels what is left of its asks: both take several transactions (at most 73
+    cancels or 14 fills each: the step budget), each within MAX_WRITES, and every hold is
+    released."""
+    from shared.domain.accounts import user_account_id
+    from shared.domain.exchange.batch import MAX_WRITES
+    from shared.domain.idempotency import Operation
+    from shared.services.exchange import orders, sequencer
+    from shared.store import ledger as ledger_store
+    from shared.store import exchange as store
+    from shared.store.users import get_user
+
+    asks = [("trader5" if n % 16 < 13 else f"trader{n % 5}", 100 + n % 4) for n in range(160)]
+    for n, (uid, price) in enumerate(asks):
+        accept(f"ask{n}", uid, Side.SELL, 1, price)
+    others = [price for uid, price in asks if uid != "trader5"]
+    sequencer.run(BOOK, holder="resting")
+    commits = counted_commits(monkeypatch)
+    sweep = accept("sweep", "trader5", Side.BUY, 20, 101, TimeInForce.IOC)
+    orders.cancel_all(Operation.of("trader5", "cancel_all_orders", "all", {}), get_user("trader5"),
+                      BOOK)
+    sequencer.run(BOOK, holder="steps")
+    taken = store.ref(store.ORDERS, sweep).get().to_dict()
+    reachable = sum(1 for price in others if price <= 101)
+    assert (taken["status"], taken["filled"]) == ("cancelled", reachable)
+    assert all(o["owner"] != "trader5" for o in store.resting_orders(BOOK, 1_000))
+    assert len(store.resting_orders(BOOK, 1_000)) == len(others) - reachable
+    assert len(commits) >= 3
+    assert all(real == predicted <= MAX_WRITES for real, predicted in commits)
+    accounts = [user_account_id("trader5", asset) for asset in ("GOLD", "CHIP")]
+    held = ledger_store.read(None, accounts).accounts
+    assert [held[a].counters.debits_pending for a in accounts] == [0, 0]
+    check_exactly_once_in_recorded_order(accepted_one_by_one=False)
+
+
+def test_a_book_of_500_resting_orders_grows_no_document_and_a_new_sequencer_rebuilds_it(book, monkeypatch):
+    """Given 500 resting asks over 5 price levels, sequenced in batches at least 0.5 s apart, the
+    book's own documents (its head and depth) are as small as with 10; when a sequencer that never saw the book (its state rebuilt from
+    the resting order documents, 40 per page) takes a sweeping buy, the buy fills in
+    price-time priority: exactly what replaying every command on a pure book gives."""
+    from shared.domain.idempotency import Operation
+    from shared.services.exchange import batches, orders, sequencer
+    from shared.store import exchange as store
+    from shared.store.client import collection
+    from shared.store.users import get_user
+
+    monkeypatch.setattr(batches, "REBUILD_PAGE", 40)
+
+    def rest_asks(first: int, count: int) -> None:
+        for n in range(first, first + count):
+            req = OrderRequest(BOOK, Side.SELL, OrderType.LIMIT, 1, 100 + n % 5, TimeInForce.GTC)
+            orders.accept(Operation.of("t", "place_order", f"ask{n}", {}),
+                          get_user(f"trader{n % 5}"), req)
+        sequencer.run(BOOK, holder="resting", max_batches=100)
+
+    def own_documents() -> int:
+        return max(len(repr(store.ref(name, BOOK).get().to_dict()))
+                   for name in (store.STATES, store.DEPTH))
+
+    rest_asks(0, 10)
+    small = own_documents()
+    rest_asks(10, 490)
+    assert own_documents() <= small + 16   # a few more digits in the counters, nothing per order
+    resting = store.resting_orders(BOOK, 1_000)
+    assert len(resting) == 500
+    commits = sorted({s.get("processed_at") for s in collection(store.COMMANDS).stream()})
+    assert len(commits) >= 3   # batches, paced: the book's documents take <= 2 writes a second
+    assert all((b - a).total_seconds() >= 0.5 for a, b in zip(commits, commits[1:])), commits
+
+    batches.forget_books()   # as a new process would start
+    req = OrderRequest(BOOK, Side.BUY, OrderType.LIMIT, 12, 101, TimeInForce.GTC)
+    sweep = orders.accept(Operation.of("trader5", "place_order", "sweep", {}),
+                          get_user("trader5"), req)
+    sequencer.run(BOOK, holder="fresh")
+    taken = store.ref(store.ORDERS, sweep).get().to_dict()
+    assert (taken["status"], taken["filled"], taken["notional"]) == ("filled", 12, 100 * 12)
     check_exactly_once_in_recorded_order()

@@ -103,3 +103,37 @@ def test_purchase_credits_fees_and_rewards_write_no_document_they_share(api, adm
               "reason": "streak"}) for n, r in enumerate(rewards)])
     assert shared_writes(counter, mark, "pay_reward") == {}
     assert reconcile(api, admin_uid)["ok"]
+
+
+def test_placing_orders_writes_no_document_the_book_shares(api, admin_uid, counted):
+    """Six traders each place a resting order on one book. The accepting transaction of each
+    (every place_order commit that writes neither the book's head nor its lease: those are the
+    sequencer's, run in the same request) writes only documents of its own placer: account, hold,
+    journal, order, command, idempotent answer and the placer's own escrow in the book."""
+    client, counter = counted
+    ok(api.call("POST", "admin_create_asset", admin_uid, idempotency_key=key(),
+                json={"code": "GOLD", "name": "Gold creator", "decimals": 0, "kind": "creator"}))
+    for n in range(OPS):
+        api.call("GET", "get_me", f"trader{n}")
+        ok(api.call("POST", "admin_adjust", admin_uid, idempotency_key=key(),
+                    json={"uid": f"trader{n}", "asset": "GOLD", "amount": 10,
+                          "reason": "listing"}))
+    ok(api.call("POST", "admin_create_book", admin_uid, idempotency_key=key(),
+                json={"base": "GOLD", "tick_size": 1, "min_quantity": 1, "max_quantity": 500}))
+    mark = run(counter, [lambda n=n: client.call(
+        "POST", "place_order", f"trader{n}", idempotency_key=key(),
+        json={"book": "GOLD-CHIP", "side": "sell", "quantity": 1, "price": 100 + n})
+        for n in range(OPS)])
+    writers: dict[str, set[str]] = defaultdict(set)
+    accepts = 0
+    for rpc in counter.records(mark):
+        paths = [p.split("/documents/", 1)[1] for p in rpc.writes]
+        sequencing = any(p.startswith(("book_states/", "book_leases/")) for p in paths)
+        if rpc.tag.startswith("place_order http ") and rpc.method == "Commit" and paths \
+                and not sequencing:
+            accepts += 1
+            for path in paths:
+                writers[path].add(rpc.tag)
+    assert accepts >= OPS
+    assert {path for path, tags in writers.items() if len(tags) > 1} == set()
+    assert any(p.startswith("accounts/sys.escrow.book.GOLD-CHIP.") for p in writers)

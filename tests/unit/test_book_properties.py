@@ -142,9 +142,9 @@ def check_priority(book_cls: type) -> None:
 class HastyBook(Book):
     """Broken on purpose: a GTC limit rests without looking for a match."""
 
-    def _match(self, order, result):
+    def _match(self, order, result, budget):
         if order.tif is not TimeInForce.GTC:
-            super()._match(order, result)
+            super()._match(order, result, budget)
 
 
 class SpendthriftBook(Book):

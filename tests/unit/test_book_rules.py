@@ -105,11 +105,13 @@ def test_an_order_fills_at_most_max_fills_makers_and_cancels_the_rest():
     book = Book(maker_bps=0, taker_bps=0)
     for n in range(MAX_FILLS_PER_ORDER + 4):
         book.submit(Order(f"s{n}", f"maker{n}", Side.SELL, 100 + n, 1, TimeInForce.GTC))
-    sweep = Order("b", "taker", Side.BUY, 200, 30, TimeInForce.GTC, funds=10**6)
+    sweep = Order("b", "taker", Side.BUY, 10**5, MAX_FILLS_PER_ORDER + 10, TimeInForce.GTC,
+                  funds=10**12)
     result = book.submit(sweep)
     assert len(result.fills) == MAX_FILLS_PER_ORDER == sweep.filled
     assert (sweep.status, sweep.reason) == (OrderStatus.CANCELLED, "max_fills")
-    assert book.depth(Side.BUY, 5) == [] and book.depth(Side.SELL, 1) == [(116, 1)]
+    assert book.depth(Side.BUY, 5) == []
+    assert book.depth(Side.SELL, 1) == [(100 + MAX_FILLS_PER_ORDER, 1)]
 
 
 def test_a_gtc_order_that_runs_out_of_crossing_makers_at_the_bound_still_rests():
@@ -117,13 +119,14 @@ def test_a_gtc_order_that_runs_out_of_crossing_makers_at_the_bound_still_rests()
     book = Book(maker_bps=0, taker_bps=0)
     for n in range(MAX_FILLS_PER_ORDER):
         book.submit(Order(f"s{n}", f"maker{n}", Side.SELL, 100, 1, TimeInForce.GTC))
-    buy = Order("b", "taker", Side.BUY, 100, 20, TimeInForce.GTC, funds=10**6)
+    buy = Order("b", "taker", Side.BUY, 100, MAX_FILLS_PER_ORDER + 4, TimeInForce.GTC,
+                funds=10**9)
     book.submit(buy)
     assert (buy.filled, buy.status) == (MAX_FILLS_PER_ORDER, OrderStatus.PARTIALLY_FILLED)
     assert book.depth(Side.BUY, 1) == [(100, 4)]
 
 
-def test_fok_counts_the_fill_bound():
+def test_fok_decides_on_the_whole_book_up_to_the_fill_bound():
     from shared.domain.exchange.matching import MAX_FILLS_PER_ORDER
     book = Book(maker_bps=0, taker_bps=0)
     for n in range(MAX_FILLS_PER_ORDER + 1):

@@ -68,6 +68,15 @@ def test_the_plan_deploys_every_manifest_function_once_with_its_settings() -> No
         assert got["min-instances"] == [str(f.min_instances)]
 
 
+def test_the_trading_functions_serve_concurrent_requests_on_a_whole_vcpu() -> None:
+    planned = deploys()
+    for name in ("place_order", "cancel_order", "cancel_all_orders", "task_exchange_sequence"):
+        got = planned[name]
+        assert got["concurrency"] == ["16"] and got["cpu"] == ["1"], name
+        assert "THREADS=16" in got["set-env-vars"][0].replace("|", ",").split(","), name
+    assert "concurrency" not in planned["create_transfer"]   # one request per instance
+
+
 def test_http_functions_are_public_and_jobs_and_tasks_private() -> None:
     planned = deploys()
     for f in FUNCTIONS:

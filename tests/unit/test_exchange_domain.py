@@ -1,4 +1,4 @@
-"""Book configuration, order admission, holds, book snapshots, batches and settlement netting."""
+"""Book configuration, order admission, holds, rebuilding a book, batches and settlement netting."""
 from __future__ import annotations
 
 import pytest
@@ -9,9 +9,11 @@ from shared.domain.accounts import Account, AccountKind, Counters, SystemAccount
 from shared.domain.exchange.matching import Order, Side, TimeInForce
 from shared.domain.errors import InvalidInput, Rejected
 from shared.domain.exchange.books import (BookConfig, CommandType, OrderRequest, OrderType, check_order,
-                                    hold_amount, market_price_cap, restore, snapshot)
-from shared.domain.exchange.batch import (Command, apply_commands, escrow, fold_candle,
-                                          ledger_accounts, settle)
+                                    hold_amount, market_price_cap, counters, order_from_state,
+                                    order_state, restore)
+from shared.domain.exchange.batch import (COMMAND_COST, FILL_COST, OWNER_COST, Command,
+                                          apply_commands, escrow, fold_candle, ledger_accounts,
+                                          settle)
 from shared.domain.exchange.netting import FillLeg, net_positions
 from shared.domain.ledger import HoldStatus, LedgerBatch, Transfer, TransferType
 
@@ -51,14 +53,21 @@ def test_holds_cover_the_taker_fee_and_a_market_buy_is_capped_by_what_is_availab
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(list(Side)), st.integers(95, 105),
                           st.integers(1, 20), st.sampled_from(["ann", "ben"])), max_size=30))
-def test_a_snapshot_restores_the_same_book(orders):
+def test_a_book_rebuilt_from_its_order_states_in_any_order_is_the_same_book(orders):
     book = restore(CONFIG, None)
     for n, (side, price, qty, owner) in enumerate(orders):
         book.submit(Order(f"o{n}", owner, side, price, qty, TimeInForce.GTC, 10**9))
-    again = restore(CONFIG, snapshot(book))
-    assert snapshot(again) == snapshot(book)
-    probe = Order("p", "cy", Side.BUY, 200, 50, TimeInForce.IOC, 10**9)
-    assert again.walk(probe) == book.walk(probe)
+    rows = [order_state(o) for o in book.orders.values()][::-1]  # as a query might return them
+    again = restore(CONFIG, counters(book), rows)
+    assert counters(again) == counters(book)
+    assert [order_state(o) for o in again.orders.values()] == \
+        sorted((order_state(o) for o in book.orders.values()), key=lambda r: r["seq"])
+    for side in Side:
+        assert again.depth(side, 50) == book.depth(side, 50)
+    def probe() -> Order:
+        return Order("p", "cy", Side.BUY, 200, 50, TimeInForce.IOC, 10**9)
+    assert again.walk(probe()) == book.walk(probe())
+    assert again.submit(probe()).fills == book.submit(probe()).fills
 
 
 def _ledger(holds):
@@ -71,7 +80,7 @@ def _ledger(holds):
         accounts[account_id] = Account(account_id, owner, asset, kind, funded)
     batch = LedgerBatch(accounts)
     for oid, owner, asset, amount in holds:
-        batch.hold(Transfer(oid, f"{owner}:{asset}", escrow(CONFIG, asset), asset, amount,
+        batch.hold(Transfer(oid, f"{owner}:{asset}", escrow(CONFIG, asset, owner), asset, amount,
                             TransferType.TRADE, pending=True))
     return batch
 
@@ -89,7 +98,8 @@ def test_a_batch_settles_fills_from_escrow_and_releases_what_is_left():
     assert balance("ben:GOLD") == 10_010 and balance("ben:CHIP") == 10_000 - 905
     assert balance("ann:GOLD") == 9_990 and balance("ann:CHIP") == 10_000 + 897
     assert batch.account("ben:CHIP").available == 10_000 - 905      # the 100 left is released
-    assert balance(escrow(CONFIG, "CHIP")) == 0 and balance(escrow(CONFIG, "GOLD")) == 0
+    for owner in ("ann", "ben"):   # each escrow paid out exactly what its owner's holds posted
+        assert balance(escrow(CONFIG, "CHIP", owner)) == 0 == balance(escrow(CONFIG, "GOLD", owner))
     fees = spread_account_id(SystemAccount.FEES, CONFIG.id, "CHIP")  # the book's share
     assert batch.result.blind[fees].credits_posted == 8
     # its last fill's post released the rest: one transfer, no separate void
@@ -118,13 +128,14 @@ def test_net_positions_of_a_settlement_batch_sum_to_zero_per_asset():
                    "sys.fees": {"CHIP": 8}}
 
 
-def test_a_batch_stops_taking_commands_once_it_has_enough_fills():
+def test_a_batch_stops_taking_commands_once_its_budget_is_spent():
     book = restore(CONFIG, None)
     commands = [Command(f"s{n}", CommandType.PLACE, "ann",
                         order=(f"s{n}", "ann", "sell", 100, 2, "gtc", 0)) for n in range(5)]
     commands += [Command(f"b{n}", CommandType.PLACE, "ben",
                          order=(f"b{n}", "ben", "buy", 100, 2, "gtc", 10**6)) for n in range(5)]
-    out = apply_commands(book, commands, max_fills=3)
+    out = apply_commands(book, commands,
+                         budget=8 * COMMAND_COST + 3 * FILL_COST + 2 * OWNER_COST)
     assert [c.id for c in out.applied] == [c.id for c in commands[:8]]
     assert len(out.fills) == 3 and set(out.results) == {c.id for c in out.applied}
 
@@ -142,3 +153,40 @@ def test_a_market_order_with_nothing_opposite_is_refused():
     with pytest.raises(Rejected) as err:
         market_price_cap(BookConfig("GOLD-CHIP", "GOLD", "CHIP"), Side.BUY, None)
     assert err.value.code == "no_liquidity"
+
+
+def _in_steps(book, command, budget):
+    """Apply one command in steps of `budget`, resuming from the order's stored state as a new
+    sequencer would; the steps' fills, cancels and final state."""
+    fills, touched, resume = [], {}, None
+    while True:
+        out = apply_commands(book, [command], budget, resume)
+        fills += [(f, t.id, m.id) for f, t, m in out.fills]
+        touched |= {oid: order_state(o) | {"reason": o.reason} for oid, o in out.touched.items()}
+        if out.paused is None:
+            return fills, touched, out.results[command.id]
+        if command.order:
+            resume = order_from_state(order_state(out.touched[command.order[0]]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(95, 105), st.integers(1, 4), st.sampled_from(["ann", "ben",
+                                                                                     "cy"])),
+                min_size=1, max_size=40),
+       st.sampled_from([CommandType.PLACE, CommandType.CANCEL_ALL]), st.integers(1, 150))
+def test_a_command_split_into_steps_does_exactly_what_it_does_at_once(asks, kind, budget):
+    """A sweep (which also self-trade cancels ann's asks) or a cancel_all of ann's orders."""
+    def seeded():
+        book = restore(CONFIG, None)
+        for n, (price, qty, owner) in enumerate(asks):
+            book.submit(Order(f"a{n}", owner, Side.SELL, price * 5, qty * 2, TimeInForce.GTC))
+        return book
+
+    command = Command("c", kind, "ann", order=("sweep", "ann", "buy", 105 * 5, 60, "gtc", 10**9)
+                      if kind is CommandType.PLACE else None)
+    whole, stepped = seeded(), seeded()
+    expected = _in_steps(whole, command, budget=10**9)
+    assert _in_steps(stepped, command, budget) == expected
+    assert counters(stepped) == counters(whole)
+    for side in Side:
+        assert stepped.depth(side, 50) == whole.depth(side, 50)

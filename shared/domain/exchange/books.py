@@ -8,16 +8,20 @@ Guarantees:
 - What an order holds is enough for everything it can do: a sell holds its quantity of base; a
   limit buy holds notional plus the taker fee at its limit (book.buy_funds); a market buy holds
   the smaller of that at its price cap and what the user has available, and never fills beyond it.
-- `snapshot` / `restore` round-trip a book exactly: resting orders in priority order with their
-  fill and fee state, and the sequence counters that make fill ids deterministic.
+- A book's state is never one document that grows with it: each resting order's state (fill and
+  fee state, arrival number) lives on its own order document (`order_state`), and the book keeps
+  only its counters (`counters`), which make fill ids deterministic. `restore` rebuilds the
+  exact book from the two, whatever order the order documents are read in.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
 from shared.domain.exchange.matching import Book, Order, OrderStatus, Side, TimeInForce, buy_funds
+from shared.domain.accounts import SPREAD_KEY_HEX, system_account_id
 from shared.domain.errors import InvalidInput, Rejected
 from shared.domain.money import BPS, MAX_AMOUNT, ceil_div
 
@@ -64,6 +68,35 @@ class BookConfig:
 
 def book_id_for(base: str, quote: str) -> str:
     return f"{base}-{quote}"
+
+
+def escrow_account_id(book_id: str, owner: str, asset: str) -> str:
+    """The owner's own escrow in the book: its orders' holds credit it and its fills pay out of
+    it, so placing an order writes no document the book's other traders share."""
+    key = hashlib.sha256(owner.encode()).hexdigest()[:SPREAD_KEY_HEX]
+    return system_account_id(f"escrow.book.{book_id}.{key}", asset)
+
+
+QUEUE_LANES = 16   # an `in` filter takes at most 30 values
+
+
+def queue_key(book_id: str, command_id: str, done: bool = False) -> str:
+    """Which of the book's queue lanes a command is in ("<lane>.<book>"; "<lane>.<book>.done"
+    once processed): the queue's index is ordered by acceptance time within a lane, so a book's
+    commands append to QUEUE_LANES ranges, not one, and processed ones leave them."""
+    lane = int(hashlib.sha256(command_id.encode()).hexdigest()[:8], 16) % QUEUE_LANES
+    return f"{lane:x}.{book_id}" + (".done" if done else "")
+
+
+def queue_keys(book_id: str) -> list[str]:
+    return [f"{lane:x}.{book_id}" for lane in range(QUEUE_LANES)]
+
+
+def fill_key(book_id: str, seq: int) -> str:
+    """The id of the book's `seq`-th fill (its trade; its fills and transfers add a suffix): led
+    by a hash, so ids written at a book's trade rate spread over the key space."""
+    spread = hashlib.sha256(f"{book_id}.{seq}".encode()).hexdigest()[:8]
+    return f"{spread}.{book_id}.{seq}"
 
 
 class OrderRequest(NamedTuple):
@@ -123,7 +156,7 @@ def new_book(config: BookConfig) -> Book:
 
 
 ORDER_FIELDS = ("id", "owner", "side", "price", "quantity", "tif", "funds", "seq", "filled",
-                "notional", "fee_basis", "fees", "status")
+                "notional", "fee_basis", "fees", "fill_count", "status")
 
 
 def order_state(o: Order) -> dict:
@@ -139,17 +172,27 @@ def order_from_state(values: dict) -> Order:
     return Order(**values)
 
 
-def snapshot(book: Book) -> dict:
-    resting = sorted(book.orders.values(), key=lambda o: o.seq)
-    return {"order_seq": book.order_seq, "fill_seq": book.fill_seq,
-            "resting": [order_state(o) for o in resting]}
+def counters(book: Book) -> dict:
+    """The part of a book's state that is not in its order documents: its sequence counters."""
+    return {"order_seq": book.order_seq, "fill_seq": book.fill_seq}
 
 
-def restore(config: BookConfig, state: dict | None) -> Book:
+def restore(config: BookConfig, head: dict | None, resting: list[dict] = ()) -> Book:
+    """The book whose counters are `head` and whose resting orders are `resting` (order states
+    in any order: they rest by arrival number, so each price level keeps its time priority)."""
     book = new_book(config)
-    if not state:
+    if not head:
         return book
-    book.order_seq, book.fill_seq = int(state["order_seq"]), int(state["fill_seq"])
-    for row in state["resting"]:
-        book._rest(order_from_state(row))  # in arrival order, so queues keep time priority
+    book.order_seq, book.fill_seq = int(head["order_seq"]), int(head["fill_seq"])
+    for row in sorted(resting, key=lambda r: r["seq"]):
+        book._rest(order_from_state(row))
+    return book
+
+
+def from_depth(config: BookConfig, side: Side, levels: list[tuple[int, int]]) -> Book:
+    """A book resting `levels` (price, quantity) on `side`, one order per level: what a taker
+    walking published depth would meet (its fees do not depend on how a level is split)."""
+    book = new_book(config)
+    for n, (price, quantity) in enumerate(levels, start=1):
+        book._rest(Order(f"level{n}", "depth", side, price, quantity, seq=n))
     return book

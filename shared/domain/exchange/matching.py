@@ -17,8 +17,12 @@ Guarantees (property-tested in tests/unit/test_book_properties.py):
   resting order is cancelled instead.
 - IOC cancels whatever does not fill at once; FOK fills entirely at once or changes nothing.
 - One incoming order fills against at most MAX_FILLS_PER_ORDER resting orders; what is left then
-  is cancelled (reason "max_fills"), never rested, so the book stays uncrossed and one order's
-  settlement always fits in one Firestore transaction. FOK counts that bound too (`walk`).
+  is cancelled (reason "max_fills"), never rested, so the book stays uncrossed. FOK counts that
+  bound too and otherwise walks the whole book (`walk`).
+- Steps: `submit(order, budget)` stops after `budget` fills and self-trade cancels with the order
+  neither rested nor cancelled (`result.paused`); `resume(order, budget)` goes on from there. Any
+  split into steps gives exactly the fills, fees and states of one uninterrupted submit, as long
+  as nothing else touches the book in between (so one order's work fits in bounded transactions).
   A market order is an IOC or FOK limit at its price cap (`price`), bounded by its funds.
 - One code path for both sides: a side's sign turns prices into keys where smaller is better,
   so "best", "crosses" and "priority" are each written once.
@@ -34,7 +38,7 @@ from typing import NamedTuple
 from shared.domain.errors import InvalidInput
 from shared.domain.money import BPS, ceil_div
 
-MAX_FILLS_PER_ORDER = 16
+MAX_FILLS_PER_ORDER = 1_000
 
 
 class Side(StrEnum):
@@ -97,6 +101,7 @@ class Order:
     notional: int = 0
     fee_basis: int = 0    # sum of notional x rate_bps over this order's fills
     fees: int = 0         # ceil(fee_basis / BPS): what the order has been charged
+    fill_count: int = 0   # fills so far, against MAX_FILLS_PER_ORDER
     status: OrderStatus = OrderStatus.OPEN
     reason: str = ""      # why it was cancelled
 
@@ -126,11 +131,12 @@ class Result:
     """What one submit did. Slotted, and filled in by submit rather than by an __init__: one
     is built per order on the hot path, and calling an __init__ makes that half as slow again."""
 
-    __slots__ = ("order", "fills", "makers", "cancelled")
+    __slots__ = ("order", "fills", "makers", "cancelled", "paused")
     order: Order
     fills: list[Fill]
     makers: dict[str, Order]     # resting orders this submit touched
     cancelled: list[Order]       # resting orders cancelled (self-trade)
+    paused: bool                 # the budget ran out: resume(order) goes on
 
 
 class Estimate(NamedTuple):
@@ -159,19 +165,30 @@ class Book:
 
     # -- commands ------------------------------------------------------------------------
 
-    def submit(self, order: Order) -> Result:
+    def submit(self, order: Order, budget: int | None = None) -> Result:
+        """Match an incoming order; with a `budget`, at most that many fills and self-trade
+        cancels before it pauses (see `resume`)."""
         self._validate(order)
         self.order_seq += 1
         order.seq = self.order_seq
-        result = Result()
-        result.order, result.fills = order, []
-        result.makers, result.cancelled = {}, []
-        tif = order.tif
-        if tif is _FOK and self.walk(order).quantity < order.quantity:
+        if order.tif is _FOK and self.walk(order).quantity < order.quantity:
+            result = Result()
+            result.order, result.fills = order, []
+            result.makers, result.cancelled, result.paused = {}, [], False
             order.status, order.reason = _CANCELLED, "fok_unfillable"
             return result
-        self._match(order, result)
-        if order.filled == order.quantity:
+        return self.resume(order, budget)
+
+    def resume(self, order: Order, budget: int | None = None) -> Result:
+        """Go on matching an order whose submit (or last resume) paused."""
+        result = Result()  # filled in here, not by a call: this runs once per order
+        result.order, result.fills = order, []
+        result.makers, result.cancelled, result.paused = {}, [], False
+        self._match(order, result, budget)
+        tif = order.tif
+        if result.paused:
+            order.status = _PARTIAL if order.filled else _OPEN
+        elif order.filled == order.quantity:
             order.status = _FILLED
         elif tif is _GTC and not order.reason:
             order.status = _PARTIAL if order.filled else _OPEN
@@ -180,6 +197,7 @@ class Book:
             order.status = _CANCELLED
             order.reason = order.reason or "unfilled_remainder"
         return result
+
 
     def cancel(self, order_id: str, reason: str = "cancelled") -> Order | None:
         """Remove a live resting order; None when it is not resting (filled, cancelled, unknown)."""
@@ -191,9 +209,12 @@ class Book:
         order.status, order.reason = _CANCELLED, reason
         return order
 
-    def cancel_owner(self, owner: str) -> list[Order]:
-        ids = [o.id for o in self.orders.values() if o.owner == owner]
-        return [o for o in (self.cancel(i) for i in ids) if o is not None]
+    def cancel_owner(self, owner: str, limit: int | None = None) -> tuple[list[Order], bool]:
+        """Cancel the owner's resting orders, at most `limit` of them (earliest first); the
+        second value says whether any are left."""
+        ids = sorted((o.seq, o.id) for o in self.orders.values() if o.owner == owner)
+        now = ids if limit is None else ids[:limit]
+        return [o for o in (self.cancel(i) for _, i in now) if o is not None], len(now) < len(ids)
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -216,7 +237,8 @@ class Book:
         sign = _SIGN[other]
         limit_key = sign * order.price
         live, levels, rate = self._live[other], self._levels[other], self.taker_bps
-        filled = notional = basis = fills = 0
+        filled = notional = basis = 0
+        fills = order.fill_count
         # Levels best first, popped from a copy of the heap as the walk reaches them: a walk
         # usually ends within a level or two, so sorting every level would be wasted work.
         keys = self._heaps[other][:]
@@ -264,10 +286,11 @@ class Book:
                 raise InvalidInput("a buy needs funds for its notional and fee", field="funds",
                                    code="insufficient_order_funds")
 
-    def _match(self, order: Order, result: Result) -> None:
+    def _match(self, order: Order, result: Result, budget: int | None) -> None:
         other = 1 if order.side is _BUY else 0
         heap, live = self._heaps[other], self._live[other]
         limit_key = _SIGN[other] * order.price
+        fills, cancelled = result.fills, result.cancelled
         while order.filled < order.quantity:
             key = heap[0] if heap and live[heap[0]] > 0 else self._best_key(other)
             if key is None or key > limit_key:
@@ -277,12 +300,14 @@ class Book:
             if maker.status is _CANCELLED:
                 queue.popleft()
                 continue
+            if budget is not None and len(fills) + len(cancelled) == budget:
+                result.paused = True
+                return
             if maker.owner == order.owner:
                 self.cancel(maker.id, "self_trade")
-                result.cancelled.append(maker)
+                cancelled.append(maker)
                 continue
-            fills = result.fills
-            if len(fills) == MAX_FILLS_PER_ORDER:  # it would fill again: stop, cancel the rest
+            if order.fill_count == MAX_FILLS_PER_ORDER:  # it would fill again: stop, cancel the rest
                 order.reason = "max_fills"
                 return
             price = maker.price
@@ -294,6 +319,7 @@ class Book:
             taker_fee = self._charge(order, q, notional, self.taker_bps)
             maker_fee = self._charge(maker, q, notional, self.maker_bps)
             self.fill_seq += 1
+            order.fill_count += 1
             fills.append(_new_fill(Fill, (self.fill_seq, order.id, maker.id, order.side, price, q,
                                           taker_fee, maker_fee)))
             result.makers[maker.id] = maker

@@ -2,10 +2,11 @@
 
 Guarantees: the net positions of a batch sum to zero per asset once the fee account's line is
 included (every unit a buyer pays reaches a seller or the fees); a batch's id is derived from the
-first and last fill it holds, so retrying the same grouping names the same batch.
+first and last fill it holds, so retrying the same grouping names the same batch (hash-led).
 """
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from typing import NamedTuple
 
@@ -32,4 +33,6 @@ def net_positions(legs: list[FillLeg], base: str, quote: str) -> dict[str, dict[
 
 
 def batch_id(book_id: str, first_seq: int, last_seq: int) -> str:
-    return f"{book_id}.{first_seq:012d}-{last_seq:012d}"
+    """Led by a hash, so a book's batch ids spread over the key space instead of increasing."""
+    spread = hashlib.sha256(f"{book_id}.{first_seq}-{last_seq}".encode()).hexdigest()[:8]
+    return f"{spread}.{book_id}.{first_seq}-{last_seq}"

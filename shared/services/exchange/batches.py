@@ -7,7 +7,12 @@ consistency), so a command seen later always has a later commit timestamp. The e
 not promise this: it has made a commit visible ~2 s after a later-stamped one (lock waits after
 the timestamp is chosen), so the recorded sequence, not `accepted_at`, is the order of record.
 
-Reads, in two round trips: the lease, the book state and the commands; then the ledger accounts
+The book: its head (`book_states/{id}`: counters only) is read in the batch transaction; the
+resting orders are the sequencer's in-memory book, which it keeps between batches and rebuilds
+from the resting order documents (which every batch updates with each touched order's matching
+state) when it has none or another process moved the head. So no document grows with the book.
+
+Reads, in two round trips: the lease, the book's head and the commands; then the ledger accounts
 (both escrows, each participant's accounts and receivables), the holds of every order touched,
 and the candles the trades fall in. Writes everything the batch implies; the lease check makes a
 stale holder's batch commit nothing. A batch writes at most MAX_WRITES documents (Firestore's
@@ -16,16 +21,18 @@ per-transaction limit is 500): past that it is halved, and the rest waits for th
 from __future__ import annotations
 
 import time
-from typing import NamedTuple
+import uuid
+from typing import Callable, NamedTuple
 
 from google.cloud import firestore
 
-from shared.domain.exchange.matching import Book, Side
+from shared.domain.exchange.matching import Book, Order, Side
 from shared.domain.errors import Conflict
-from shared.domain.exchange.books import BookConfig, CommandType, restore, snapshot
-from shared.domain.exchange.batch import (MAX_WRITES, Command, Outcome, apply_commands,
-                                          candle_starts, fold_candle, ledger_accounts, settle,
-                                          write_count)
+from shared.domain.exchange.books import (BookConfig, CommandType, counters, fill_key,
+                                          order_from_state, order_state, queue_key, restore)
+from shared.domain.exchange.batch import (MAX_WRITES, STEP_BUDGET, Command, Outcome,
+                                          apply_commands, candle_starts, fold_candle,
+                                          ledger_accounts, settle, write_count)
 from shared.domain.ledger import LedgerBatch
 from shared.store import exchange as store
 from shared.store import ledger as ledger_store
@@ -41,36 +48,96 @@ class Processed(NamedTuple):
     orders: tuple[str, ...]      # the orders whose documents it changed
 
 
+REBUILD_PAGE = 1_000   # order documents per page when a sequencer rebuilds its book; tests shrink it
+
+
+class _Held(NamedTuple):
+    token: str   # the head's `token` when this in-memory book was committed: a new one per batch
+    book: Book
+
+
+# The book as this process last committed it, per book: matching a batch then costs what the
+# batch does, not what the book holds. It is taken out before a batch mutates it and put back
+# only once the batch committed, so a failed or retried attempt rebuilds from the documents.
+_held: dict[str, _Held] = {}
+
+
 def process(book_id: str, holder: str, epoch: int, command_ids: list[str]) -> Processed:
     config = store.get_book(book_id)
+    committed: list[_Held] = []
 
     def work(txn: firestore.Transaction) -> Processed:
+        committed.clear()
         lease_ref, state_ref = store.ref(store.LEASES, book_id), store.ref(store.STATES, book_id)
         refs = [lease_ref, state_ref] + [store.ref(store.COMMANDS, i) for i in command_ids]
         found = wire.get_all(txn, refs)
         lease = found[lease_ref.path] or {}
         if lease.get("holder") != holder or lease.get("epoch") != epoch:
             raise Conflict("another sequencer holds this book", code="lease_lost")
-        state = found[state_ref.path]
-        stored = [(i, found[r.path]) for i, r in zip(command_ids, refs[2:])]
-        commands = [_command(i, data) for i, data in stored
-                    if data is not None and data.get("status") == "accepted"]
-        book, out = _apply(config, state, commands)
+        head = found[state_ref.path]
+        sequenced = int((head or {}).get("sequenced", 0))
+        commands, resume = _commands(txn, head, command_ids, found)
+        book = _take(config, head)
+        budget = STEP_BUDGET
+        out = apply_commands(book, commands, budget, resume())
         candle_paths = _candle_paths(config.id, int(time.time())) if out.fills else {}
         read = ledger_store.read(txn, ledger_accounts(config, _owners(out)),
                                  hold_ids=sorted(set(out.touched) | set(out.rejected)),
                                  other_paths=list(candle_paths.values()))
         batch = _settled(config, read, out)
-        # A prefix of the commands touches a subset of what all of them touch, so the same read
-        # serves every shorter attempt; one command always fits (MAX_FILLS_PER_ORDER).
-        while write_count(out, batch.result) > MAX_WRITES and len(out.applied) > 1:
-            book, out = _apply(config, state, out.applied[:len(out.applied) // 2])
+        # A prefix of the commands, or of one command's work, touches a subset of what all of
+        # it touches, so the same read serves every smaller attempt. The book was changed in
+        # place, so a smaller attempt starts again from the documents.
+        while write_count(out, batch.result) > MAX_WRITES and (len(out.applied) > 1 or budget > 1):
+            if len(out.applied) > 1:
+                commands = out.applied[:len(out.applied) // 2]
+            else:
+                budget //= 2
+            book = _rebuild(config, head)
+            out = apply_commands(book, commands, budget, resume())
             batch = _settled(config, read, out)
-        sequenced = int((state or {}).get("sequenced", 0))
-        _write(txn, config, book, out, batch, read, candle_paths, sequenced, holder)
+        token = uuid.uuid4().hex
+        renew = float(lease.get("expires", 0)) - time.time() < store.LEASE_S / 2
+        _write(txn, config, book, out, batch, read, candle_paths, sequenced, holder, token, renew)
+        committed.append(_Held(token, book))
         return Processed(len(out.applied), (*out.touched, *out.rejected))
 
-    return run_transaction(work, serialize_on=[f"book:{book_id}"], deadline_s=20.0)
+    done = run_transaction(work, serialize_on=[f"book:{book_id}"], deadline_s=20.0)
+    _held[book_id] = committed[0]
+    return done
+
+
+def _take(config: BookConfig, head: dict | None) -> Book:
+    """The book at `head`: this process's own if it is current, else rebuilt. Read outside the
+    transaction, the order documents still match `head`: every batch writes the head, which
+    this transaction has read (and so locked), so no batch commits in between."""
+    held = _held.pop(config.id, None)
+    if held is not None and head and held.token == head.get("token"):
+        return held.book
+    return _rebuild(config, head)
+
+
+def _rebuild(config: BookConfig, head: dict | None) -> Book:
+    return restore(config, head, store.resting_orders(config.id, REBUILD_PAGE) if head else [])
+
+
+def _commands(txn: firestore.Transaction, head: dict | None, command_ids: list[str],
+              found: dict) -> tuple[list[Command], Callable[[], Order | None]]:
+    """The batch's accepted commands, the one a previous step paused (head `resume`) first, and
+    a function giving that command's order as the step left it (a fresh copy per call, because
+    an attempt mutates it)."""
+    paused = (head or {}).get("resume")
+    if paused and store.ref(store.COMMANDS, paused).path not in found:
+        found |= wire.get_all(txn, [store.ref(store.COMMANDS, paused)])
+    ids = ([paused] if paused else []) + [i for i in command_ids if i != paused]
+    stored = [(i, found[store.ref(store.COMMANDS, i).path]) for i in ids]
+    commands = [_command(i, data) for i, data in stored
+                if data is not None and data.get("status") == "accepted"]
+    order_ref = None
+    if paused and commands and commands[0].id == paused and commands[0].order:
+        order_ref = store.ref(store.ORDERS, commands[0].order[0])
+    state = wire.get_all(txn, [order_ref])[order_ref.path] if order_ref else None
+    return commands, lambda: order_from_state(state) if state else None
 
 
 def _command(command_id: str, data: dict) -> Command:
@@ -79,9 +146,9 @@ def _command(command_id: str, data: dict) -> Command:
                    order)
 
 
-def _apply(config: BookConfig, state: dict | None, commands: list[Command]) -> tuple[Book, Outcome]:
-    book = restore(config, state)
-    return book, apply_commands(book, commands)
+def forget_books() -> None:
+    """Drop this process's books (tests: a fresh process)."""
+    _held.clear()
 
 
 def _owners(out: Outcome) -> set[str]:
@@ -97,23 +164,31 @@ def _settled(config: BookConfig, read: ledger_store.LedgerRead, out: Outcome) ->
 
 def _write(txn: firestore.Transaction, config: BookConfig, book: Book, out: Outcome,
            batch: LedgerBatch, read: ledger_store.LedgerRead, candle_paths: dict[str, str],
-           sequenced: int, holder: str) -> None:
-    """Every write of the batch: exactly write_count(out, batch.result) documents."""
-    wire.update(txn, store.ref(store.LEASES, config.id), {"expires": time.time() + store.LEASE_S})
+           sequenced: int, holder: str, token: str, renew: bool) -> None:
+    """Every write of the batch: exactly write_count(out, batch.result, renew) documents. The
+    lease is renewed only when half its term is gone, so a busy book's lease is not rewritten
+    by every batch."""
+    if renew:
+        wire.update(txn, store.ref(store.LEASES, config.id), {
+            "expires": time.time() + store.LEASE_S, "written_at": time.time()})
     ledger_store.write(txn, batch.result)
-    _write_orders(txn, out)
-    for n, c in enumerate(out.applied, start=sequenced + 1):
+    _write_orders(txn, book, out)
+    finished = [c for c in out.applied if c is not out.paused]
+    for n, c in enumerate(finished, start=sequenced + 1):
         wire.update(txn, store.ref(store.COMMANDS, c.id), {
-            "status": "processed", "sequence": n, "result": out.results.get(c.id, ""),
+            "status": "processed", "queue": queue_key(config.id, c.id, done=True),
+            "sequence": n, "result": out.results.get(c.id, ""),
             "processed_by": holder, "processed_at": firestore.SERVER_TIMESTAMP})
     _write_trades(txn, config, out)
     for interval, path in candle_paths.items():
         candle = fold_candle(read.others[path], [(f.price, f.quantity) for f, _, _ in out.fills])
         wire.set(txn, db().document(path), candle | {"book": config.id, "interval": interval,
                                                       "start": int(path.rsplit(".", 1)[1])})
-    wire.set(txn, store.ref(store.STATES, config.id),
-             snapshot(book) | {"sequenced": sequenced + len(out.applied)})
-    wire.merge(txn, store.ref(store.DEPTH, config.id), _depth(config, book, out))
+    wire.set(txn, store.ref(store.STATES, config.id), counters(book) | {
+        "sequenced": sequenced + len(finished), "token": token,
+        "resume": out.paused.id if out.paused else None})
+    if out.paused is None:  # readers see depth at command boundaries only
+        wire.merge(txn, store.ref(store.DEPTH, config.id), _depth(config, book, out))
 
 
 def _candle_paths(book_id: str, now: int) -> dict[str, str]:
@@ -121,19 +196,20 @@ def _candle_paths(book_id: str, now: int) -> dict[str, str]:
             for name, start in candle_starts(now).items()}
 
 
-def _write_orders(txn: firestore.Transaction, out: Outcome) -> None:
+def _write_orders(txn: firestore.Transaction, book: Book, out: Outcome) -> None:
     for oid, o in out.touched.items():
-        wire.merge(txn, store.ref(store.ORDERS, oid), {
-            "status": o.status.value, "reason": o.reason, "filled": o.filled,
-            "notional": o.notional, "fees": o.fees, "updated_at": firestore.SERVER_TIMESTAMP})
+        wire.merge(txn, store.ref(store.ORDERS, oid), order_state(o) | {
+            "reason": o.reason, "resting": oid in book.orders,
+            "updated_at": firestore.SERVER_TIMESTAMP})
     for oid, reason in out.rejected.items():
         wire.merge(txn, store.ref(store.ORDERS, oid), {"status": "rejected", "reason": reason,
+                                                       "resting": False,
                                                        "updated_at": firestore.SERVER_TIMESTAMP})
 
 
 def _write_trades(txn: firestore.Transaction, config: BookConfig, out: Outcome) -> None:
     for fill, taker, maker in out.fills:
-        trade_id = f"{config.id}.{fill.seq:012d}"
+        trade_id = fill_key(config.id, fill.seq)
         wire.create(txn, store.ref(store.TRADES, trade_id), {
             "book": config.id, "seq": fill.seq, "price": fill.price, "quantity": fill.quantity,
             "taker_side": fill.taker_side.value, "at": firestore.SERVER_TIMESTAMP})

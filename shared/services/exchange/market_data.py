@@ -1,8 +1,7 @@
 """Market data and a user's own trading history, read outside transactions.
 
 Guarantees: depth, trades and candles are what the last committed batch wrote; an estimate
-walks the committed book state with the same code the matcher uses (book.walk) and changes
-nothing; every list is cursor-paginated in a stable order (newest first, then document id).
+walks the published depth with the same code the matcher uses (book.walk) and changes nothing; every list is cursor-paginated in a stable order (newest first, then document id).
 """
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.exchange.matching import Order, Side, TimeInForce
-from shared.domain.exchange.books import restore
+from shared.domain.exchange.books import from_depth
 from shared.domain.money import MAX_AMOUNT
 from shared.store import exchange as store
 from shared.store.client import collection
@@ -32,9 +31,13 @@ def depth(book_id: str, levels: int) -> dict:
 
 
 def estimate(book_id: str, side: Side, quantity: int, price: int | None) -> dict:
+    """A walk of the published depth (its DEPTH_LEVELS best levels, one read whatever the book
+    holds), so an estimate can fall short of what a deeper book would fill."""
     config = store.get_book(book_id)
-    snap = store.ref(store.STATES, book_id).get()
-    book = restore(config, snap.to_dict() if snap.exists else None)
+    depth = store.ref(store.DEPTH, book_id).get().to_dict() or {}
+    other = Side.SELL if side is Side.BUY else Side.BUY
+    levels = depth.get("asks" if side is Side.BUY else "bids", [])
+    book = from_depth(config, other, [(x["price"], x["quantity"]) for x in levels])
     cap = price or (MAX_AMOUNT // max(quantity, 1) if side is Side.BUY else 1)
     probe = Order("estimate", "", side, cap, quantity, TimeInForce.IOC, MAX_AMOUNT)
     walked = book.walk(probe)

@@ -2,7 +2,7 @@
 
 Guarantees:
 - Placing an order is one transaction over the user's own account only: it holds what the order
-  can need into the book's escrow (ledger hold, id = order id), creates the order document and an
+  can need into the user's own escrow in the book (ledger hold, id = order id), creates the order document and an
   accepted command, and records the idempotent answer. It never reads or writes the book, its
   state or any other user's document, so traders never contend with each other or the sequencer's
   hot documents. The Idempotency-Key is the client order id: the same key is the same order.
@@ -20,8 +20,9 @@ from google.cloud import firestore
 from shared.domain.accounts import user_account_id
 from shared.domain.errors import (Conflict, Forbidden, InsufficientFunds, InvalidInput, NotFound,
                                   Rejected)
-from shared.domain.exchange.books import (BookConfig, CommandType, OrderRequest, OrderType, check_order,
-                                    hold_amount, market_price_cap)
+from shared.domain.exchange.books import (BookConfig, CommandType, OrderRequest, OrderType,
+                                          check_order, escrow_account_id, hold_amount,
+                                          market_price_cap, queue_key)
 from shared.domain.exchange.matching import Side
 from shared.domain.idempotency import Operation
 from shared.domain.ledger import LedgerBatch, Transfer, TransferType
@@ -76,7 +77,7 @@ def accept(op: Operation, user: User, req: OrderRequest) -> str:
     order_id = order_id_of(op)
     asset = config.quote if req.side is Side.BUY else config.base
     account = user_account_id(user.uid, asset)
-    escrow = store.escrow_account(config.id, asset)
+    escrow = escrow_account_id(config.id, user.uid, asset)
 
     def work(txn: firestore.Transaction) -> dict:
         read = ledger_store.read(txn, [account], receipt_of=op)
@@ -96,7 +97,7 @@ def accept(op: Operation, user: User, req: OrderRequest) -> str:
         wire.create(txn, store.ref(store.ORDERS, order_id),
                     _order_doc(order_id, user.uid, req, held))
         wire.create(txn, store.ref(store.COMMANDS, order_id), _command(
-            config.id, CommandType.PLACE, user.uid, order_id,
+            config.id, order_id, CommandType.PLACE, user.uid, order_id,
             order=[order_id, user.uid, req.side.value, req.price, req.quantity, req.tif.value,
                    held if req.side is Side.BUY else 0]))
         return answer
@@ -142,7 +143,7 @@ def cancel_all(op: Operation, user: User, book_id: str) -> dict:
 
 def _accept(op: Operation, book_id: str, kind: CommandType, uid: str, order_id: str | None) -> None:
     def work(txn: firestore.Transaction) -> dict:
-        txn.create(store.ref(store.COMMANDS, op.id), _command(book_id, kind, uid, order_id))
+        txn.create(store.ref(store.COMMANDS, op.id), _command(book_id, op.id, kind, uid, order_id))
         return {"command_id": op.id}
 
     run_idempotent(op, work)
@@ -178,10 +179,11 @@ def _order_doc(order_id: str, uid: str, req: OrderRequest, held: int) -> dict:
             "updated_at": firestore.SERVER_TIMESTAMP}
 
 
-def _command(book_id: str, kind: CommandType, uid: str, order_id: str | None,
+def _command(book_id: str, command_id: str, kind: CommandType, uid: str, order_id: str | None,
              order: list | None = None) -> dict:
     doc = {"book": book_id, "type": kind.value, "owner": uid, "order_id": order_id,
-           "status": "accepted", "accepted_at": firestore.SERVER_TIMESTAMP}
+           "status": "accepted", "queue": queue_key(book_id, command_id),
+           "accepted_at": firestore.SERVER_TIMESTAMP}
     if order is not None:
         doc["order"] = order
     return doc

@@ -13,6 +13,11 @@ Guarantees:
   re-checks for pending commands after releasing the lease, a busy wake-up becomes a named task,
   and the one-minute sweep wakes every book with pending commands.
 - Cloud Tasks only wakes a sequencer; order comes from the commands' commit timestamps.
+- Bounded shared writes: batches of one book commit at least pacing.GAP_S apart (so its head,
+  depth, escrows, fee share and candles take at most two writes in any second; under load a
+  batch takes everything that arrived meanwhile, up to BATCH_SIZE and the step budget); the lease
+  is written on acquire, on release and by a batch only in the second half of its term, each
+  write paced the same way (across processes by the `written_at` it records).
 
 Race timeline (two sequencers, S1 holding epoch 3):
   S2 acquire: lease held and not expired -> busy, S2 leaves (a task retries after the lease TTL)
@@ -28,6 +33,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from datetime import datetime, timezone
 from typing import Iterable
 
 from google.cloud import firestore
@@ -39,10 +45,14 @@ from shared.store.transactions import run_transaction
 from shared.services.exchange import batches
 
 from shared.services.exchange import netting
+from shared.services.markets import pacing
 
 log = logging.getLogger(__name__)
-BATCH_SIZE = 50
+BATCH_SIZE = 200   # commands read per batch; the step budget (domain/exchange/batch.py) may take fewer
 TASK = "task_exchange_sequence"
+# A wake-up runs the book in the calling request's thread for about this long, then leaves the
+# rest to a task: batches are paced, so an unbounded run would hold one placer's answer.
+RUN_S = 3.0
 
 
 def new_holder() -> str:
@@ -60,8 +70,10 @@ def acquire(book_id: str, holder: str) -> int | None:
     # reads and renews, so a busy book's wake-ups would stall its sequencer. If this read is
     # stale and the holder has just released, the holder's own last look after releasing
     # (run) still finds what this caller accepted.
-    if held_by_another(lease_ref.get().to_dict() or {}):
+    seen = lease_ref.get().to_dict() or {}
+    if held_by_another(seen):
         return None
+    pacing.pace(lease_ref.path, _written_at(seen))
 
     def work(txn: firestore.Transaction) -> int | None:
         snap = lease_ref.get(transaction=txn)
@@ -71,40 +83,68 @@ def acquire(book_id: str, holder: str) -> int | None:
             return None
         epoch = int(data.get("epoch", 0)) + 1
         txn.set(lease_ref, {"holder": holder, "epoch": epoch, "expires": now + store.LEASE_S,
-                            "acquired_at": firestore.SERVER_TIMESTAMP})
+                            "written_at": now, "acquired_at": firestore.SERVER_TIMESTAMP})
         return epoch
 
     try:
-        return run_transaction(work, serialize_on=[f"lease:{book_id}"], deadline_s=5.0)
+        epoch = run_transaction(work, serialize_on=[f"lease:{book_id}"], deadline_s=5.0)
     except Unavailable:  # the lease is locked by a live (or dying) holder's batch: it is busy
         return None
+    if epoch is not None:
+        pacing.wrote(lease_ref.path)
+    return epoch
+
+
+def _written_at(lease: dict) -> datetime | None:
+    at = lease.get("written_at")
+    return datetime.fromtimestamp(at, timezone.utc) if at else None
 
 
 def release(book_id: str, holder: str, epoch: int) -> None:
     lease_ref = store.ref(store.LEASES, book_id)
+    pacing.pace(lease_ref.path, None)
 
     def work(txn: firestore.Transaction) -> None:
         snap = lease_ref.get(transaction=txn)
         if snap.exists and snap.get("holder") == holder and snap.get("epoch") == epoch:
-            txn.update(lease_ref, {"holder": None, "expires": 0})
+            txn.update(lease_ref, {"holder": None, "expires": 0, "written_at": time.time()})
 
     run_transaction(work, serialize_on=[f"lease:{book_id}"])
+    pacing.wrote(lease_ref.path)
 
 
-def run(book_id: str, holder: str | None = None, max_batches: int = 40) -> dict:
-    """Process pending commands of a book until none are left (or `max_batches`)."""
+def run(book_id: str, holder: str | None = None, max_batches: int = 40,
+        max_s: float | None = None) -> dict:
+    """Process pending commands of a book until none are left (or `max_batches`, or about
+    `max_s` seconds: then a task goes on)."""
     holder = holder or new_holder()
     processed = batch_count = 0
-    while batch_count < max_batches:
+    deadline = time.monotonic() + max_s if max_s is not None else float("inf")
+    book_path = store.ref(store.STATES, book_id).path
+    while batch_count < max_batches and time.monotonic() < deadline:
         epoch = acquire(book_id, holder)
         if epoch is None:
             return {"book": book_id, "status": "busy", "processed": processed}
         try:
-            while batch_count < max_batches:
+            lingered = False
+            while batch_count < max_batches and time.monotonic() < deadline:
                 ids = store.pending_command_ids(book_id, BATCH_SIZE)
+                if not ids and processed and not lingered:
+                    # Under a steady flow the next command is less than a batch gap away:
+                    # waiting that long once keeps the lease (its acquire and release are
+                    # paced writes too) instead of releasing and taking it again.
+                    lingered = True
+                    pacing.pace(book_path, None)
+                    continue
                 if not ids:
                     break
+                lingered = False
+                # Every batch rewrites the book's shared documents (head, depth, escrows, its
+                # fee share, candles): under load batches coalesce in time instead, each taking
+                # what arrived while the last one was paced.
+                pacing.pace(book_path, None)
                 done = batches.process(book_id, holder, epoch, ids)
+                pacing.wrote(book_path)
                 processed += done.commands
                 batch_count += 1
                 progress.announce(done.orders)
@@ -196,7 +236,7 @@ def wake(book_id: str) -> dict:
 
 def _run_safely(book_id: str) -> dict:
     try:
-        return run(book_id)
+        return run(book_id, max_s=RUN_S)
     except Exception:  # the commands are safe (accepted); the task and sweep will process them
         log.exception("sequencer run failed", extra={"book": book_id})
         wake_later(book_id, delay_s=1)

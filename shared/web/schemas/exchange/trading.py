@@ -68,7 +68,12 @@ class OrderView(View):
     notional: int
     fees: int
     status: Literal["pending", "open", "partially_filled", "filled", "cancelled", "rejected"]
-    reason: str = ""
+    reason: str = Field("", description=(
+        "why a cancelled or rejected order ended: cancelled_by_user, self_trade (a resting "
+        "order met an incoming order of its owner), unfilled_remainder (IOC or market order), "
+        "fok_unfillable (the whole book could not fill it at once), funds_exhausted (a market "
+        "buy spent what it held), max_fills (it filled 1,000 resting orders, the most one order "
+        "fills; the rest was cancelled, never rested), or an order error code when rejected"))
     average_price: str | None = None
     created_at: datetime | None = None
 
