@@ -3,6 +3,7 @@ lose a fill. Orders are accepted through the service (funds held, command record
 waking a sequencer, so each test decides who processes them."""
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -16,6 +17,12 @@ from shared.domain.exchange.matching import Side, TimeInForce
 from shared.domain.exchange.books import BookConfig, OrderRequest, OrderType
 from tests.support.waiting import eventually
 
+# Each test trades a book no earlier test touched: a wipe of the emulator does not end what
+# outlives it (a killed sequencer's open transaction keeps its locks for about a minute; a dev
+# server's background sequencer can still hold a book's lease), and either would stall a test
+# that reuses the book's documents.
+_tests_run = itertools.count()
+GOLD = "GOLD"
 BOOK = "GOLD-CHIP"
 
 
@@ -27,18 +34,21 @@ def book(ledger):
     from shared.services.exchange import orders
     from shared.store import exchange as store
 
+    global GOLD, BOOK
+    GOLD = f"GOLD{next(_tests_run)}"
+    BOOK = f"{GOLD}-CHIP"
     store.forget_cache()
     admin = users.ensure_user("demo-admin")
-    gold = Asset("GOLD", "Gold", 0)
-    assets.create_asset(Operation.of("t", "asset", "GOLD", {}), admin, gold)
+    gold = Asset(GOLD, "Gold", 0)
+    assets.create_asset(Operation.of("t", "asset", GOLD, {}), admin, gold)
     for n in range(6):
         uid = f"trader{n}"
         users.ensure_user(uid)
-        for asset, amount in (("GOLD", 1_000), ("CHIP", 200_000)):
+        for asset, amount in ((GOLD, 1_000), ("CHIP", 200_000)):
             transfers.adjust(Operation.of("t", "adj", f"{uid}{asset}", {}), admin, uid, asset,
                              amount, "test setup")
     orders.create_book(Operation.of("t", "book", BOOK, {}), admin,
-                                BookConfig(BOOK, "GOLD", "CHIP"))
+                                BookConfig(BOOK, GOLD, "CHIP"))
     return BOOK
 
 
@@ -201,7 +211,7 @@ def test_settlement_puts_every_fill_in_exactly_one_netted_batch(book):
     assert sum(b["fills"] for b in batches.values()) == len(fills)   # none twice, none lost
     for b in batches.values():
         assert b["status"] == "settled"
-        for asset in ("GOLD", "CHIP"):
+        for asset in (GOLD, "CHIP"):
             assert sum(n.get(asset, 0) for n in b["net"].values()) == 0
     assert settlement.settle(BOOK)["batches"] == []
 
@@ -296,7 +306,7 @@ def test_a_cancel_all_and_a_self_trading_sweep_larger_than_a_transaction_complet
     assert len(store.resting_orders(BOOK, 1_000)) == len(others) - reachable
     assert len(commits) >= 3
     assert all(real == predicted <= MAX_WRITES for real, predicted in commits)
-    accounts = [user_account_id("trader5", asset) for asset in ("GOLD", "CHIP")]
+    accounts = [user_account_id("trader5", asset) for asset in (GOLD, "CHIP")]
     held = ledger_store.read(None, accounts).accounts
     assert [held[a].counters.debits_pending for a in accounts] == [0, 0]
     check_exactly_once_in_recorded_order(accepted_one_by_one=False)
