@@ -3,10 +3,17 @@
 Guarantees:
 - Sign-ups are recorded once per new account (`signups/{uid}`: IP, wallets, time), outside the
   transaction that created the user (a lost record only weakens detection, never blocks a user).
-- `scan()` reads recent facts (clawbacks owed on a receivable, fills, sign-ups), applies the pure
-  rules of shared.domain.flags and, per account, adds only reasons its flag does not hold yet, in
-  one transaction per flag; each reason is recorded once, even when cleared since. A new reason
-  reopens a cleared flag.
+  A clawback that leaves a debt on the receivable is recorded as a `refund_debts` fact in the
+  transaction that claws back (`note_refund_debts`), so the scan never searches the journal.
+- `scan()` works on what changed: it follows each fact collection from its checkpoint
+  (change_feeds/flags.<facts>, re-reading the last LAG_S seconds because commits can become
+  visible out of timestamp order, and never further back than the rule's window), so a run reads
+  the facts that arrived since the last run plus, per new fact, only what its rule needs beside
+  it: the reverse trading direction (`trade_directions`, one document per book and ordered pair
+  of accounts, written by the scan) or the sign-ups from the same IP or wallet within the hour.
+  It applies the pure rules of shared.domain.flags and, per account, adds only reasons its flag
+  does not hold yet, in one transaction per flag; each reason is recorded once, even when
+  cleared since. A new reason reopens a cleared flag.
 - A flag never restricts the account: only an admin's admin_set_status does.
 - Clearing is an audited admin action with a reason, optionally checked against the version read.
 """
@@ -18,18 +25,19 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain import flags as rules
-from shared.domain.accounts import AccountKind, parse_account_id
 from shared.domain.errors import NotFound, VersionConflict
-from shared.domain.idempotency import Operation
+from shared.domain.idempotency import Operation, derive_id
+from shared.domain.ledger import Transfer, TransferType
 from shared.domain.users import User
-from shared.store.client import collection
+from shared.store import changes
+from shared.store.client import collection, db
 from shared.store.idempotency import run_idempotent
-from shared.store.ledger import TRANSFERS
 from shared.store.pages import page
 from shared.store.transactions import run_transaction
 from shared.store.users import record_audit
 
 FLAGS, SIGNUPS, FILLS = "flags", "signups", "fills"
+REFUND_DEBTS, DIRECTIONS = "refund_debts", "trade_directions"
 TRADE_WINDOW = timedelta(hours=24)
 
 
@@ -48,14 +56,48 @@ def note_wallet(uid: str, address: str) -> None:
         ref.update({"wallets": firestore.ArrayUnion([address])})
 
 
+def note_refund_debts(txn: firestore.Transaction, transfers: list[Transfer], receivable: str,
+                      purchase_id: str, purchased_at: datetime | None) -> None:
+    """Record each clawback the receivable owes (tokens already spent when the refund came)."""
+    for t in transfers:
+        if t.type is TransferType.CLAWBACK and t.debit_account_id == receivable:
+            txn.set(collection(REFUND_DEBTS).document(t.id), {
+                "uid": receivable.split(":", 1)[0], "purchase_id": purchase_id, "owed": t.amount,
+                "purchased_at": purchased_at, "at": firestore.SERVER_TIMESTAMP})
+
+
 def scan(now: datetime | None = None) -> dict:
     now = now or datetime.now(timezone.utc)
-    reasons = (rules.refunds_after_spending(_refunds(now)) + rules.two_way_trading(_trades(now))
-               + rules.signup_bursts(_signups(now), now))
+    read = _FactsRead(now)
+    reasons = (rules.refunds_after_spending(_refunds(read)) + rules.two_way_trading(_trades(read))
+               + rules.signup_bursts(_signups(read), now))
     added = 0
     for uid in sorted({r.uid for r in reasons}):
         added += _add(uid, [r for r in reasons if r.uid == uid])
+    read.advance()   # only once every reason is recorded: a crash before re-reads the facts
     return {"reasons": len(reasons), "added": added}
+
+
+class _FactsRead:
+    """The facts recorded since the last scan (with the feed's lag), at most a rule's window old,
+    and the checkpoints to move past them once the scan is done. A fact read twice gives the same
+    reason keys: no harm."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.newest: dict[str, datetime] = {}
+
+    def since_last_scan(self, facts: str, window: timedelta) -> list[dict]:
+        since = max(changes.checkpoint(f"flags.{facts}", 0), self.now - window)
+        docs = [s.to_dict() | {"id": s.id} for s in collection(facts)
+                .where(filter=FieldFilter("at", ">=", since)).order_by("at").stream()]
+        if docs:
+            self.newest[facts] = docs[-1]["at"]
+        return docs
+
+    def advance(self) -> None:
+        for facts, at in self.newest.items():
+            changes.advance(f"flags.{facts}", 0, at)
 
 
 def _add(uid: str, reasons: list[rules.Reason]) -> int:
@@ -77,36 +119,53 @@ def _add(uid: str, reasons: list[rules.Reason]) -> int:
     return run_transaction(work)
 
 
-def _refunds(now: datetime) -> list[rules.Refund]:
-    since = now - rules.REFUND_WINDOW - timedelta(days=1)
-    owed = [d for d in (s.to_dict() for s in collection(TRANSFERS)
-                        .where(filter=FieldFilter("type", "==", "clawback")).stream())
-            if parse_account_id(d["debit_account_id"])[2] is AccountKind.RECEIVABLE
-            and d.get("created_at") and d["created_at"] >= since]
-    out = []
-    for d in owed:
-        mints = (collection(TRANSFERS).where(filter=FieldFilter("type", "==", "purchase"))
-                 .where(filter=FieldFilter("reference", "==", d["reference"])).stream())
-        minted = [m.get("created_at") for m in mints if m.get("created_at")]
-        if minted:
-            out.append(rules.Refund(parse_account_id(d["debit_account_id"])[0], d["reference"],
-                                    min(minted), d["created_at"], int(d["amount"])))
-    return out
+def _refunds(read: _FactsRead) -> list[rules.Refund]:
+    window = rules.REFUND_WINDOW + timedelta(days=1)
+    return [rules.Refund(d["uid"], d["purchase_id"], d["purchased_at"], d["at"], int(d["owed"]))
+            for d in read.since_last_scan(REFUND_DEBTS, window) if d.get("purchased_at")]
 
 
-def _trades(now: datetime) -> list[rules.Trade]:
+def _trades(read: _FactsRead) -> list[rules.Trade]:
+    """The new trades, and for each new direction (book, buyer, seller) the reverse direction if
+    it traded within TRADE_WINDOW; the new directions are recorded for later scans."""
     sides: dict[str, dict] = {}
-    for s in collection(FILLS).where(filter=FieldFilter("at", ">=", now - TRADE_WINDOW)).stream():
-        trade_id, side = s.id.rsplit(".", 1)
-        sides.setdefault(trade_id, {"book": s.get("book")})[side] = s.get("owner")
-    return [rules.Trade(t["book"], t["buy"], t["sell"]) for t in sides.values()
-            if "buy" in t and "sell" in t]
+    for d in read.since_last_scan(FILLS, TRADE_WINDOW):
+        trade_id, side = d["id"].rsplit(".", 1)
+        sides.setdefault(trade_id, {"book": d.get("book"), "at": d.get("at")})[side] = d.get("owner")
+    new = {(t["book"], t["buy"], t["sell"]): t["at"] for t in sides.values()
+           if "buy" in t and "sell" in t and t["buy"] != t["sell"]}
+    if not new:
+        return []
+    reverse = [_direction_ref(book, seller, buyer) for book, buyer, seller in new]
+    recent = read.now - TRADE_WINDOW
+    earlier = [rules.Trade(d["book"], d["buyer"], d["seller"])
+               for d in (s.to_dict() for s in db().get_all(reverse) if s.exists)
+               if d["at"] >= recent]
+    batch = db().batch()
+    for (book, buyer, seller), at in new.items():
+        batch.set(_direction_ref(book, buyer, seller),
+                  {"book": book, "buyer": buyer, "seller": seller, "at": at})
+    batch.commit()
+    return [rules.Trade(*direction) for direction in new] + earlier
 
 
-def _signups(now: datetime) -> list[rules.Signup]:
-    query = collection(SIGNUPS).where(filter=FieldFilter("at", ">=", now - rules.SIGNUP_WINDOW))
+def _direction_ref(book: str, buyer: str, seller: str) -> firestore.DocumentReference:
+    return collection(DIRECTIONS).document(derive_id("trade_direction", book, buyer, seller))
+
+
+def _signups(read: _FactsRead) -> list[rules.Signup]:
+    """The new sign-ups, and the sign-ups within the window from each of their IPs or wallets."""
+    since = read.now - rules.SIGNUP_WINDOW
+    new = read.since_last_scan(SIGNUPS, rules.SIGNUP_WINDOW)
+    sources = ({("ip", "==", d["ip"]) for d in new if d.get("ip")}
+               | {("wallets", "array_contains", w) for d in new for w in d.get("wallets") or ()})
+    seen: dict[str, dict] = {d["uid"]: d for d in new}
+    for field, op, value in sorted(sources):
+        query = (collection(SIGNUPS).where(filter=FieldFilter(field, op, value))
+                 .where(filter=FieldFilter("at", ">=", since)))
+        seen.update({s.id: s.to_dict() for s in query.stream()})
     return [rules.Signup(d["uid"], d["at"], d.get("ip"), tuple(d.get("wallets") or ()))
-            for d in (s.to_dict() for s in query.stream())]
+            for d in seen.values() if d.get("at")]
 
 
 def list_flags(status: str | None, cursor: str | None, limit: int) -> dict:

@@ -123,3 +123,33 @@ def test_many_new_accounts_from_one_ip_within_the_hour_are_flagged_and_may_be_su
           403, "account_frozen")
     assert balance(api, "farm1")["total"] == 10_005
     assert reconcile(api, admin_uid)["ok"]
+
+
+def test_evidence_that_arrives_over_several_scans_is_put_together(api, admin_uid):
+    """The scan reads only what arrived since its last run; what a rule needs beside a new fact
+    (the reverse trading direction, earlier sign-ups from the same address) is still found."""
+    for uid in ("ann", "bob"):
+        api.call("GET", "get_me", uid)
+    ok(api.call("POST", "admin_list_creator", admin_uid, idempotency_key=key(),
+                json={"uid": "ann", "symbol": "TWO", "name": "Two", "initial_supply": 1_000}))
+    ok(api.call("POST", "create_transfer", "ann", json={"to": "bob", "asset": "TWO", "amount": 100},
+                idempotency_key=key()))
+    farm = [f"farm{n}" for n in range(SIGNUP_BURST)]
+    # given one direction of a trade and all but one sign-up of a burst, scanned
+    place(api, "ann", "sell", 10)
+    bought = place(api, "bob", "buy", 10)
+    eventually(lambda: filled(api, "bob", bought["id"]), timeout_s=60, what="the fill")
+    for uid in farm[:-1]:
+        ok(api.call("GET", "get_me", uid, headers={"X-Forwarded-For": "198.51.100.77"}))
+    assert scan(api)["added"] == 0
+    # when the reverse trade and the last sign-up come after that scan
+    place(api, "bob", "sell", 10)
+    bought = place(api, "ann", "buy", 10)
+    eventually(lambda: filled(api, "ann", bought["id"]), timeout_s=60, what="the fill")
+    ok(api.call("GET", "get_me", farm[-1], headers={"X-Forwarded-For": "198.51.100.77"}))
+    # then the next scan flags both traders and the whole burst
+    scan(api)
+    listed = flags(api, admin_uid)
+    assert sorted(listed) == sorted(["ann", "bob"] + farm)
+    assert codes(listed["ann"]) == [("two_way_trading", "bob@TWO-CHIP")]
+    assert all(codes(listed[uid]) == [("signup_burst", "ip:198.51.100.77")] for uid in farm)

@@ -9,7 +9,9 @@ effect and the same idempotency:
   a second event with the same meaning (another event id, a sync) adds nothing either.
 Facts that contradict the purchase (PaymentIntent id, amount, currency) raise Rejected and write
 nothing. The user's spendable account and receivable are read (the clawback needs what is
-available; a credit repays the receivable first); issuance is debited and credited blind.
+available; a credit repays the receivable first); issuance is debited and credited blind. A
+clawback the receivable owes is recorded for the suspicious-activity scan in the same
+transaction (services/flags.py).
 """
 from __future__ import annotations
 
@@ -31,6 +33,8 @@ from shared.store.client import collection, db
 from shared.store.purchases import (PURCHASES, event_path, failure_path, purchase_doc,
                                     purchase_from, purchase_path, record_event)
 from shared.store.transactions import run_transaction
+
+from shared.services import flags
 
 SUCCEEDED, FAILED, CANCELED = "succeeded", "failed", "canceled"
 REFUNDED, DISPUTE_OPENED, DISPUTE_CLOSED = "refunded", "dispute_opened", "dispute_closed"
@@ -81,6 +85,8 @@ def apply(event_id: str, event_type: str, purchase: PurchaseRef | Purchase, fact
         batch = LedgerBatch(read.accounts, read.holds)
         updated, outcome = _decide(batch, current, fact)
         ledger_store.write(txn, batch.result)
+        flags.note_refund_debts(txn, batch.result.transfers, receivable, current.id,
+                                stored.get("created_at"))
         if updated != current:
             wire.merge(txn, collection(PURCHASES).document(current.id),
                        purchase_doc(updated._replace(version=current.version + 1)))
