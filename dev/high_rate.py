@@ -73,13 +73,15 @@ HIGH_RATE: tuple[HighRate, ...] = (
                        "(services/markets/planning.py); no sequential field"}),
     HighRate("purchases", "every purchase and each Stripe event applied to it",
              low_cardinality=("status", "currency", "asset", "package_id", "dispute"),
-             sequential=("created_at", "updated_at"),
+             sequential=("created_at", "updated_at", "sync_at"),
              verdicts={"uid, created_at desc": "kept: one user's purchases (history)",
                        "uid, created_at": "kept: one user's purchases of the last hour (limit)",
                        "status, uid, created_at desc": "kept: one user's purchases by status "
                        "(admin monitor)",
                        "status_shard, created_at desc": "added: purchases by status and time "
-                       "(admin monitor, Stripe sync, expiry), 7 shards per status"},
+                       "(admin monitor, Stripe sync, expiry), 7 shards per status",
+                       "status_shard, sync_at": "added: purchases whose next Stripe check is "
+                       "due (the scheduled sync), 7 shards per status"},
              changed=("`status, created_at` and `status, created_at desc` removed: every "
                       "pending purchase went to the end of one range; sync, expiry and the "
                       "admin monitor filter `status_shard in [...]` instead",)),

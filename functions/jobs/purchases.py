@@ -5,8 +5,9 @@ from shared.web.job import job
 
 @job("job_stripe_sync")
 def job_stripe_sync(request) -> dict:
-    result = sync.sync()
-    return {"checked": result["checked"], "applied": len(result["applied"])}
+    result = sync.sync_due()
+    return {"checked": result["checked"], "applied": len(result["applied"]),
+            "due_left": result["due_left"]}
 
 
 @job("job_expire_purchases")

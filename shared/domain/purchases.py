@@ -14,6 +14,7 @@ Invariants:
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -161,3 +162,16 @@ def refund_transfer_id(purchase_id: str, cumulative: int) -> str:
 
 def dispute_hold_id(purchase_id: str) -> str:
     return derive_id("purchase.dispute", purchase_id)
+
+
+# The Stripe sync's backstop for missed webhooks: a purchase that could still change is checked
+# SYNC_DELAYS[k] after its k-th check (the first after its creation), and no more after the last:
+# 8 checks over about 42 hours, doubling, so each purchase costs a bounded number of Stripe calls
+# and reads, however long the sync window.
+SYNC_DELAYS = tuple(timedelta(minutes=10 * 2 ** k) for k in range(8))
+
+
+def next_sync_delay(checks_done: int) -> timedelta | None:
+    """How long after its `checks_done`-th check a purchase is checked again (None: never)."""
+    return SYNC_DELAYS[checks_done] if checks_done < len(SYNC_DELAYS) else None
+

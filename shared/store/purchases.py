@@ -12,14 +12,21 @@ Guarantees:
   filter `status_shard in status_shards(...)` and order by `created_at` through the index
   (status_shard, created_at DESC): purchases being created land in STATUS_SHARDS key ranges
   instead of one, and `created_at` needs no single-field index (it is exempt).
+- `sync_at` is when the Stripe sync checks the purchase next (domain SYNC_DELAYS) and
+  `sync_checks` how often it has; the sync selects (status_shard in ..., sync_at <= now) through
+  the index (status_shard, sync_at), and the field is deleted after the last check, so a purchase
+  leaves that index for good.
 """
 from __future__ import annotations
 
 import zlib
 
+from datetime import datetime, timezone
+
 from google.cloud import firestore
 
-from shared.domain.purchases import DisputeStatus, Package, Purchase, PurchaseStatus
+from shared.domain.purchases import (DisputeStatus, Package, Purchase, PurchaseStatus,
+                                     next_sync_delay)
 
 from shared.store import wire
 from shared.store.client import collection
@@ -131,3 +138,16 @@ def record_failure(event_id: str, event_type: str, payload: str, code: str, mess
 def get_failure(event_id: str) -> dict | None:
     snap = collection(STRIPE_FAILURES).document(event_id).get()
     return snap.to_dict() if snap.exists else None
+
+
+def first_sync_check() -> dict:
+    """The sync fields of a new purchase: its first check SYNC_DELAYS[0] from now."""
+    return sync_checked(0, datetime.now(timezone.utc))
+
+
+def sync_checked(checks_done: int, at: datetime) -> dict:
+    """The sync fields after `checks_done` checks, the last at `at`."""
+    delay = next_sync_delay(checks_done)
+    return {"sync_checks": checks_done,
+            "sync_at": at + delay if delay is not None else firestore.DELETE_FIELD}
+

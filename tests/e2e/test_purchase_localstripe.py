@@ -103,3 +103,40 @@ def test_a_declined_card_fails_the_purchase_and_mints_nothing(api, admin_uid, st
     eventually(purchase_failed, timeout_s=WAIT_S, interval_s=0.2, what="the failed purchase")
     assert balance(api, "yan")["total"] == 10_000
     assert reconcile(api, admin_uid)["ok"]
+
+
+def test_the_scheduled_sync_checks_a_purchase_on_its_schedule_then_retires_it(
+        api, admin_uid, stripe_api, shop):
+    """A refund whose webhook never came is found by the scheduled sync at the purchase's next
+    due check; each purchase is checked len(SYNC_DELAYS) times at most, then never again."""
+    from datetime import datetime, timezone
+
+    from shared.domain.purchases import SYNC_DELAYS
+    from shared.services.purchases import sync
+
+    pkg = package(api, admin_uid, tokens=1_000, price=1_500)
+    ok(api.call("GET", "get_me", "uma"))
+    created = ok(api.call("POST", "create_purchase", "uma", json={"package_id": pkg["id"]},
+                          idempotency_key=key()))
+    pi = created["payment_intent_id"]
+    stripe_api.v1.payment_intents.update(pi, {"payment_method": "pm_card_visa"})
+    stripe_api.v1.payment_intents.confirm(pi)
+    eventually(lambda: balance(api, "uma")["total"] == 11_000, timeout_s=WAIT_S,
+               interval_s=0.2, what="the minted balance")
+    stripe_api.v1.refunds.create({"payment_intent": pi, "amount": 1_500})  # no webhook
+    now = datetime.now(timezone.utc)
+    # not due yet: nothing is asked of Stripe
+    assert sync.sync_due(now)["checked"] == 0 and balance(api, "uma")["total"] == 11_000
+    # due after the first delay: the refund is applied
+    at = now + SYNC_DELAYS[0]
+    assert sync.sync_due(at)["checked"] == 1
+    assert balance(api, "uma")["total"] == 10_000
+    # then checked on its schedule until the last delay, and never after
+    checks = 1
+    for delay in SYNC_DELAYS[1:] + SYNC_DELAYS[-1:]:
+        at += delay
+        checks += sync.sync_due(at)["checked"]
+    assert checks == len(SYNC_DELAYS)
+    assert sync.sync_due(at + SYNC_DELAYS[-1] * 10)["checked"] == 0
+    assert balance(api, "uma")["total"] == 10_000
+    assert reconcile(api, admin_uid)["ok"]

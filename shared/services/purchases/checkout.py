@@ -28,7 +28,8 @@ from shared.store.client import collection
 from shared.store.idempotency import run_idempotent
 from shared.store.pages import page
 from shared.store.purchases import (PACKAGES, PURCHASES, package_doc, package_from, package_view,
-                                    purchase_doc, purchase_from, purchase_view, status_shards)
+                                    first_sync_check, purchase_doc, purchase_from, purchase_view,
+                                    status_shards)
 from shared.store.transactions import run_transaction
 from shared.store.users import record_audit
 
@@ -118,7 +119,7 @@ def _record_pending(op: Operation, user: User, package: Package) -> Purchase:
                             asset=settings().platform_asset, tokens=package.tokens,
                             bonus=package.bonus, amount=package.price, currency=package.currency)
         txn.create(ref, {**purchase_doc(purchase), "fingerprint": op.fingerprint,
-                         "created_at": firestore.SERVER_TIMESTAMP})
+                         "created_at": firestore.SERVER_TIMESTAMP, **first_sync_check()})
         return purchase
 
     return run_transaction(work, serialize_on=[f"purchases:{user.uid}"])

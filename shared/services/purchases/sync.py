@@ -1,8 +1,11 @@
 """Stripe sync, expiry of stale purchases, purchase stats and the purchases reconciliation check.
 
 Guarantees:
-- Sync asks Stripe (PaymentIntents and their refunds) about every purchase created in the
-  window that could still change (not canceled), and applies what it finds through
+- The scheduled sync asks Stripe about the purchases that are due (`sync_at` passed: a bounded
+  schedule of checks per purchase, domain SYNC_DELAYS, so a run reads what is due rather than
+  the window, and a purchase is checked at most len(SYNC_DELAYS) times); an admin's sync asks
+  about every purchase created in the window that could still change (not canceled). Both
+  apply what they find through
   effects.apply, the webhook's own code path: a fact already applied by a webhook changes
   nothing (by effect), and the sync's own event ids ("sync.<pi>.<fact>") dedupe repeated runs.
 - Both jobs select purchases by status and creation time through the status shards
@@ -27,9 +30,9 @@ from shared.domain.ledger import TransferType
 from shared.domain.purchases import Purchase, PurchaseStatus
 from shared.domain.reconciliation import Drift
 from shared.integrations import stripe_client
-from shared.store.client import collection
+from shared.store.client import collection, db
 from shared.store.ledger import ACCOUNTS, TRANSFERS
-from shared.store.purchases import PURCHASES, purchase_from, status_shards
+from shared.store.purchases import PURCHASES, purchase_from, status_shards, sync_checked
 
 from shared.services.purchases import effects
 from shared.services.purchases.effects import PaymentFact
@@ -37,14 +40,36 @@ from shared.services.purchases.effects import PaymentFact
 log = logging.getLogger("mintbook.stripe.sync")
 SYNC_WINDOW = timedelta(days=3)
 STALE_AFTER = timedelta(hours=1)
+DUE_PER_RUN = 500   # a run checks at most this many; the rest are due at the next run
 
 
 def sync(window: timedelta = SYNC_WINDOW) -> dict:
+    """An admin's sync: every purchase of the window that could still change."""
     since = datetime.now(timezone.utc) - window
-    could_change = status_shards(PurchaseStatus.PENDING, PurchaseStatus.COMPLETED,
-                                 PurchaseStatus.FAILED)  # a canceled PaymentIntent is final
+    return _check(_created(_could_change(), created_at=(">=", since)).stream())
+
+
+def sync_due(now: datetime | None = None, limit: int = DUE_PER_RUN) -> dict:
+    """The scheduled sync: purchases whose next check is due, each rescheduled (or retired)."""
+    now = now or datetime.now(timezone.utc)
+    due = list(collection(PURCHASES).where(filter=FieldFilter("status_shard", "in", _could_change()))
+               .where(filter=FieldFilter("sync_at", "<=", now)).limit(limit).stream())
+    result = _check(due)
+    batch = db().batch()
+    for snap in due:
+        batch.update(snap.reference, sync_checked(int(snap.get("sync_checks") or 0) + 1, now))
+    batch.commit()
+    return result | {"due_left": len(due) == limit}
+
+
+def _could_change() -> list[str]:
+    return status_shards(PurchaseStatus.PENDING, PurchaseStatus.COMPLETED,
+                         PurchaseStatus.FAILED)  # a canceled PaymentIntent is final
+
+
+def _check(snaps) -> dict:
     checked, applied = 0, []
-    for snap in _created(could_change, created_at=(">=", since)).stream():
+    for snap in snaps:
         purchase = purchase_from(snap.id, snap.to_dict())
         if not purchase.payment_intent_id:
             continue
