@@ -49,7 +49,7 @@ def recompute(at: datetime | None = None) -> dict:
     """Rebuild every current board; award top-10 badges. Returns what changed."""
     at = at or now()
     starts = {p: period_start(p, at) for p in Period}
-    boards = tally(events(), starts)
+    boards = tally((e for e in events() if e.at <= at), starts)
     docs = {}
     for period, start in starts.items():
         for category in CATEGORIES:
