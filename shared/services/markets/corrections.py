@@ -34,6 +34,8 @@ from shared.store.markets import social as store
 from shared.store.transactions import run_transaction
 from shared.store.users import record_audit
 
+from shared.services.markets.payouts import kept
+
 SCORED = ("won", "lost")
 
 
@@ -125,8 +127,7 @@ def _apply(txn: firestore.Transaction, forecast_ref: firestore.DocumentReference
         wire.set(txn, record_ref, _corrected(record, uid, category, change))
         counted = change if direction == "restore" else Contribution()
         fields = {**fields, "score_ppm": counted.score_ppm,
-                  "reputation": {"counted": counted._asdict(),
-                                 "weighted": _weighted(forecast)._asdict()}}
+                  **kept(counted, _weighted(forecast))}
     wire.merge(txn, forecast_ref, fields)
 
 
@@ -147,16 +148,16 @@ def _counted(forecast: dict) -> Contribution:
     """What the settled forecast adds to reputation now (nothing before settlement)."""
     if forecast.get("result") not in SCORED:
         return Contribution()
-    kept = (forecast.get("reputation") or {}).get("counted")
-    return Contribution(**kept) if kept else _weighted(forecast)
+    if "counted_score_ppm" in forecast:
+        return Contribution(*(int(forecast[f"counted_{k}"]) for k in Contribution._fields))
+    return _weighted(forecast)
 
 
 def _weighted(forecast: dict) -> Contribution:
     """What the settled forecast adds when it counts, before clamping. A forecast settled
     before the contribution was kept on it: its score, and payout minus its valid stake."""
-    kept = (forecast.get("reputation") or {}).get("weighted")
-    if kept:
-        return Contribution(**kept)
+    if "weighted_score_ppm" in forecast:
+        return Contribution(*(int(forecast[f"weighted_{k}"]) for k in Contribution._fields))
     stake = int(forecast.get("amount", 0)) - int(forecast.get("refunded", 0))
     return Contribution(int(forecast.get("score_ppm", 0)),
                         int(forecast.get("payout", 0)) - stake, 1,

@@ -118,8 +118,7 @@ def _record_result(txn: firestore.Transaction, market: Market, e: dict,
                   "result": result, **counted._asdict(), "excluded": flagged,
                   "weighted_score_ppm": e["score_ppm"], "at": firestore.SERVER_TIMESTAMP})
         # The forecast shows what counted, and keeps what it would count (a cleared flag adds it)
-        outcome |= {"score_ppm": counted.score_ppm, "weighted_score_ppm": e["score_ppm"],
-                    "reputation": {"counted": counted._asdict(), "weighted": raw._asdict()}}
+        outcome |= {"score_ppm": counted.score_ppm, **kept(counted, raw)}
     wire.merge(txn, collection(store.FORECASTS).document(store.forecast_id(market.id, uid)),
                outcome)
     wire.set(txn, collection(NOTIFICATIONS).document(derive_id("settled", market.id, uid)),
@@ -127,6 +126,12 @@ def _record_result(txn: firestore.Transaction, market: Market, e: dict,
               "market_id": market.id, "market_title": market.title, "result": result,
               "payout": paid, "refunded": e["refunded"], "read": False,
               "created_at": firestore.SERVER_TIMESTAMP})
+
+
+def kept(counted: Contribution, weighted: Contribution) -> dict:
+    """The forecast's flat fields for what it counts now and what it counts unflagged."""
+    return {**{f"counted_{k}": v for k, v in counted._asdict().items()},
+            **{f"weighted_{k}": v for k, v in weighted._asdict().items()}}
 
 
 def _categories_after(record: dict | None, category: str, result: str, score_ppm: int,
