@@ -27,7 +27,8 @@ NOT_CALLED = {
     "execute_swap_offer": "needs an offer of another user",
     "cancel_swap_offer": "needs an open offer", "cancel_order": "needs an open order",
     "admin_update_package": "needs the package's version", "admin_clear_flag": "needs a flag",
-    "flag_forecast": "moderation", "wallet_unlink": "needs a linked wallet",
+    "flag_forecast": "moderation", "clear_forecast_flag": "needs a flag",
+    "wallet_unlink": "needs a linked wallet",
 }
 
 
@@ -61,6 +62,7 @@ def _args(w: World) -> dict[str, Callable[[], Args]]:
             "outcomes": [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}],
             "closes_at": _soon(), "max_per_user": 1_000}, None),
         "get_market": lambda: (None, None, {"market_id": w.market_id}),
+        "admin_market_history": lambda: (ADMIN, None, {"market_id": w.market_id}),
         "commit_forecast": lambda: (ALICE, {"market_id": w.market_id, "outcome": "yes",
                                             "amount": 1}, None),
         "estimate_forecast": lambda: (None, None, {"market_id": w.market_id, "outcome": "yes",

@@ -112,6 +112,7 @@ MARKETS: tuple[Function, ...] = (
     _http("suspend_market", "markets_admin"),
     _http("reopen_market", "markets_admin"),
     _http("admin_markets_needing_resolution", "markets_admin"),
+    _http("admin_market_history", "markets_admin"),
     _task("task_settle_market", "markets"),
     _task("task_market_totals", "markets"),
     _job("job_markets_sweep", "markets", "* * * * *"),
@@ -125,6 +126,7 @@ MARKETS: tuple[Function, ...] = (
     _http("mark_notifications_read", "markets_social"),
     _http("list_activity", "markets_social"),
     _http("flag_forecast", "markets_social"),
+    _http("clear_forecast_flag", "markets_social"),
     _http("admin_list_flagged_forecasts", "markets_social"),
     _event("on_forecast_created", "markets_social", "forecasts/{forecastId}", CREATED),
     _event("on_market_written", "markets_social", "markets/{marketId}"),
@@ -223,13 +225,13 @@ READS: dict[str, str] = {
     "create_market": "5", "list_markets": "3 * limit + 2", "get_market": "3",
     "commit_forecast": "7", "estimate_forecast": "3", "list_my_forecasts": "limit + 2",
     "resolve_market": "6", "cancel_market": "6", "suspend_market": "7", "reopen_market": "7",
-    "admin_markets_needing_resolution": "limit + 2",
+    "admin_markets_needing_resolution": "limit + 2", "admin_market_history": "limit + 3",
     "task_settle_market": "500",  # a step: up to ~440 entries' documents (commit_limits)
     "task_market_totals": "6", "job_markets_sweep": "limit + 10",
-    "get_reputation": "2", "list_badges": "limit + 2", "get_leaderboard": "2",
+    "get_reputation": "2", "list_badges": "limit + 2", "get_leaderboard": "102",  # the board and its rows' profiles
     "follow_category": "3", "unfollow_category": "3", "list_my_follows": "3",
     "list_notifications": "limit + 3", "mark_notifications_read": "limit + 2",
-    "list_activity": "limit + 2", "flag_forecast": "4", "admin_list_flagged_forecasts": "limit + 2",
+    "list_activity": "limit + 2", "flag_forecast": "4", "clear_forecast_flag": "4", "admin_list_flagged_forecasts": "limit + 2",
     "on_forecast_created": "2", "on_market_written": "3", "job_leaderboards": "changed + 10",
     "job_markets_closing_soon": "changed + 10",
     "task_market_fanout": "20 * limit + 10",  # a batch of 400 recipients

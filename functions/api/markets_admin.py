@@ -1,4 +1,5 @@
-"""Market moderation: resolve, cancel, suspend, reopen, and markets needing resolution."""
+"""Market moderation: resolve, cancel, suspend, reopen, markets needing resolution, and a
+market's moderation history."""
 from __future__ import annotations
 
 from shared.domain.markets.market import Resolution
@@ -6,6 +7,8 @@ from shared.domain.users import Role
 from shared.services.markets import catalog
 from shared.services.markets import resolution
 from shared.web.endpoint import Context, endpoint
+from shared.web.schemas.admin import AuditPage
+from shared.web.schemas.markets.social import MarketHistoryQuery
 from shared.web.schemas.markets.market import (MarketPage, MarketView, ModerateRequest,
                                         NeedingResolutionQuery, ResolveRequest)
 
@@ -51,4 +54,13 @@ def reopen_market(ctx: Context, body: ModerateRequest) -> dict:
           response=MarketPage, summary="Markets past their close time, not yet resolved")
 def admin_markets_needing_resolution(ctx: Context, q: NeedingResolutionQuery) -> dict:
     items, cursor = catalog.needing_resolution(q.cursor, q.limit)
+    return {"items": items, "next_cursor": cursor}
+
+
+@endpoint("admin_market_history", auth=Role.ADMIN, query=MarketHistoryQuery, response=AuditPage,
+          summary="A market's moderation history, newest first: creation, suspensions, "
+          "reopenings, resolution or cancellation, forecast flags, each with its reason",
+          errors=("unknown_market",))
+def admin_market_history(ctx: Context, q: MarketHistoryQuery) -> dict:
+    items, cursor = catalog.history(q.market_id, q.cursor, q.limit)
     return {"items": items, "next_cursor": cursor}

@@ -4,12 +4,13 @@ from __future__ import annotations
 from shared.domain.markets.social import Period
 from shared.domain.users import Role
 from shared.services.markets import badges
+from shared.services.markets import corrections
 from shared.services.markets import leaderboards
 from shared.services.markets import notifications
 from shared.services.markets import social
 from shared.web.endpoint import Context, endpoint
 from shared.web.schemas.common import PageQuery
-from shared.web.schemas.markets.social import (BadgePage, BadgeQuery, FeedPage, FeedQuery,
+from shared.web.schemas.markets.social import (BadgePage, BadgeQuery, ClearFlagResult, FeedPage, FeedQuery,
                                                FlagPage, FlagRequest, FlagView, FollowRequest,
                                                FollowsView, LeaderboardQuery, LeaderboardView,
                                                MarkReadRequest, MarkReadResult,
@@ -31,9 +32,11 @@ def list_badges(ctx: Context, q: BadgeQuery) -> dict:
 
 
 @endpoint("get_leaderboard", auth=None, query=LeaderboardQuery, response=LeaderboardView,
-          summary="The current leaderboard of a period and category, as the job last wrote it")
+          summary="The leaderboard of a period and category (current, or a past one by its "
+          "start), as the job last wrote it, with display names",
+          errors=("not_a_period_start",))
 def get_leaderboard(ctx: Context, q: LeaderboardQuery) -> dict:
-    return leaderboards.board(Period(q.period), str(q.category))
+    return leaderboards.board(Period(q.period), str(q.category), q.start)
 
 
 @endpoint("follow_category", method="POST", body=FollowRequest, response=FollowsView,
@@ -75,10 +78,19 @@ def list_activity(ctx: Context, q: FeedQuery) -> dict:
 
 
 @endpoint("flag_forecast", method="POST", auth=Role.MODERATOR, body=FlagRequest,
-          response=FlagView, summary="Flag a forecast for review, with a reason (moderators)",
+          response=FlagView, summary="Flag a forecast for review, with a reason: it is left out of reputation "
+          "and leaderboards until an admin clears it (moderators)",
           errors=("unknown_forecast",))
 def flag_forecast(ctx: Context, body: FlagRequest) -> dict:
-    return social.flag(ctx.user, body.market_id, body.uid, body.reason)
+    return corrections.flag(ctx.user, body.market_id, body.uid, body.reason)
+
+
+@endpoint("clear_forecast_flag", method="POST", auth=Role.ADMIN, body=FlagRequest,
+          response=ClearFlagResult, summary="Clear a forecast's flags, with a reason: it counts "
+          "in reputation and leaderboards again (admins)",
+          errors=("unknown_forecast", "forecast_not_flagged"))
+def clear_forecast_flag(ctx: Context, body: FlagRequest) -> dict:
+    return corrections.clear(ctx.user, body.market_id, body.uid, body.reason)
 
 
 @endpoint("admin_list_flagged_forecasts", auth=Role.ADMIN, query=PageQuery, response=FlagPage,

@@ -59,6 +59,8 @@ CODES: dict[str, Code] = {
     "quantity_below_minimum": _c(400, "The quantity is below the book's minimum"),
     "same_asset": _c(400, "A swap offer gives and wants the same asset"),
     "unknown_outcome": _c(400, "The outcome is not one of the market's"),
+    "not_a_period_start": _c(400, "The leaderboard start is not the first day of a period "
+                                  "(a Monday, the 1st of a month, 1970-01-01 for all time)"),
     # 401: who is calling is not established
     "unauthenticated": _c(401, "No valid credential (the family code of 401)"),
     "missing_token": _c(401, "No `Authorization: Bearer <Firebase ID token>` header"),
@@ -120,6 +122,7 @@ CODES: dict[str, Code] = {
     "conflict": _c(409, "Contradicts stored state (the family code of 409)"),
     "idempotency_conflict": _c(409, "The Idempotency-Key was used with another body"),
     "version_conflict": _c(409, "The document changed since you read it: read it again"),
+    "forecast_not_flagged": _c(409, "The forecast has no open flag to clear"),
     "asset_exists": _c(409, "An asset with this code exists"),
     "book_exists": _c(409, "A book for this pair exists"),
     "creator_exists": _c(409, "The user already has a creator token"),

@@ -184,6 +184,11 @@ def valid_calls(api, world: World) -> dict[str, Valid]:  # noqa: C901 - one smal
             return f.call_valid(op, uid, body={"market_id": market["id"], "reason": "fuzzing"})
         return call
 
+    def clear_forecast_flag(f, op, uid):
+        flagged = {"market_id": market_id, "uid": world.forecaster, "reason": "fuzzing flag"}
+        post(api, "flag_forecast", ADMIN, flagged)  # only a flagged forecast can be cleared
+        return f.call_valid(op, uid, body={**flagged, "reason": "fuzzing clear"})
+
     def stock(uid: str) -> None:
         api.call("GET", "get_me", uid)
         post(api, "create_transfer", world.creator, {"to": uid, "asset": world.symbol,
@@ -295,6 +300,8 @@ def valid_calls(api, world: World) -> dict[str, Valid]:  # noqa: C901 - one smal
         "get_creator": query({"uid": world.creator}),
         "get_depth": query({"book": book}),
         "get_market": query({"market_id": market_id}),
+        "admin_market_history": query({"market_id": market_id}),
+        "clear_forecast_flag": clear_forecast_flag,
         "list_trades": query({"book": book}),
         "list_holders": query({"symbol": world.symbol}),
         "get_conversion_rate": query({"base": world.symbol, "quote": "CHIP"}),

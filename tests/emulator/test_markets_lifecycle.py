@@ -103,7 +103,8 @@ def test_market_lifecycle_commit_raise_resolve_pays_winners_largest_remainder(ap
     assert balance(api, "bob") == {"asset": "CHIP", "available": 900, "committed": 0,
                                    "total": 900, "owed": 0}
     mine = ok(api.call("GET", "list_my_forecasts", "bob"))["items"]
-    assert [(f["result"], f["payout"], f["score_ppm"]) for f in mine] == [("lost", 0, -500_000)]
+    # bob's loss (-p x 100/1000) counts 0: his reputation was 0 and never goes below it
+    assert [(f["result"], f["payout"], f["score_ppm"]) for f in mine] == [("lost", 0, 0)]
     # and a second resolution changes nothing
     error(resolve(api, admin_uid, mid, "no"), 409, "market_already_resolved")
     assert balance(api, "ann")["total"] == 1_067

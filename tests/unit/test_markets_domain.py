@@ -70,8 +70,19 @@ def test_a_forecast_is_raised_on_its_outcome_within_the_cap_with_weighted_p():
     assert raised.value.code == "forecast_outcome_fixed"
 
 
-def test_score_is_one_minus_p_when_right_and_minus_p_when_wrong():
-    assert (score_ppm(True, 250_000), score_ppm(False, 250_000)) == (750_000, -250_000)
+def test_score_is_one_minus_p_when_right_and_minus_p_when_wrong_at_the_cap():
+    assert (score_ppm(True, 250_000, 500, 500), score_ppm(False, 250_000, 500, 500)) == \
+        (750_000, -250_000)
+    assert score_ppm(True, 250_000, 900, 500) == 750_000  # above the cap counts as the cap
+
+
+def test_a_stake_below_the_cap_weighs_its_score_so_tiny_stakes_cannot_farm_it():
+    # a tenth of the cap counts a tenth; rounding is toward zero on both sides
+    assert (score_ppm(True, 250_000, 50, 500), score_ppm(False, 250_000, 50, 500)) == \
+        (75_000, -25_000)
+    assert score_ppm(True, 1, 1, 10**9) == 0 == score_ppm(False, 999_999, 1, 10**9)
+    # a hundred forecasts of 1% of the cap earn no more than one at the cap
+    assert 100 * score_ppm(True, 300_000, 1, 100) <= score_ppm(True, 300_000, 100, 100)
 
 
 def test_each_forecaster_has_an_escrow_of_their_own_in_each_market():

@@ -17,10 +17,10 @@ from shared.domain.markets.payouts import (CommitRecord, HoldAction, Result, Sta
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-def market(cut_bps: int = 0, suspensions: tuple = ()) -> Market:
+def market(cut_bps: int = 0, suspensions: tuple = (), cap: int = 10**9) -> Market:
     return Market(id="m1", slug="m-1", title="M", category=Category.OTHER,
                   outcomes=(Outcome("yes", "Yes"), Outcome("no", "No")), opens_at=T0,
-                  closes_at=T0 + timedelta(hours=1), max_per_user=10**9, asset="CHIP",
+                  closes_at=T0 + timedelta(hours=1), max_per_user=cap, asset="CHIP",
                   cut_bps=cut_bps, suspensions=suspensions)
 
 
@@ -117,12 +117,12 @@ def test_tie_in_remainder_goes_to_the_earliest_commit():
 def test_commits_after_close_or_during_suspension_are_voided_and_not_in_the_pool():
     stop = Suspension(T0 + timedelta(seconds=100), T0 + timedelta(seconds=200))
     rows = [("yes", 10, 50), ("yes", 20, 150), ("no", 30, 300), ("no", 40, 3700)]
-    result = plan(market(suspensions=(stop,)), records(rows), "yes")
+    result = plan(market(suspensions=(stop,), cap=30), records(rows), "yes")
     by_uid = {u.uid: u for u in result.users}
     assert result.pool == 40 and by_uid["u000"].payout == 40
     assert by_uid["u001"].result is Result.VOID and by_uid["u001"].refunded == 20
     assert by_uid["u003"].result is Result.VOID and by_uid["u003"].holds[0][1] is HoldAction.VOID
-    assert by_uid["u002"].result is Result.LOST and by_uid["u002"].score_ppm == -500_000
+    assert by_uid["u002"].result is Result.LOST and by_uid["u002"].score_ppm == -500_000  # at the cap
 
 
 def test_no_winning_stake_voids_every_hold():

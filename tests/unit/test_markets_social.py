@@ -6,8 +6,9 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.domain.markets.social import (ALL, Badge, Boards, Period, Record, ReputationEvent,
-                                          Standing, badge_id, badges_crossed, closing_soon,
+from shared.domain.markets.social import (ALL, Badge, Boards, Contribution, Period, Record,
+                                          ReputationEvent, Standing, badge_id, badges_crossed,
+                                          clamp_in, clamped_gain, closing_soon,
                                           earned_badges, leaderboard_id, longest_streak,
                                           period_start, rank, tally, top_ten)
 
@@ -19,9 +20,11 @@ moments = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 
 events = st.lists(st.builds(ReputationEvent, uid=uids, category=categories,
                             result=st.sampled_from(["won", "lost"]),
                             score_ppm=st.integers(-1_000_000, 1_000_000),
-                            net_won=st.integers(-10_000, 10_000), at=moments), max_size=60)
+                            net_won=st.integers(-10_000, 10_000), at=moments,
+                            resolved=st.none(), correct=st.none()), max_size=60)
 standings = st.lists(st.builds(Standing, uid=st.text(min_size=1, max_size=6),
-                               score_ppm=st.integers(-5, 5), net_won=st.integers(-5, 5)),
+                               score_ppm=st.integers(-5, 5), net_won=st.integers(-5, 5),
+                               resolved=st.integers(1, 5)),
                      max_size=40, unique_by=lambda s: s.uid)
 
 
@@ -72,7 +75,7 @@ def test_ranking_keeps_the_top_n_and_is_independent_of_input_order(rows):
 
 
 def test_net_tokens_break_a_reputation_tie():
-    rows = rank([Standing("a", 500, 10), Standing("b", 500, 90), Standing("c", 900, -5)])
+    rows = rank([Standing("a", 500, 10, 1), Standing("b", 500, 90, 1), Standing("c", 900, -5, 1)])
     assert [r["uid"] for r in rows] == ["c", "b", "a"]
 
 
@@ -106,9 +109,9 @@ def test_ids_are_deterministic():
 
 
 def test_top_ten_honours_only_a_positive_gain():
-    rows = rank([Standing(f"u{i:02d}", 100 - i * 10) for i in range(15)])
+    rows = rank([Standing(f"u{i:02d}", 100 - i * 10, resolved=1) for i in range(15)])
     assert top_ten(rows) == [f"u{i:02d}" for i in range(10)]
-    assert top_ten(rank([Standing("x", 0), Standing("y", -3)])) == []
+    assert top_ten(rank([Standing("x", 0, resolved=1), Standing("y", -3, resolved=1)])) == []
 
 
 def test_closing_soon_is_the_next_24_hours():
@@ -122,3 +125,54 @@ def test_boards_add_to_the_category_and_all():
     boards = Boards()
     boards.add(ReputationEvent("u", "crypto", "won", 300, 7, datetime.now(timezone.utc)))
     assert boards.by_category["crypto"]["u"].correct == boards.by_category[ALL]["u"].correct == 1
+
+
+@given(st.lists(st.integers(-1_000_000, 1_000_000), max_size=30))
+def test_a_score_clamped_at_each_change_never_goes_below_zero_and_events_add_up(deltas):
+    # given results and corrections applied one by one to a category row, each clamped
+    score, applied = 0, []
+    for delta in deltas:
+        gain = clamped_gain(score, delta)
+        applied.append(gain)
+        score += gain
+        # then the score is never below zero, and a gain never exceeds what was asked
+        assert score >= 0 and (gain == delta or score == 0)
+    # and the applied changes (what events record) sum to the score
+    assert sum(applied) == score
+
+
+def test_a_score_from_before_the_rule_is_lifted_to_zero_by_its_next_change():
+    assert clamped_gain(-300, 100) == 300  # to zero: max(0, -200)
+    assert clamped_gain(-300, 500) == 500
+    assert clamped_gain(-300, -100) == 300
+
+
+def test_clamping_uses_the_category_row_or_the_totals_of_a_record_without_rows():
+    record = {"score_ppm": 500, "resolved": 2, "categories": {
+        "crypto": {"score_ppm": 100, "resolved": 1, "correct": 1, "net_won": 5},
+        "sports": {"score_ppm": 400, "resolved": 1, "correct": 1, "net_won": 5}}}
+    loss = Contribution(-300, -10, 1, 0)
+    assert clamp_in(record, "crypto", loss) == Contribution(-100, -10, 1, 0)
+    assert clamp_in(record, "sports", loss) == loss
+    assert clamp_in({"score_ppm": 200, "resolved": 3}, "crypto", loss).score_ppm == -200
+    assert clamp_in(None, "crypto", loss).score_ppm == 0
+
+
+def test_a_correction_event_takes_back_what_the_forecast_added_on_every_board():
+    # given a win and, later, a correction (the forecast was flagged) in the same period
+    at = datetime(2026, 3, 4, tzinfo=timezone.utc)
+    win = ReputationEvent("ann", "crypto", "won", 400, 50, at)
+    taken = Contribution(400, 50, 1, 1).negated()
+    correction = ReputationEvent("ann", "crypto", "won", taken.score_ppm, taken.net_won, at,
+                                 resolved=taken.resolved, correct=taken.correct)
+    bob = ReputationEvent("bob", "crypto", "lost", 0, -5, at)
+    boards = tally([win, correction, bob], {Period.ALL_TIME: period_start(Period.ALL_TIME, at)})
+    # then ann has no row (nothing of hers counts), bob keeps his
+    for category in ("crypto", ALL):
+        rows = rank(boards[Period.ALL_TIME].by_category[category].values())
+        assert [(r["uid"], r["resolved"]) for r in rows] == [("bob", 1)]
+
+
+def test_a_user_with_nothing_counted_has_no_row():
+    assert rank([Standing("a", 0, 0, 0), Standing("b", 0, 0, 1)]) == \
+        [{"rank": 1, "uid": "b", "score_ppm": 0, "net_won": 0, "resolved": 1, "correct": 0}]

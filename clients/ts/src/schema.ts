@@ -324,6 +324,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin_market_history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A market's moderation history, newest first: creation, suspensions, reopenings, resolution or cancellation, forecast flags, each with its reason
+         * @description Requires a signed-in user with role admin or above.
+         */
+        get: operations["admin_market_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin_markets_needing_resolution": {
         parameters: {
             query?: never;
@@ -681,6 +701,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/clear_forecast_flag": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clear a forecast's flags, with a reason: it counts in reputation and leaderboards again (admins)
+         * @description Requires a signed-in user with role admin or above.
+         */
+        post: operations["clear_forecast_flag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/commit_forecast": {
         parameters: {
             query?: never;
@@ -885,7 +925,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Flag a forecast for review, with a reason (moderators)
+         * Flag a forecast for review, with a reason: it is left out of reputation and leaderboards until an admin clears it (moderators)
          * @description Requires a signed-in user with role moderator or above.
          */
         post: operations["flag_forecast"];
@@ -1070,7 +1110,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The current leaderboard of a period and category, as the job last wrote it */
+        /** The leaderboard of a period and category (current, or a past one by its start), as the job last wrote it, with display names */
         get: operations["get_leaderboard"];
         put?: never;
         post?: never;
@@ -2546,6 +2586,20 @@ export interface components {
              */
             version: number | null;
         };
+        /** ClearFlagResult */
+        ClearFlagResult: {
+            /** Market Id */
+            market_id: string;
+            /** Uid */
+            uid: string;
+            /** Flagged */
+            flagged: boolean;
+            /**
+             * Score Ppm
+             * @description what the forecast adds to reputation again (0 until it is settled)
+             */
+            score_ppm: number;
+        };
         /** CommitRequest */
         CommitRequest: {
             /** Market Id */
@@ -2697,7 +2751,10 @@ export interface components {
              * Format: date-time
              */
             closes_at: string;
-            /** Max Per User */
+            /**
+             * Max Per User
+             * @description the most one user may commit; a forecast of this stake counts fully in reputation
+             */
             max_per_user: number;
             /**
              * Asset
@@ -2710,6 +2767,12 @@ export interface components {
              * @default 0
              */
             cut_bps: number;
+            /**
+             * Reason
+             * @description why, for the audit log (default: the title)
+             * @default null
+             */
+            reason: string | null;
         };
         /** CreatePackageRequest */
         CreatePackageRequest: {
@@ -3109,7 +3172,7 @@ export interface components {
              * @description Stable snake_case code; its statuses and meaning are in x-error-codes
              * @enum {string}
              */
-            code: "account_deleted" | "account_disabled" | "account_frozen" | "accounts_must_differ" | "accounts_must_have_the_same_asset" | "amount_mismatch" | "amount_overflow" | "amount_owed" | "amount_too_large" | "application_pending" | "application_reviewed" | "asset_exists" | "balance_remains" | "book_exists" | "book_inactive" | "cannot_change_self" | "cannot_take_own_offer" | "cannot_transfer_to_self" | "cannot_unlink_sign_in_wallet" | "conflict" | "creator_exists" | "currency_mismatch" | "duplicate_order" | "error" | "exceeds_pending_transfer_amount" | "fill_too_small" | "forbidden" | "forecast_outcome_fixed" | "idempotency_conflict" | "idempotency_key_required" | "insufficient_funds" | "insufficient_order_funds" | "internal" | "invalid_cursor" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_package" | "invalid_payload" | "invalid_service_type" | "invalid_signature" | "invalid_token" | "invalid_window" | "lease_lost" | "malformed_address" | "malformed_signature" | "market_already_cancelled" | "market_already_resolved" | "market_cancelled" | "market_closed" | "market_not_closed" | "market_not_open" | "market_not_suspended" | "market_order_cannot_rest" | "market_resolved" | "market_suspended" | "max_per_user_exceeded" | "method_not_allowed" | "missing_field" | "missing_token" | "no_liquidity" | "no_price_in_force" | "no_settlement" | "nonce_address_mismatch" | "nonce_already_used" | "nonce_expired" | "nonce_purpose_mismatch" | "nonce_user_mismatch" | "not_configured" | "not_found" | "not_ready" | "not_the_creator" | "not_your_offer" | "not_your_order" | "offer_insufficient_remaining" | "offer_not_found" | "offer_not_open" | "package_inactive" | "partial_fill_not_allowed" | "payload_too_large" | "payment_intent_mismatch" | "pending_transfer_already_posted" | "pending_transfer_already_voided" | "price_not_on_tick" | "price_required" | "price_unavailable" | "processing_failed" | "public_key_mismatch" | "purchase_amount_limit" | "purchase_hourly_limit" | "quantity_above_maximum" | "quantity_below_minimum" | "rank_too_low" | "rate_limited" | "rate_out_of_band" | "rejected" | "reward_role_required" | "rewards_pool_empty" | "role_required" | "same_asset" | "service_role_required" | "settlement_shortfall" | "slug_taken" | "supply_cap_exceeded" | "symbol_taken" | "token_expired" | "token_revoked" | "tokens_committed" | "uid_mismatch" | "unauthenticated" | "unavailable" | "unknown_application" | "unknown_asset" | "unknown_book" | "unknown_creator" | "unknown_failed_delivery" | "unknown_field" | "unknown_flag" | "unknown_forecast" | "unknown_market" | "unknown_nonce" | "unknown_order" | "unknown_outcome" | "unknown_package" | "unknown_user" | "unsupported_chain" | "unsupported_media_type" | "unsupported_signature_scheme" | "version_conflict" | "wallet_linked_elsewhere" | "wallet_not_linked";
+            code: "account_deleted" | "account_disabled" | "account_frozen" | "accounts_must_differ" | "accounts_must_have_the_same_asset" | "amount_mismatch" | "amount_overflow" | "amount_owed" | "amount_too_large" | "application_pending" | "application_reviewed" | "asset_exists" | "balance_remains" | "book_exists" | "book_inactive" | "cannot_change_self" | "cannot_take_own_offer" | "cannot_transfer_to_self" | "cannot_unlink_sign_in_wallet" | "conflict" | "creator_exists" | "currency_mismatch" | "duplicate_order" | "error" | "exceeds_pending_transfer_amount" | "fill_too_small" | "forbidden" | "forecast_not_flagged" | "forecast_outcome_fixed" | "idempotency_conflict" | "idempotency_key_required" | "insufficient_funds" | "insufficient_order_funds" | "internal" | "invalid_cursor" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_package" | "invalid_payload" | "invalid_service_type" | "invalid_signature" | "invalid_token" | "invalid_window" | "lease_lost" | "malformed_address" | "malformed_signature" | "market_already_cancelled" | "market_already_resolved" | "market_cancelled" | "market_closed" | "market_not_closed" | "market_not_open" | "market_not_suspended" | "market_order_cannot_rest" | "market_resolved" | "market_suspended" | "max_per_user_exceeded" | "method_not_allowed" | "missing_field" | "missing_token" | "no_liquidity" | "no_price_in_force" | "no_settlement" | "nonce_address_mismatch" | "nonce_already_used" | "nonce_expired" | "nonce_purpose_mismatch" | "nonce_user_mismatch" | "not_a_period_start" | "not_configured" | "not_found" | "not_ready" | "not_the_creator" | "not_your_offer" | "not_your_order" | "offer_insufficient_remaining" | "offer_not_found" | "offer_not_open" | "package_inactive" | "partial_fill_not_allowed" | "payload_too_large" | "payment_intent_mismatch" | "pending_transfer_already_posted" | "pending_transfer_already_voided" | "price_not_on_tick" | "price_required" | "price_unavailable" | "processing_failed" | "public_key_mismatch" | "purchase_amount_limit" | "purchase_hourly_limit" | "quantity_above_maximum" | "quantity_below_minimum" | "rank_too_low" | "rate_limited" | "rate_out_of_band" | "rejected" | "reward_role_required" | "rewards_pool_empty" | "role_required" | "same_asset" | "service_role_required" | "settlement_shortfall" | "slug_taken" | "supply_cap_exceeded" | "symbol_taken" | "token_expired" | "token_revoked" | "tokens_committed" | "uid_mismatch" | "unauthenticated" | "unavailable" | "unknown_application" | "unknown_asset" | "unknown_book" | "unknown_creator" | "unknown_failed_delivery" | "unknown_field" | "unknown_flag" | "unknown_forecast" | "unknown_market" | "unknown_nonce" | "unknown_order" | "unknown_outcome" | "unknown_package" | "unknown_user" | "unsupported_chain" | "unsupported_media_type" | "unsupported_signature_scheme" | "version_conflict" | "wallet_linked_elsewhere" | "wallet_not_linked";
             field: string | null;
             message: string;
             details?: Record<string, never>;
@@ -3662,6 +3725,12 @@ export interface components {
              * @default all
              */
             category: components["schemas"]["Category"] | "all";
+            /**
+             * Start
+             * @description a past period by its first day (UTC): a Monday for week, the 1st for month, 1970-01-01 for all; default: the current period
+             * @default null
+             */
+            start: string | null;
         };
         /** LeaderboardRow */
         LeaderboardRow: {
@@ -3669,6 +3738,12 @@ export interface components {
             rank: number;
             /** Uid */
             uid: string;
+            /**
+             * Display Name
+             * @description from the user's public profile at read time; null once the account is deleted
+             * @default null
+             */
+            display_name: string | null;
             /** Score Ppm */
             score_ppm: number;
             /** Net Won */
@@ -3776,6 +3851,21 @@ export interface components {
         MarkReadResult: {
             /** Marked */
             marked: number;
+        };
+        /** MarketHistoryQuery */
+        MarketHistoryQuery: {
+            /**
+             * Cursor
+             * @default null
+             */
+            cursor: string | null;
+            /**
+             * Limit
+             * @default 20
+             */
+            limit: number;
+            /** Market Id */
+            market_id: string;
         };
         /** MarketListQuery */
         MarketListQuery: {
@@ -4533,7 +4623,7 @@ export interface components {
             uid: string;
             /**
              * Score Ppm
-             * @description sum of +(1-p) per right and -p per wrong forecast, PPM
+             * @description never below zero: per category, the sum of each unflagged settled forecast's +(1-p) if right or -p if wrong, times min(stake, max_per_user) / max_per_user, clamped at zero, in PPM
              */
             score_ppm: number;
             /** Resolved */
@@ -5297,6 +5387,12 @@ export interface components {
             reason: string;
             /** Flagged By */
             flagged_by: string;
+            /**
+             * Status
+             * @description open while the forecast is left out of reputation and leaderboards
+             * @enum {string}
+             */
+            status: "open" | "cleared";
             /**
              * Created At
              * @default null
@@ -7429,6 +7525,143 @@ export interface operations {
                         /** @constant */
                         success: true;
                         data: components["schemas"]["Page_FailureView_"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_market_history: {
+        parameters: {
+            query: {
+                cursor?: string | null;
+                limit?: number;
+                market_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["AuditPage"];
                         errors: unknown[];
                     };
                 };
@@ -9928,6 +10161,146 @@ export interface operations {
                         /** @constant */
                         success: true;
                         data: components["schemas"]["SymbolCheck"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    clear_forecast_flag: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A replay with the same key returns the first answer */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlagRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["ClearFlagResult"];
                         errors: unknown[];
                     };
                 };
@@ -12808,6 +13181,7 @@ export interface operations {
             query?: {
                 period?: components["schemas"]["Period"];
                 category?: components["schemas"]["Category"] | "all";
+                start?: string | null;
             };
             header?: never;
             path?: never;

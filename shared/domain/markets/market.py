@@ -191,9 +191,14 @@ def raise_forecast(current: ForecastState | None, outcome: str, amount: int, p_p
     return ForecastState(outcome=outcome, amount=total, p_ppm=p, commits=state.commits + 1)
 
 
-def score_ppm(right: bool, p_ppm: int) -> int:
-    """Reputation of one resolved forecast: +(1 - p) when right, -p when wrong, in PPM."""
-    return PPM - p_ppm if right else -p_ppm
+def score_ppm(right: bool, p_ppm: int, stake: int, cap: int) -> int:
+    """Reputation of one resolved forecast, in PPM: +(1 - p) when right, -p when wrong, times
+    the stake's weight min(stake, cap) / cap (cap: the market's max_per_user), rounded toward
+    zero. A forecast at the cap counts fully; one of 1% of the cap counts 1%, so many tiny
+    forecasts earn no more than one of their total size, and one unit of a large cap earns 0."""
+    base = PPM - p_ppm if right else -p_ppm
+    weighted = abs(base) * min(stake, cap) // cap
+    return weighted if base >= 0 else -weighted
 
 
 class Resolution(NamedTuple):

@@ -111,7 +111,8 @@ def plan(market: Market, commits: Iterable[CommitRecord], winner: str | None) ->
         return PayoutPlan(pool=0, cut=0, winning_stake=0, users=users)
     cut = pool * market.cut_bps // BPS
     shares = largest_remainder(pool - cut, winners)
-    users = tuple(settle_user(uid, cs, valid[uid], winner, shares.get(uid, 0))
+    users = tuple(settle_user(uid, cs, valid[uid], winner, shares.get(uid, 0),
+                              market.max_per_user)
                   for uid, cs in sorted(by_user.items()))
     return PayoutPlan(pool=pool, cut=cut, winning_stake=winning_stake, users=users)
 
@@ -125,7 +126,7 @@ def void_user(uid: str, commits: list[CommitRecord]) -> UserSettlement:
 
 
 def settle_user(uid: str, commits: list[CommitRecord], valid: list[CommitRecord],
-                winner: str | None, payout: int) -> UserSettlement:
+                winner: str | None, payout: int, cap: int) -> UserSettlement:
     """One forecaster's result: `commits` in commit order, `valid` those the pool counts."""
     if not valid:
         return void_user(uid, commits)
@@ -139,4 +140,4 @@ def settle_user(uid: str, commits: list[CommitRecord], valid: list[CommitRecord]
                     for c in commits),
         stake=stake, refunded=sum(c.amount for c in commits) - stake,
         result=Result.WON if right else Result.LOST, payout=payout, p_ppm=min(p, PPM),
-        score_ppm=score_ppm(right, min(p, PPM)))
+        score_ppm=score_ppm(right, min(p, PPM), stake, cap))

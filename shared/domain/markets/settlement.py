@@ -86,7 +86,8 @@ def forecaster(market: Market, uid: str, commits: Sequence[CommitRecord], winner
     ordered = in_commit_order(commits)
     if voids_all:
         return void_user(uid, ordered)
-    return settle_user(uid, ordered, valid_commits(market, ordered), winner, 0)
+    return settle_user(uid, ordered, valid_commits(market, ordered), winner, 0,
+                       market.max_per_user)
 
 
 class Share(NamedTuple):

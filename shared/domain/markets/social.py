@@ -13,6 +13,13 @@ Invariants:
   won (descending), then uid (ascending), so equal inputs always give the same order.
 - The "all" category board aggregates every category: its score for a user is the sum of that
   user's scores over the category boards of the same period.
+- Reputation is never below zero: each category row's score is clamped at zero when a result
+  or a correction is applied (`clamped_gain`), the totals are the sum of the rows, and every
+  reputation event records the change it actually applied, so events still add up to the record.
+- A `Contribution` is what one settled forecast adds to a record. A flagged forecast counts
+  nothing: its event is written with zero change (or a correction event takes back what it
+  added), and clearing the flag writes a correction that adds it again. Corrections keep the
+  period of the forecast's settlement, so the boards of that period follow them.
 - Periods are UTC: a week starts on Monday 00:00, a month on its first day 00:00; all time starts
   at the epoch.
 """
@@ -67,6 +74,24 @@ def earned_badges(results: Sequence[str]) -> set[Badge]:
     return earned
 
 
+def clamped_gain(current: int, delta: int) -> int:
+    """The change that applying `delta` to a score of `current` makes when it may not go below
+    zero (a score already below zero, from before the rule, is lifted to zero)."""
+    return max(0, current + delta) - current
+
+
+class Contribution(NamedTuple):
+    """What one forecast changes in a reputation record (and in a leaderboard standing)."""
+
+    score_ppm: int = 0
+    net_won: int = 0
+    resolved: int = 0
+    correct: int = 0
+
+    def negated(self) -> Contribution:
+        return Contribution(*(-v for v in self))
+
+
 class Record(NamedTuple):
     """A user's reputation counters, as settlement keeps them in reputation/{uid}."""
 
@@ -84,6 +109,12 @@ class Record(NamedTuple):
         return Record(self.score_ppm + score_ppm, self.resolved + 1, self.correct + int(won),
                       self.net_won + net_won, streak, max(self.best_streak, streak))
 
+    def corrected(self, c: Contribution) -> Record:
+        """The record with a correction applied (runs of wins are not replayed)."""
+        return self._replace(score_ppm=self.score_ppm + c.score_ppm,
+                             resolved=self.resolved + c.resolved,
+                             correct=self.correct + c.correct, net_won=self.net_won + c.net_won)
+
 
 class CategoryRecord(NamedTuple):
     """A user's reputation in one category, kept beside the Record (reputation/{uid}.categories):
@@ -98,6 +129,10 @@ class CategoryRecord(NamedTuple):
     def after(self, result: str, score_ppm: int, net_won: int) -> CategoryRecord:
         return CategoryRecord(self.score_ppm + score_ppm, self.resolved + 1,
                               self.correct + int(result == "won"), self.net_won + net_won)
+
+    def corrected(self, c: Contribution) -> CategoryRecord:
+        return CategoryRecord(self.score_ppm + c.score_ppm, self.resolved + c.resolved,
+                              self.correct + c.correct, self.net_won + c.net_won)
 
 
 def badges_crossed(before: Record, after: Record) -> list[Badge]:
@@ -127,7 +162,9 @@ def leaderboard_id(period: Period, category: str, start: datetime) -> str:
 
 
 class ReputationEvent(NamedTuple):
-    """One settled forecast's contribution (written by settlement, never changed)."""
+    """One settled forecast's contribution, or a correction of it (flagged, cleared); each is
+    written once and never changed. `resolved` and `correct` are the changes it makes (an
+    event written before corrections existed has none: one resolved, correct if won)."""
 
     uid: str
     category: str
@@ -135,6 +172,13 @@ class ReputationEvent(NamedTuple):
     score_ppm: int
     net_won: int
     at: datetime
+    resolved: int | None = None
+    correct: int | None = None
+
+    def contribution(self) -> Contribution:
+        resolved = 1 if self.resolved is None else self.resolved
+        correct = int(self.result == "won") if self.correct is None else self.correct
+        return Contribution(self.score_ppm, self.net_won, resolved, correct)
 
 
 @dataclass
@@ -146,10 +190,11 @@ class Standing:
     correct: int = 0
 
     def add(self, e: ReputationEvent) -> None:
-        self.score_ppm += e.score_ppm
-        self.net_won += e.net_won
-        self.resolved += 1
-        self.correct += 1 if e.result == "won" else 0
+        c = e.contribution()
+        self.score_ppm += c.score_ppm
+        self.net_won += c.net_won
+        self.resolved += c.resolved
+        self.correct += c.correct
 
 
 @dataclass
@@ -175,8 +220,10 @@ def tally(events: Iterable[ReputationEvent], starts: Mapping[Period, datetime]) 
 
 
 def rank(standings: Iterable[Standing], top: int = TOP_N) -> list[dict]:
-    """Rows best first, each with its 1-based rank (ties on every key are impossible: uid)."""
-    ordered = sorted(standings, key=lambda s: (-s.score_ppm, -s.net_won, s.uid))[:top]
+    """Rows best first, each with its 1-based rank (ties on every key are impossible: uid).
+    A user none of whose forecasts counts in the period (all flagged) has no row."""
+    counted = (s for s in standings if s.resolved > 0)
+    ordered = sorted(counted, key=lambda s: (-s.score_ppm, -s.net_won, s.uid))[:top]
     return [{"rank": i + 1, "uid": s.uid, "score_ppm": s.score_ppm, "net_won": s.net_won,
              "resolved": s.resolved, "correct": s.correct} for i, s in enumerate(ordered)]
 
@@ -189,3 +236,15 @@ def top_ten(rows: Sequence[Mapping]) -> list[str]:
 
 def closing_soon(now: datetime, closes_at: datetime) -> bool:
     return now < closes_at <= now + CLOSING_WINDOW
+
+
+def clamp_in(record: Mapping | None, category: str, c: Contribution) -> Contribution:
+    """`c` with its score change clamped so that the user's score in `category` stays at or
+    above zero. A record settled before per-category rows were kept (forecasts, no rows) is
+    clamped on its totals instead."""
+    record = record or {}
+    if int(record.get("resolved", 0)) and "categories" not in record:
+        current = int(record.get("score_ppm", 0))
+    else:
+        current = int(((record.get("categories") or {}).get(category) or {}).get("score_ppm", 0))
+    return c._replace(score_ppm=clamped_gain(current, c.score_ppm))

@@ -23,7 +23,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.idempotency import derive_id
 from shared.domain.markets.market import Category
-from shared.domain.markets.social import Badge, badge_id
+from shared.domain.markets.social import Badge, ReputationEvent, badge_id
 from shared.store.markets import market as market_store
 from shared.store.markets import social as store
 from shared.store import wire
@@ -96,23 +96,33 @@ def reputation(uid: str) -> dict:
             split[category] = {k: int(row.get(k, 0)) for k in _zero()}
     else:
         split = _split_from_events(uid, split)
-    return {"uid": uid, "score_ppm": int(totals.get("score_ppm", 0)),
+    # A score below zero can only be a record settled before reputation was clamped (no past
+    # event is recomputed): it reads as zero, and its next result starts from zero.
+    return {"uid": uid, "score_ppm": max(0, int(totals.get("score_ppm", 0))),
             "resolved": int(totals.get("resolved", 0)), "correct": int(totals.get("correct", 0)),
             "net_won": int(totals.get("net_won", 0)),
-            "categories": [{"category": c, **row} for c, row in split.items()]}
+            "categories": [{"category": c, **row, "score_ppm": max(0, row["score_ppm"])}
+                           for c, row in split.items()]}
 
 
 def _split_from_events(uid: str, split: dict[str, dict]) -> dict[str, dict]:
     query = (collection(market_store.REPUTATION_EVENTS)
              .where(filter=FieldFilter("owner", "==", uid))
-             .select(["category", "result", "score_ppm", "net_won"]))
+             .select(["category", "result", "score_ppm", "net_won", "resolved", "correct"]))
     for s in query.stream():
         row = split.setdefault(s.get("category"), _zero())
-        row["score_ppm"] += int(s.get("score_ppm"))
-        row["net_won"] += int(s.get("net_won"))
-        row["resolved"] += 1
-        row["correct"] += 1 if s.get("result") == "won" else 0
+        for k, v in event_from(s).contribution()._asdict().items():
+            row[k] += v
     return split
+
+
+def event_from(snap: firestore.DocumentSnapshot) -> ReputationEvent:
+    """A reputation event as stored (one written before corrections has no resolved/correct)."""
+    d = snap.to_dict()
+    return ReputationEvent(uid=d.get("owner"), category=d.get("category"),
+                           result=d.get("result"), score_ppm=int(d.get("score_ppm", 0)),
+                           net_won=int(d.get("net_won", 0)), at=d.get("at"),
+                           resolved=d.get("resolved"), correct=d.get("correct"))
 
 
 def _zero() -> dict:

@@ -2,6 +2,8 @@
 
 Guarantees:
 - Slugs are unique: the slug document and the market are created in one transaction.
+- Create, suspend and reopen write an audit entry (target: the market id) in the transaction
+  that makes the change, so the market's history (`history`) has each exactly once.
 - Suspend and reopen record intervals [start, end) on the market; commits never read them, so
   settlement voids commits whose server time fell inside one.
 - Every view shows the pool as the totals task counted it (services/markets/totals.py), with
@@ -24,6 +26,7 @@ from shared.store.assets import get_asset
 from shared.store.client import collection
 from shared.store.idempotency import run_idempotent
 from shared.store.pages import page
+from shared.store.users import record_audit
 
 from shared.services.markets import totals
 
@@ -35,6 +38,7 @@ def now() -> datetime:
 
 def create(op: Operation, actor: User, fields: dict) -> dict:
     asset = get_asset(fields.pop("asset"))
+    reason = fields.pop("reason", None)
     market_id = derive_id("market", op.id)[:20]
     market = validate_new(Market(id=market_id, asset=asset.code, created_by=actor.uid,
                                  opens_at=fields.pop("opens_at", None) or now(), **fields))
@@ -48,6 +52,10 @@ def create(op: Operation, actor: User, fields: dict) -> dict:
         txn.create(slug_ref, {"market_id": market_id})
         txn.create(ref, {**store.market_doc(market), "committed_total": 0,
                          "created_at": firestore.SERVER_TIMESTAMP})
+        record_audit(txn, actor=actor.uid, action="create_market", target=market_id,
+                     reason=reason or f"new market: {market.title}",
+                     after={"slug": market.slug, "title": market.title,
+                            "category": market.category.value, "closes_at": market.closes_at})
         return {"id": market_id}
 
     run_idempotent(op, work)
@@ -107,7 +115,8 @@ def _views(docs: list[firestore.DocumentSnapshot]) -> list[dict]:
 
 
 def set_suspended(op: Operation, actor: User, market_id: str, suspend: bool, reason: str) -> dict:
-    """Suspend (open an interval) or reopen (close it); audited in the market's history."""
+    """Suspend (open an interval) or reopen (close it); audited with the reason (the market's
+    history: admin_market_history)."""
     ref = collection(store.MARKETS).document(market_id)
 
     def work(txn: firestore.Transaction) -> dict:
@@ -127,9 +136,9 @@ def set_suspended(op: Operation, actor: User, market_id: str, suspend: bool, rea
         changed = changed._replace(version=market.version + 1)
         txn.update(ref, {k: v for k, v in store.market_doc(changed).items()
                          if k in ("status", "suspensions", "version", "updated_at")})
-        txn.create(collection("market_moderation").document(),
-                   {"market_id": market_id, "actor": actor.uid, "reason": reason,
-                    "action": "suspend" if suspend else "reopen", "at": at})
+        record_audit(txn, actor=actor.uid, action="suspend_market" if suspend else "reopen_market",
+                     target=market_id, reason=reason, before={"status": market.status.value},
+                     after={"status": changed.status.value})
         return {"id": market_id}
 
     run_idempotent(op, work)
@@ -164,3 +173,12 @@ def refresh_totals() -> int:
             d.reference.update({"committed_total": total})
             count += 1
     return count
+
+
+def history(market_id: str, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+    """The market's moderation history, newest first: the audit entries whose target it is
+    (create, suspend, reopen, resolve, cancel, forecast flags and their clearing)."""
+    from shared.services.admin import audit_log
+
+    store.get_market(market_id)  # unknown_market for an id that names no market
+    return audit_log(actor=None, target=market_id, cursor=cursor, limit=limit)

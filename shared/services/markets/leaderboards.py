@@ -7,23 +7,30 @@ Guarantees:
 - A board document is rewritten only when its rows changed, so listeners are not woken for
   nothing. Boards of categories with no events are written empty once, so every id exists.
 - The top ten with a positive gain on any current board get the top-10 badge, once.
+- Rows hold uids only; `board` adds display names from profiles/{uid} when read, so erasure
+  (which deletes the profile) reaches every board, past ones included.
+- A board stays as the last run of its period wrote it: a past period's board misses events
+  settled in the last minutes of that period after the run, and corrections (flags) made after
+  the period ended.
 - Rerunning the job is harmless: boards are recomputed from immutable events, badges are
   created at most once.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 
 from google.cloud import firestore
 
+from shared.domain.errors import InvalidInput
 from shared.domain.markets.market import Category
 from shared.domain.markets.social import (ALL, Badge, Period, ReputationEvent, leaderboard_id,
                                           period_start, rank, tally, top_ten)
 from shared.store.markets import market as market_store
 from shared.store.markets import social as store
 from shared.store.client import collection, db
+from shared.store.users import PROFILES
 
-from shared.services.markets.badges import award, held
+from shared.services.markets.badges import award, event_from, held
 
 CATEGORIES = (ALL, *(c.value for c in Category))
 
@@ -34,18 +41,15 @@ def now() -> datetime:
 
 def events() -> list[ReputationEvent]:
     query = collection(market_store.REPUTATION_EVENTS).select(
-        ["owner", "category", "result", "score_ppm", "net_won", "at"])
-    return [ReputationEvent(uid=s.get("owner"), category=s.get("category"),
-                            result=s.get("result"), score_ppm=int(s.get("score_ppm")),
-                            net_won=int(s.get("net_won")), at=s.get("at"))
-            for s in query.stream() if s.get("at") is not None]
+        ["owner", "category", "result", "score_ppm", "net_won", "at", "resolved", "correct"])
+    return [e for e in map(event_from, query.stream()) if e.at is not None]
 
 
 def recompute(at: datetime | None = None) -> dict:
     """Rebuild every current board; award top-10 badges. Returns what changed."""
     at = at or now()
     starts = {p: period_start(p, at) for p in Period}
-    boards = tally(events(), starts)
+    boards = tally((e for e in events() if e.at <= at), starts)
     docs = {}
     for period, start in starts.items():
         for category in CATEGORIES:
@@ -85,12 +89,32 @@ def _award_top_ten(docs) -> int:
                for uid, board in sorted(best.items()) if uid not in have)
 
 
-def board(period: Period, category: str, at: datetime | None = None) -> dict:
-    """The current board of a period and category (empty until the job first wrote it)."""
-    start = period_start(period, at or now())
-    board_id = leaderboard_id(period, category, start)
+def board(period: Period, category: str, start: date | None = None,
+          at: datetime | None = None) -> dict:
+    """A board of a period and category: the current one, or a past one by its first day (a
+    period that never had a run reads empty). Rows carry the display name of each user's
+    public profile, read now, so a name changed or erased (delete_my_account deletes the
+    profile) shows as it is today, never as a copy."""
+    current = period_start(period, at or now())
+    begins = current if start is None else datetime.combine(start, time(), timezone.utc)
+    if period_start(period, begins) != begins:
+        raise InvalidInput(f"{start} is not the first day of a {period.value} period (UTC: a "
+                           "Monday for week, the 1st for month, 1970-01-01 for all)",
+                           field="start", code="not_a_period_start")
+    board_id = leaderboard_id(period, category, begins)
     snap = collection(store.LEADERBOARDS).document(board_id).get()
     doc = snap.to_dict() if snap.exists else {}
+    rows = doc.get("rows", [])
+    names = _display_names([r["uid"] for r in rows])
     return {"id": board_id, "period": period.value, "category": category,
-            "period_start": start, "rows": doc.get("rows", []),
+            "period_start": begins, "rows": [{**r, "display_name": names.get(r["uid"])}
+                                             for r in rows],
             "computed_at": doc.get("computed_at")}
+
+
+def _display_names(uids: list[str]) -> dict[str, str]:
+    if not uids:
+        return {}
+    refs = [collection(PROFILES).document(u) for u in uids]
+    snaps = db().get_all(refs, field_paths=["display_name"])
+    return {s.id: (s.to_dict() or {}).get("display_name") or None for s in snaps if s.exists}

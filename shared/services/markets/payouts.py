@@ -13,7 +13,10 @@ Guarantees:
   (refunded); on a forecaster's last entry their escrow (read, since it is debited) moves what
   was posted into the partition's pool, credited blind once per step; their forecast gets its
   result, payout and score; their reputation record (read) is updated, with any badge whose
-  threshold it crosses (services/markets/badges.py), and their notification written once.
+  threshold it crosses (services/markets/badges.py), and their notification written once. The
+  forecast document is read too: a flagged forecast (services/markets/corrections.py) leaves
+  the record as it is and its reputation event changes nothing, in the same transaction that
+  a flag would conflict with.
 - balance: once every partition's holds are settled, the main pool takes each partition pool's
   surplus over what its winners are due and covers each shortfall, then pays the platform cut:
   every pool then holds exactly what it pays, and the main pool nothing.
@@ -30,7 +33,8 @@ from shared.domain.idempotency import derive_id
 from shared.domain.ledger import HoldStatus, LedgerBatch, Transfer, TransferType
 from shared.domain.markets.market import Market, pool_account_id
 from shared.domain.markets.settlement import payout
-from shared.domain.markets.social import CategoryRecord, Record, badges_crossed
+from shared.domain.markets.social import (CategoryRecord, Contribution, Record, badges_crossed,
+                                          clamp_in)
 from shared.store import ledger as ledger_store
 from shared.store import wire
 from shared.store.markets import market as store
@@ -50,9 +54,12 @@ def settle_holds(txn: firestore.Transaction, market: Market, partition: int,
     escrows = [market.escrow_account(u) for u in uids]
     scored = [e["uid"] for e in entries if e["last"] and e["result"] != "void"]
     records = {u: collection(store.REPUTATION).document(u) for u in scored}
+    forecasts = {u: collection(store.FORECASTS).document(store.forecast_id(market.id, u))
+                 for u in scored}  # read for its flag: a flagged forecast counts nothing
     read = ledger_store.read(txn, accounts + escrows,
                              hold_ids=[h["hold_id"] for e in entries for h in e["holds"]],
-                             other_paths=[r.path for r in records.values()])
+                             other_paths=[r.path for r in [*records.values(),
+                                                           *forecasts.values()]])
     batch = LedgerBatch(read.accounts, read.holds)
     pool = pool_account_id(market.id, market.asset, partition)
     for e in entries:
@@ -66,8 +73,10 @@ def settle_holds(txn: firestore.Transaction, market: Market, partition: int,
                                         credit_account_id=pool, asset=market.asset,
                                         amount=staked, type=TransferType.PAYOUT,
                                         reference=market.id, memo="gather"))
-            ref = records.get(e["uid"])
-            _record_result(txn, market, e, ref, read.others.get(ref.path) if ref else None)
+            ref, forecast = records.get(e["uid"]), forecasts.get(e["uid"])
+            _record_result(txn, market, e, ref, read.others.get(ref.path) if ref else None,
+                           bool((read.others.get(forecast.path) or {}).get("flagged"))
+                           if forecast else False)
     ledger_store.write(txn, batch.result)
 
 
@@ -82,33 +91,47 @@ def _settle_hold(batch: LedgerBatch, hold_id: str, action: str) -> None:
 
 
 def _record_result(txn: firestore.Transaction, market: Market, e: dict,
-                   ref: firestore.DocumentReference | None, record: dict | None) -> None:
+                   ref: firestore.DocumentReference | None, record: dict | None,
+                   flagged: bool) -> None:
     uid, result = e["uid"], e["result"]
     paid = e.get("payout", 0)
-    wire.merge(txn, collection(store.FORECASTS).document(store.forecast_id(market.id, uid)),
-               {"result": result, "payout": paid, "score_ppm": e["score_ppm"],
-                "refunded": e["refunded"], "settled_at": firestore.SERVER_TIMESTAMP})
+    outcome = {"result": result, "payout": paid, "score_ppm": e["score_ppm"],
+               "refunded": e["refunded"], "settled_at": firestore.SERVER_TIMESTAMP}
     if ref is not None:
         net = paid - e["stake"]
-        before = Record(**{k: int(v) for k, v in (record or {}).items() if k in Record._fields})
-        after = before.after(result, e["score_ppm"], net)
-        categories = _categories_after(record, market.category.value, result, e["score_ppm"],
-                                       net)
-        wire.set(txn, ref, {"owner": uid, **after._asdict(),
-                            **({"categories": categories} if categories is not None else {}),
-                            "updated_at": firestore.SERVER_TIMESTAMP})
+        raw = Contribution(e["score_ppm"], net, 1, int(result == "won"))
+        counted = Contribution() if flagged else clamp_in(record, market.category.value, raw)
+        if not flagged:
+            before = Record(**{k: int(v) for k, v in (record or {}).items()
+                               if k in Record._fields})
+            after = before.after(result, counted.score_ppm, net)
+            categories = _categories_after(record, market.category.value, result,
+                                           counted.score_ppm, net)
+            wire.set(txn, ref, {"owner": uid, **after._asdict(),
+                                **({"categories": categories} if categories is not None else {}),
+                                "updated_at": firestore.SERVER_TIMESTAMP})
+            for badge in badges_crossed(before, after):
+                award_in(txn, uid, badge, market_id=market.id, market_title=market.title)
         wire.set(txn, collection(store.REPUTATION_EVENTS).document(
                      store.forecast_id(market.id, uid)),
                  {"owner": uid, "market_id": market.id, "category": market.category.value,
-                  "result": result, "score_ppm": e["score_ppm"], "net_won": net,
-                  "at": firestore.SERVER_TIMESTAMP})
-        for badge in badges_crossed(before, after):
-            award_in(txn, uid, badge, market_id=market.id, market_title=market.title)
+                  "result": result, **counted._asdict(), "excluded": flagged,
+                  "weighted_score_ppm": e["score_ppm"], "at": firestore.SERVER_TIMESTAMP})
+        # The forecast shows what counted, and keeps what it would count (a cleared flag adds it)
+        outcome |= {"score_ppm": counted.score_ppm, **kept(counted, raw)}
+    wire.merge(txn, collection(store.FORECASTS).document(store.forecast_id(market.id, uid)),
+               outcome)
     wire.set(txn, collection(NOTIFICATIONS).document(derive_id("settled", market.id, uid)),
              {"owner": uid, "kind": "market_resolved" if result != "void" else "forecast_refunded",
               "market_id": market.id, "market_title": market.title, "result": result,
               "payout": paid, "refunded": e["refunded"], "read": False,
               "created_at": firestore.SERVER_TIMESTAMP})
+
+
+def kept(counted: Contribution, weighted: Contribution) -> dict:
+    """The forecast's flat fields for what it counts now and what it counts unflagged."""
+    return {**{f"counted_{k}": v for k, v in counted._asdict().items()},
+            **{f"weighted_{k}": v for k, v in weighted._asdict().items()}}
 
 
 def _categories_after(record: dict | None, category: str, result: str, score_ppm: int,

@@ -6,11 +6,13 @@ Guarantees:
   concurrent resolutions therefore produce one decision and one settlement.
 - Resolution needs the close time plus ARRIVAL_GRACE to have passed, so every commit that can
   ever exist for the market is already committed when settlement plans.
-- The request writes three documents whatever the market's size: the market (status,
+- The request writes four documents whatever the market's size: the market (status,
   resolution, `settlement.state` "planning"), its settlement's control document
-  (market_settlements/{market}, phase "count") and the idempotency record; it answers at once.
+  (market_settlements/{market}, phase "count"), the audit entry and the idempotency record; it answers at once.
   Settlement plans and pays in the background (services/markets/settlement.py); the market's
   `settlement` field shows its state ("planning", "settling", "settled").
+- The decision's audit entry (resolve_market with the note, cancel_market with the reason;
+  target: the market) is written in the deciding transaction, so it exists once.
 - Cancellation voids every hold. Its settlement starts CANCEL_SETTLE_DELAY_S later, when no
   commit that raced the cancellation can still arrive; a straggler is voided at the end anyway.
 """
@@ -30,6 +32,7 @@ from shared.store.markets import market as store
 from shared.store.markets import settlement as plans
 from shared.store.client import collection
 from shared.store.idempotency import run_idempotent
+from shared.store.users import record_audit
 
 from shared.services.markets.catalog import detail
 
@@ -46,21 +49,23 @@ def resolve(op: Operation, actor: User, market_id: str, resolution: Resolution) 
         raise Rejected("a market is resolved after its close time (plus a few seconds)",
                        code="market_not_closed")
     record = {**resolution._asdict(), "evidence_urls": list(resolution.evidence_urls)}
-    _decide(op, market, MarketStatus.RESOLVED, record, resolution.outcome)
+    _decide(op, actor, market, MarketStatus.RESOLVED, record, resolution.outcome,
+            resolution.note or f"resolved: {resolution.outcome}")
     start_settlement(market_id)
     return detail(market_id)
 
 
 def cancel(op: Operation, actor: User, market_id: str, reason: str) -> dict:
     market, _ = store.get_market(market_id)
-    _decide(op, market, MarketStatus.CANCELLED, {"by": actor.uid, "note": reason}, None)
+    _decide(op, actor, market, MarketStatus.CANCELLED, {"by": actor.uid, "note": reason}, None,
+            reason)
     store.forget_snapshots()
     start_settlement(market_id, delay_s=CANCEL_SETTLE_DELAY_S)
     return detail(market_id)
 
 
-def _decide(op: Operation, market: Market, status: MarketStatus, decision: dict,
-            winner: str | None) -> None:
+def _decide(op: Operation, actor: User, market: Market, status: MarketStatus, decision: dict,
+            winner: str | None, reason: str) -> None:
     ref = collection(store.MARKETS).document(market.id)
 
     def work(txn: firestore.Transaction) -> dict:
@@ -75,6 +80,11 @@ def _decide(op: Operation, market: Market, status: MarketStatus, decision: dict,
         txn.create(plans.control_ref(market.id),
                    {"market_id": market.id, "kind": status.value, "winner": winner, "at": at,
                     "phase": "count", "done": False, "written_at": at, "market_written_at": at})
+        action = "resolve_market" if status is MarketStatus.RESOLVED else "cancel_market"
+        record_audit(txn, actor=actor.uid, action=action,
+                     target=market.id, reason=reason, before={"status": current["status"]},
+                     after={"status": status.value, "outcome": winner,
+                            "evidence_urls": decision.get("evidence_urls")})
         return {"id": market.id}
 
     run_idempotent(op, work)

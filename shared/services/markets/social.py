@@ -11,7 +11,8 @@ Guarantees:
   transition to resolved places "market resolved". Each reacts to a transition (before vs
   after), so updates that change something else set off nothing, and redeliveries repeat only
   create-once writes. (Correct-count and streak badges are awarded by settlement itself.)
-- A flag is one document per (forecast, moderator); flagging again replaces its reason.
+- A flag is one document per (forecast, moderator); flagging again replaces its reason. What a
+  flag does to reputation is services/markets/corrections.py.
 """
 from __future__ import annotations
 
@@ -20,10 +21,8 @@ import logging
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared.domain.errors import NotFound
 from shared.domain.idempotency import derive_id
 from shared.domain.markets.social import Badge
-from shared.domain.users import User
 from shared.store.markets import market as market_store
 from shared.store.markets import social as store
 from shared.store.client import collection, db
@@ -74,19 +73,6 @@ def feed(cursor: str | None, limit: int, category: str | None = None) -> tuple[l
     return [{"id": d.id, **d.to_dict()} for d in docs], next_cursor
 
 
-def flag(moderator: User, market_id: str, uid: str, reason: str) -> dict:
-    forecast_id = market_store.forecast_id(market_id, uid)
-    snap = collection(market_store.FORECASTS).document(forecast_id).get()  # ids hold no "/"
-    if not snap.exists:
-        raise NotFound(f"no forecast by {uid!r} in market {market_id!r}", field="uid",
-                       code="unknown_forecast")
-    ref = collection(store.FLAGS).document(derive_id("flag", forecast_id, moderator.uid))
-    ref.set({"forecast_id": forecast_id, "market_id": market_id, "forecaster": uid,
-             "reason": reason, "flagged_by": moderator.uid,
-             "created_at": firestore.SERVER_TIMESTAMP})
-    return _flag_view(ref.get(), snap.to_dict())
-
-
 def flagged(cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
     query = collection(store.FLAGS).order_by("created_at", direction=firestore.Query.DESCENDING)
     docs, next_cursor = page(query, store.FLAGS, cursor, limit)
@@ -96,8 +82,12 @@ def flagged(cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
 
 
 def _flag_view(snap: firestore.DocumentSnapshot, forecast: dict) -> dict:
+    """A flag is open while its forecast is flagged in the round it was made in."""
     data = snap.to_dict()
+    is_open = bool(forecast.get("flagged")) and \
+        int(data.get("round", 0)) == int(forecast.get("flag_round", 0))
     return {"id": snap.id, **{k: data.get(k) for k in ("forecast_id", "market_id", "forecaster",
                                                        "reason", "flagged_by", "created_at")},
+            "status": "open" if is_open else "cleared",
             "outcome": forecast.get("outcome"), "amount": forecast.get("amount"),
             "market_title": forecast.get("market_title")}

@@ -26,9 +26,11 @@ class CreateMarketRequest(Body):
     outcomes: list[OutcomeIn] = Field(min_length=2, max_length=MAX_OUTCOMES)
     opens_at: AwareDatetime | None = None
     closes_at: AwareDatetime
-    max_per_user: int = Field(gt=0, le=MAX_CAP)
+    max_per_user: int = Field(gt=0, le=MAX_CAP, description="the most one user may commit; a "
+                              "forecast of this stake counts fully in reputation")
     asset: AssetCode = "CHIP"
     cut_bps: int = Field(0, ge=0, lt=10_000, description="platform cut of the pool, basis points")
+    reason: Reason | None = Field(None, description="why, for the audit log (default: the title)")
 
 
 class OutcomeView(View):

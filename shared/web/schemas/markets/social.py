@@ -1,7 +1,7 @@
 """Requests and responses of the markets' social side: reputation, badges, leaderboards,
 follows, notifications, the activity feed and forecast flags."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
@@ -33,7 +33,9 @@ class CategoryScore(View):
 
 class ReputationView(View):
     uid: str
-    score_ppm: int = Field(description="sum of +(1-p) per right and -p per wrong forecast, PPM")
+    score_ppm: int = Field(description="never below zero: per category, the sum of each "
+                           "unflagged settled forecast's +(1-p) if right or -p if wrong, times "
+                           "min(stake, max_per_user) / max_per_user, clamped at zero, in PPM")
     resolved: int
     correct: int
     net_won: int = Field(description="payouts minus stakes over resolved forecasts")
@@ -56,11 +58,16 @@ class BadgePage(View):
 class LeaderboardQuery(Query):
     period: Period = Period.WEEK
     category: Category | Literal["all"] = "all"
+    start: date | None = Field(None, description="a past period by its first day (UTC): a "
+                               "Monday for week, the 1st for month, 1970-01-01 for all; "
+                               "default: the current period")
 
 
 class LeaderboardRow(View):
     rank: int
     uid: str
+    display_name: str | None = Field(None, description="from the user's public profile at read "
+                                     "time; null once the account is deleted")
     score_ppm: int
     net_won: int
     resolved: int
@@ -152,10 +159,24 @@ class FlagView(View):
     forecaster: str
     reason: str
     flagged_by: str
+    status: Literal["open", "cleared"] = Field(description="open while the forecast is "
+                                               "left out of reputation and leaderboards")
     created_at: datetime | None = None
     outcome: str | None = None
     amount: int | None = None
     market_title: str | None = None
+
+
+class ClearFlagResult(View):
+    market_id: str
+    uid: str
+    flagged: bool
+    score_ppm: int = Field(description="what the forecast adds to reputation again (0 until "
+                           "it is settled)")
+
+
+class MarketHistoryQuery(PageQuery):
+    market_id: MarketId
 
 
 class FlagPage(View):
