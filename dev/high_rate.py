@@ -92,7 +92,9 @@ HIGH_RATE: tuple[HighRate, ...] = (
              changed=("ids: `<market>_<uid>` became `<4 hex of a hash>.<market>_<uid>`; "
                       "queries by market use the `market_id` field",)),
     HighRate("reputation_events", "one per forecaster of each resolved market, in bursts",
-             low_cardinality=("category", "result"), sequential=("at",),
+             low_cardinality=("category", "result"), sequential=("at", "changed_at"),
+             verdicts={"feed, changed_at": "added: the change feed (store/changes.py) that "
+                       "job_leaderboards follows; `feed` is one of 32 buckets of the id"},
              changed=("ids: the forecast's id",
                       "`owner, at` removed: badges are judged from the user's reputation "
                       "record (services/markets/payouts.py), no query reads a user's results "

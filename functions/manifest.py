@@ -232,9 +232,11 @@ READS: dict[str, str] = {
     "follow_category": "3", "unfollow_category": "3", "list_my_follows": "3",
     "list_notifications": "limit + 3", "mark_notifications_read": "limit + 2",
     "list_activity": "limit + 2", "flag_forecast": "4", "clear_forecast_flag": "4", "admin_list_flagged_forecasts": "limit + 2",
-    "on_forecast_created": "2", "on_market_written": "3", "job_leaderboards": "changed + 10",
+    "on_forecast_created": "2", "on_market_written": "3", "job_leaderboards": "7 * changed + 3100",
     "job_markets_closing_soon": "changed + 10",
     "task_market_fanout": "20 * limit + 10",  # a batch of 400 recipients
+    # job_leaderboards: the feed (32 bucket queries), the 24 current boards, each new event and
+    # the <= 6 standings it adds to, and <= 100 standings per rebuilt board (<= 30 boards)
     # exchange (sequencing and book reads are issue 17's)
     "admin_create_book": "5", "list_books": "limit + 1", "place_order": "25",
     "cancel_order": "10", "cancel_all_orders": "limit + 5", "get_depth": "2",

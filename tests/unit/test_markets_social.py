@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.domain.markets.social import (ALL, Badge, Boards, Contribution, Period, Record,
+from shared.domain.markets.social import (ALL, Badge, Contribution, Period, Record,
                                           ReputationEvent, Standing, badge_id, badges_crossed,
                                           clamp_in, clamped_gain, closing_soon,
                                           earned_badges, leaderboard_id, longest_streak,
@@ -79,18 +79,28 @@ def test_net_tokens_break_a_reputation_tie():
     assert [r["uid"] for r in rows] == ["c", "b", "a"]
 
 
-@given(events, moments)
-def test_the_all_board_is_the_sum_of_the_category_boards(evs, now):
-    starts = {p: period_start(p, now) for p in Period}
-    for period, boards in tally(evs, starts).items():
+@given(events)
+def test_the_all_board_is_the_sum_of_the_category_boards_of_each_period(evs):
+    boards = tally(evs)
+    for (period, category, start), board in boards.items():
+        if category != ALL:
+            continue
         total: dict[str, int] = {}
-        for category, board in boards.by_category.items():
-            if category != ALL:
-                for uid, s in board.items():
-                    total[uid] = total.get(uid, 0) + s.score_ppm
-        assert {u: s.score_ppm for u, s in boards.by_category.get(ALL, {}).items()} == total
-        counted = sum(s.resolved for s in boards.by_category.get(ALL, {}).values())
-        assert counted == sum(1 for e in evs if e.at >= starts[period])
+        for (p, c, s), other in boards.items():
+            if (p, s) == (period, start) and c != ALL:
+                for uid, standing in other.items():
+                    total[uid] = total.get(uid, 0) + standing.score_ppm
+        assert {u: s.score_ppm for u, s in board.items()} == total
+        counted = sum(s.resolved for s in board.values())
+        assert counted == sum(1 for e in evs if period_start(period, e.at) == start)
+
+
+def test_an_event_counts_on_the_boards_of_its_own_periods():
+    at = datetime(2026, 3, 4, 15, tzinfo=timezone.utc)   # a Wednesday
+    boards = tally([ReputationEvent("u", "crypto", "won", 300, 7, at)])
+    assert sorted(leaderboard_id(*b) for b in boards) == [
+        "all.all.19700101", "all.crypto.19700101", "month.all.20260301",
+        "month.crypto.20260301", "week.all.20260302", "week.crypto.20260302"]
 
 
 @given(moments)
@@ -122,9 +132,9 @@ def test_closing_soon_is_the_next_24_hours():
 
 
 def test_boards_add_to_the_category_and_all():
-    boards = Boards()
-    boards.add(ReputationEvent("u", "crypto", "won", 300, 7, datetime.now(timezone.utc)))
-    assert boards.by_category["crypto"]["u"].correct == boards.by_category[ALL]["u"].correct == 1
+    boards = tally([ReputationEvent("u", "crypto", "won", 300, 7, datetime.now(timezone.utc))])
+    by_category = {c: users for (p, c, _), users in boards.items() if p is Period.ALL_TIME}
+    assert by_category["crypto"]["u"].correct == by_category[ALL]["u"].correct == 1
 
 
 @given(st.lists(st.integers(-1_000_000, 1_000_000), max_size=30))
@@ -166,10 +176,10 @@ def test_a_correction_event_takes_back_what_the_forecast_added_on_every_board():
     correction = ReputationEvent("ann", "crypto", "won", taken.score_ppm, taken.net_won, at,
                                  resolved=taken.resolved, correct=taken.correct)
     bob = ReputationEvent("bob", "crypto", "lost", 0, -5, at)
-    boards = tally([win, correction, bob], {Period.ALL_TIME: period_start(Period.ALL_TIME, at)})
-    # then ann has no row (nothing of hers counts), bob keeps his
-    for category in ("crypto", ALL):
-        rows = rank(boards[Period.ALL_TIME].by_category[category].values())
+    boards = tally([win, correction, bob])
+    # then ann has no row (nothing of hers counts), bob keeps his, on every board
+    for (period, category, start), users in boards.items():
+        rows = rank(users.values())
         assert [(r["uid"], r["resolved"]) for r in rows] == [("bob", 1)]
 
 

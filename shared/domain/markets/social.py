@@ -147,7 +147,9 @@ def badges_crossed(before: Record, after: Record) -> list[Badge]:
 
 def period_start(period: Period, now: datetime) -> datetime:
     now = now.astimezone(timezone.utc)
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    # a plain datetime, whatever subclass `now` is (Firestore's timestamps lose their
+    # nanoseconds in replace() and then fail to encode)
+    midnight = datetime(now.year, now.month, now.day, tzinfo=timezone.utc)
     if period is Period.WEEK:
         return midnight - timedelta(days=midnight.weekday())
     if period is Period.MONTH:
@@ -197,25 +199,18 @@ class Standing:
         self.correct += c.correct
 
 
-@dataclass
-class Boards:
-    """Per category (and "all"): uid -> Standing, for one period."""
-
-    by_category: dict[str, dict[str, Standing]] = field(default_factory=dict)
-
-    def add(self, e: ReputationEvent) -> None:
-        for category in (e.category, ALL):
-            board = self.by_category.setdefault(category, {})
-            board.setdefault(e.uid, Standing(e.uid)).add(e)
+def boards_of(e: ReputationEvent) -> list[tuple[Period, str, datetime]]:
+    """The boards an event counts on: the week, month and all time its own `at` falls in, in
+    its category and in "all" (a late event or a correction reaches a past period's board)."""
+    return [(p, c, period_start(p, e.at)) for p in Period for c in dict.fromkeys((e.category, ALL))]
 
 
-def tally(events: Iterable[ReputationEvent], starts: Mapping[Period, datetime]) -> dict[Period, Boards]:
-    """Every period's boards from one pass over the events."""
-    boards = {p: Boards() for p in starts}
+def tally(events: Iterable[ReputationEvent]) -> dict[tuple[Period, str, datetime], dict[str, Standing]]:
+    """What the events add on each board they count on (boards_of), per user."""
+    boards: dict[tuple[Period, str, datetime], dict[str, Standing]] = {}
     for e in events:
-        for p, start in starts.items():
-            if e.at >= start:
-                boards[p].add(e)
+        for board in boards_of(e):
+            boards.setdefault(board, {}).setdefault(e.uid, Standing(e.uid)).add(e)
     return boards
 
 

@@ -28,6 +28,7 @@ from shared.domain.idempotency import derive_id
 from shared.domain.markets.social import (CategoryRecord, Contribution, Record, clamp_in)
 from shared.domain.users import User
 from shared.store import wire
+from shared.store.changes import feed_fields
 from shared.store.client import collection
 from shared.store.markets import market as market_store
 from shared.store.markets import social as store
@@ -123,7 +124,8 @@ def _apply(txn: firestore.Transaction, forecast_ref: firestore.DocumentReference
                  {"owner": uid, "market_id": forecast.get("market_id"), "category": category,
                   "result": forecast.get("result"), **change._asdict(), "correction": direction,
                   "corrects": forecast_ref.id, "at": forecast.get("settled_at"),
-                  "written_at": firestore.SERVER_TIMESTAMP})
+                  "written_at": firestore.SERVER_TIMESTAMP,
+                  **feed_fields(market_store.REPUTATION_FEED, event_id)})
         wire.set(txn, record_ref, _corrected(record, uid, category, change))
         counted = change if direction == "restore" else Contribution()
         fields = {**fields, "score_ppm": counted.score_ppm,

@@ -1,70 +1,124 @@
-"""Leaderboards: recomputed by a scheduled job from the reputation events settlement writes.
+"""Leaderboards: kept by a scheduled job, incrementally, from the reputation events that
+settlement and flag corrections write.
 
 Guarantees:
-- One pass over the events builds every board: periods week / month / all time x each category
-  and "all". Each board is one document leaderboards/{period}.{category}.{YYYYMMDD} holding its
-  top TOP_N rows, which clients listen to; no user-facing transaction ever reads it.
-- A board document is rewritten only when its rows changed, so listeners are not woken for
-  nothing. Boards of categories with no events are written empty once, so every id exists.
-- The top ten with a positive gain on any current board get the top-10 badge, once.
+- Every reputation event carries the change-feed fields of FEED (store/changes.py). The job
+  follows each bucket from its checkpoint and tallies each event exactly once: one transaction
+  per page reads the events, skips those already `tallied`, adds each one's contribution to the
+  standings of the boards it counts on (domain boards_of: the week, month and all time its own
+  `at` falls in, in its category and "all"; leaderboard_standings/{board id}.{uid}) and marks it
+  tallied. A page re-read through the feed's lag adds nothing twice; a crash before the commit
+  leaves the page to the next run.
+- A board document leaderboards/{period}.{category}.{YYYYMMDD} holds its top TOP_N rows, which
+  clients listen to; no user-facing transaction ever reads it. The job rebuilds a board an event
+  touched (one query: its counted standings, best first, TOP_N of them) and every current board
+  not written yet (empty once, so every id exists), and writes it only when its rows changed, so
+  listeners are not woken for nothing. Late events and corrections reach the board of the period
+  they belong to, past periods included.
+- A run reads the events that arrived since the last one (plus the feed's lag), the standings
+  they touch, the current boards (3 periods x 8 categories), TOP_N standings per rebuilt board
+  and one query per feed bucket: never the whole history.
+- The top ten with a positive gain on a rebuilt current board get the top-10 badge, once.
 - Rows hold uids only; `board` adds display names from profiles/{uid} when read, so erasure
   (which deletes the profile) reaches every board, past ones included.
-- A board stays as the last run of its period wrote it: a past period's board misses events
-  settled in the last minutes of that period after the run, and corrections (flags) made after
-  the period ended.
-- Rerunning the job is harmless: boards are recomputed from immutable events, badges are
-  created at most once.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
 
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.errors import InvalidInput
 from shared.domain.markets.market import Category
-from shared.domain.markets.social import (ALL, Badge, Period, ReputationEvent, leaderboard_id,
-                                          period_start, rank, tally, top_ten)
+from shared.domain.markets.social import (ALL, TOP_N, Badge, Period, Standing,
+                                          leaderboard_id, period_start, rank, tally, top_ten)
+from shared.store import changes, wire
 from shared.store.markets import market as market_store
 from shared.store.markets import social as store
 from shared.store.client import collection, db
+from shared.store.transactions import run_transaction
 from shared.store.users import PROFILES
 
 from shared.services.markets.badges import award, event_from, held
 
 CATEGORIES = (ALL, *(c.value for c in Category))
+FEED = market_store.REPUTATION_FEED
+STANDINGS = "leaderboard_standings"
+PAGE = 50   # events per transaction: each writes itself and at most 6 standings
 
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def events() -> list[ReputationEvent]:
-    query = collection(market_store.REPUTATION_EVENTS).select(
-        ["owner", "category", "result", "score_ppm", "net_won", "at", "resolved", "correct"])
-    return [e for e in map(event_from, query.stream()) if e.at is not None]
-
-
 def recompute(at: datetime | None = None) -> dict:
-    """Rebuild every current board; award top-10 badges. Returns what changed."""
+    """Tally the events that arrived, rebuild the boards they touched and the current boards
+    not written yet; award top-10 badges. Returns what changed."""
     at = at or now()
-    starts = {p: period_start(p, at) for p in Period}
-    boards = tally((e for e in events() if e.at <= at), starts)
-    docs = {}
-    for period, start in starts.items():
-        for category in CATEGORIES:
-            rows = rank(boards[period].by_category.get(category, {}).values())
-            docs[leaderboard_id(period, category, start)] = {
-                "period": period.value, "category": category, "period_start": start,
-                "rows": rows}
-    written = _write_changed(docs)
-    honoured = _award_top_ten(docs.values())
-    return {"boards": len(docs), "written": written, "top_ten_awarded": honoured}
-
-
-def _write_changed(docs: dict[str, dict]) -> int:
-    refs = [collection(store.LEADERBOARDS).document(i) for i in docs]
+    touched: dict[str, tuple[Period, str, datetime]] = {}
+    tallied = 0
+    for bucket in range(changes.BUCKETS):
+        since = changes.checkpoint(FEED, bucket)
+        for page in changes.changed(FEED, market_store.REPUTATION_EVENTS, bucket, since, PAGE):
+            ids = [s.id for s in page]
+            tallied += run_transaction(lambda txn, ids=ids: _tally(txn, ids, touched))
+            changes.advance(FEED, bucket, page[-1].get("changed_at"))
+    current = {leaderboard_id(p, c, period_start(p, at)): (p, c, period_start(p, at))
+               for p in Period for c in CATEGORIES}
+    refs = [collection(store.LEADERBOARDS).document(i) for i in current]
     stored = {s.id: s.to_dict() for s in db().get_all(refs) if s.exists}
+    rebuild = touched | {i: board for i, board in current.items() if i not in stored}
+    docs = {i: {"period": p.value, "category": c, "period_start": start, "rows": _top(i)}
+            for i, (p, c, start) in rebuild.items()}
+    written = _write_changed(docs, stored)
+    honoured = _award_top_ten(d for i, d in docs.items() if i in current)
+    return {"tallied": tallied, "boards": len(docs), "written": written,
+            "top_ten_awarded": honoured}
+
+
+def _tally(txn: firestore.Transaction, event_ids: list[str],
+           touched: dict[str, tuple[Period, str, datetime]]) -> int:
+    refs = [collection(market_store.REPUTATION_EVENTS).document(i) for i in event_ids]
+    snaps = [s for s in db().get_all(refs, transaction=txn) if s.exists]
+    fresh = [(s, event_from(s)) for s in snaps if not (s.to_dict() or {}).get("tallied")]
+    standings: dict[str, Standing] = {}
+    boards: dict[str, str] = {}
+    for (period, category, start), users in tally(e for _, e in fresh if e.at).items():
+        board_id = leaderboard_id(period, category, start)
+        touched[board_id] = (period, category, start)
+        for uid, standing in users.items():
+            boards[f"{board_id}.{uid}"] = board_id
+            standings[f"{board_id}.{uid}"] = standing
+    kept = wire.get_all(txn, [collection(STANDINGS).document(k) for k in standings])
+    for key, delta in standings.items():
+        before = kept[f"{STANDINGS}/{key}"] or {}
+        after = Standing(delta.uid, *(int(before.get(f, 0)) + getattr(delta, f)
+                                      for f in ("score_ppm", "net_won", "resolved", "correct")))
+        wire.set(txn, collection(STANDINGS).document(key), {
+            "board": boards[key], "uid": after.uid, "score_ppm": after.score_ppm,
+            "net_won": after.net_won, "resolved": after.resolved, "correct": after.correct,
+            "counted": after.resolved > 0})
+    for snap, _ in fresh:
+        txn.update(snap.reference, {"tallied": True})
+    return len(fresh)
+
+
+def _top(board_id: str) -> list[dict]:
+    """The board's rows from its standings: those that count, best first (domain rank's order:
+    score, then net won, then uid)."""
+    query = (collection(STANDINGS).where(filter=FieldFilter("board", "==", board_id))
+             .where(filter=FieldFilter("counted", "==", True))
+             .order_by("score_ppm", direction=firestore.Query.DESCENDING)
+             .order_by("net_won", direction=firestore.Query.DESCENDING)
+             .order_by("uid").limit(TOP_N))
+    return rank(Standing(d["uid"], int(d["score_ppm"]), int(d["net_won"]), int(d["resolved"]),
+                         int(d["correct"])) for d in (s.to_dict() for s in query.stream()))
+
+
+def _write_changed(docs: dict[str, dict], stored: dict[str, dict]) -> int:
+    unknown = [collection(store.LEADERBOARDS).document(i) for i in docs if i not in stored]
+    stored = stored | {s.id: s.to_dict() for s in db().get_all(unknown) if s.exists}
     batch, written = db().batch(), 0
     for board_id, doc in docs.items():
         if board_id in stored and stored[board_id].get("rows") == doc["rows"]:
@@ -72,8 +126,10 @@ def _write_changed(docs: dict[str, dict]) -> int:
         batch.set(collection(store.LEADERBOARDS).document(board_id),
                   {**doc, "computed_at": firestore.SERVER_TIMESTAMP})
         written += 1
-    if written:
-        batch.commit()  # at most 3 periods x 7 categories documents: far below 500
+        if written % store.BATCH == 0:
+            batch.commit()
+            batch = db().batch()
+    batch.commit()
     return written
 
 

@@ -37,6 +37,7 @@ from shared.domain.markets.social import (CategoryRecord, Contribution, Record, 
                                           clamp_in)
 from shared.store import ledger as ledger_store
 from shared.store import wire
+from shared.store.changes import feed_fields
 from shared.store.markets import market as store
 from shared.store.client import collection
 
@@ -116,7 +117,8 @@ def _record_result(txn: firestore.Transaction, market: Market, e: dict,
                      store.forecast_id(market.id, uid)),
                  {"owner": uid, "market_id": market.id, "category": market.category.value,
                   "result": result, **counted._asdict(), "excluded": flagged,
-                  "weighted_score_ppm": e["score_ppm"], "at": firestore.SERVER_TIMESTAMP})
+                  "weighted_score_ppm": e["score_ppm"], "at": firestore.SERVER_TIMESTAMP,
+                  **feed_fields(store.REPUTATION_FEED, store.forecast_id(market.id, uid))})
         # The forecast shows what counted, and keeps what it would count (a cleared flag adds it)
         outcome |= {"score_ppm": counted.score_ppm, **kept(counted, raw)}
     wire.merge(txn, collection(store.FORECASTS).document(store.forecast_id(market.id, uid)),

@@ -28,6 +28,7 @@ from shared.store.ledger import HOLDS  # a commit's record is its hold (services
 
 MARKETS, SLUGS, FORECASTS, TOTALS = "markets", "market_slugs", "forecasts", "market_totals"
 REPUTATION, REPUTATION_EVENTS = "reputation", "reputation_events"
+REPUTATION_FEED = "reputation"  # every reputation event is on it (services/markets/leaderboards)
 SNAPSHOT_TTL_S = 2.0
 
 
