@@ -98,7 +98,7 @@ class CancelAllResult(View):
 
 class DepthQuery(Query):
     book: BookId
-    levels: int = Field(10, ge=1, le=50)
+    levels: int = Field(10, ge=1, le=50)  # batches publish 50 (DEPTH_LEVELS)
 
 
 class Level(View):
