@@ -135,6 +135,8 @@ MARKETS: tuple[Function, ...] = (
 
 EXCHANGE: tuple[Function, ...] = (
     _http("admin_create_book", "exchange"),
+    _http("admin_set_book_status", "exchange"),
+    _http("admin_list_dead_letters", "exchange"),
     _http("list_books", "exchange"),
     _http("place_order", "exchange", min_instances=1, **TRADING),
     _http("cancel_order", "exchange", **TRADING),
@@ -234,8 +236,9 @@ READS: dict[str, str] = {
     "job_markets_closing_soon": "changed + 10",
     "task_market_fanout": "20 * limit + 10",  # a batch of 400 recipients
     # exchange (sequencing and book reads are issue 17's)
-    "admin_create_book": "5", "list_books": "limit + 1", "place_order": "25",
-    "cancel_order": "10", "cancel_all_orders": "limit + 5", "get_depth": "2",
+    "admin_create_book": "5", "list_books": "limit + 1", "place_order": "26",
+    "admin_set_book_status": "6", "admin_list_dead_letters": "limit + 3",
+    "cancel_order": "10", "cancel_all_orders": "limit + 6", "get_depth": "2",
     "list_trades": "limit + 2", "get_candles": "limit + 2", "estimate_order": "2",
     "list_my_orders": "limit + 2", "list_my_fills": "limit + 2", "admin_list_creator": "9",
     "list_creators": "limit + 2", "get_creator": "4", "list_holders": "limit + 2",
