@@ -232,3 +232,48 @@ def test_an_invariant_violation_is_logged_critical_dead_lettered_and_halts_the_b
     assert (letter["id"], letter["kind"], letter["attempts"]) == (ids["poison"], "invariant", 1)
     assert [(actor, after) for actor, _, after in audit(book)] == [
         ("system.sequencer", {"status": "halted"})]
+
+
+class FlakyAdapter:
+    """A settlement adapter that records every batch id it is given and, on its first call,
+    fails (`mode` "fail") or answers after the caller stopped waiting (`mode` "slow")."""
+
+    def __init__(self, mode: str, slow_s: float = 3.0) -> None:
+        self.mode, self.slow_s, self.calls = mode, slow_s, []
+
+    def submit(self, batch: dict) -> str:
+        import time
+
+        self.calls.append(batch["id"])
+        if len(self.calls) == 1 and self.mode == "fail":
+            raise ConnectionError("the chain's node is down")
+        if len(self.calls) == 1 and self.mode == "slow":
+            time.sleep(self.slow_s)
+        return f"chain:{batch['id']}"
+
+
+@pytest.mark.parametrize("mode", ["fail", "slow"])
+def test_settlement_an_adapter_did_not_confirm_stays_submitted_and_the_sweep_resubmits_it(
+        book, monkeypatch, mode):
+    from shared.services.exchange import netting, sequencer
+    from shared.store import exchange as store
+
+    monkeypatch.setattr(netting, "SUBMIT_TIMEOUT_S", 0.5)
+    accept(book, "s", "trader0", Side.SELL, 2, 100)
+    accept(book, "b", "trader1", Side.BUY, 2, 100)
+    sequencer.run(book)
+    adapter = FlakyAdapter(mode)
+
+    first = netting.settle(book, adapter)
+    [batch_id] = first["batches"]
+    batch = store.ref(netting.BATCHES, batch_id).get().to_dict()
+    assert (first["settled"], batch["status"]) == ([], "submitted")
+    assert netting.resubmit(adapter)["resubmitted"] == []    # submitted under RESUBMIT_AFTER_S ago
+
+    again = netting.resubmit(adapter, older_than_s=0)
+    batch = store.ref(netting.BATCHES, batch_id).get().to_dict()
+    assert (again["settled"], batch["status"], batch["reference"]) == (
+        [batch_id], "settled", f"chain:{batch_id}")
+    assert adapter.calls == [batch_id, batch_id]             # the same batch, by its id
+    assert netting.resubmit(adapter, older_than_s=0)["resubmitted"] == []
+    assert netting.settle(book, adapter)["batches"] == []    # no fill went into a second batch
