@@ -244,7 +244,8 @@ READS: dict[str, str] = {
     "list_creators": "limit + 2", "get_creator": "4", "list_holders": "limit + 2",
     "follow_creator": "5", "post_creator_news": "6", "get_feed": "limit + 5",
     "task_exchange_sequence": "500", "task_exchange_settle": "500",
-    "job_exchange_sweep": "limit + 2",
+    # + 100: up to 50 stale settlement batches resubmitted, each a query row and a re-read
+    "job_exchange_sweep": "limit + 102",
     # wallets, swaps, fees
     "wallet_challenge": "2", "wallet_sign_in": "6", "wallet_link_challenge": "2",
     "wallet_link": "6", "wallet_unlink": "4", "list_wallets": "limit + 2",
