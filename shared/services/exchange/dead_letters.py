@@ -113,10 +113,11 @@ def reject(book_id: str, holder: str, epoch: int, command_id: str, kind: str, er
             "status": "processed", "queue": queue_key(book_id, command_id, done=True),
             "sequence": sequence, "result": "rejected", "processed_by": holder,
             "processed_at": firestore.SERVER_TIMESTAMP})
-        if head:   # a new token: every process rebuilds its book from the documents
-            wire.update(txn, state_ref, {
-                "sequenced": sequence, "token": uuid.uuid4().hex,
-                "resume": None if head.get("resume") == command_id else head.get("resume")})
+        # A new token: every process rebuilds its book from the documents. A book whose first
+        # command this is has no head yet: it starts with empty counters.
+        wire.set(txn, state_ref, {"order_seq": 0, "fill_seq": 0, "closed": False} | head | {
+            "sequenced": sequence, "token": uuid.uuid4().hex,
+            "resume": None if head.get("resume") == command_id else head.get("resume")})
         wire.create(txn, store.ref(store.DEAD_LETTERS, command_id), {
             "id": command_id, "book": book_id, "type": command["type"],
             "owner": command["owner"], "order_id": order_id, "kind": kind,
