@@ -6,13 +6,14 @@ from six traders are accepted; dev/killed_sequencer.py takes the lease (LEASE_S,
 MINTBOOK_EXCHANGE_LEASE_S says otherwise) and stalls inside its first batch's transaction with
 every write buffered (it has read, and so locked, the lease, the head, its four commands, their
 traders' accounts and escrows and their holds); it is SIGKILLed. At the kill a successor starts
-calling sequencer.run every 0.2 s (as the task and the sweep would, only more often), and a
-place_order by a trader of the dead batch starts. Measured per run: `recovery_s`, from the kill
-until the successor's first batch committed (a command left the queue), and `place_s`, how long
-that place_order took to answer, with the status it answered (an order status, or the error
-code: `unavailable` is the 503 with a retry hint that a transaction which cannot commit in its
-deadline answers).
-Last line: `runs=N lease_s=... recovery_s_max=... recovery_s=[...] place_s_max=...`.
+calling sequencer.run every 0.2 s (as the task and the sweep would, only more often), and two
+place_orders start: one by a trader of the dead batch (inside), one by a trader it did not
+touch (outside). Measured per run: `recovery_s`, from the kill until the successor's first
+committed batch (a command left the queue), and how long each place_order took to answer, with
+what it answered (an order status, or the error code: `unavailable` is the 503 with a retry hint
+that a transaction which cannot commit within its deadline answers).
+Last line: `runs=N lease_s=... recovery_s_max=... recovery_s=[...] place_inside_s_max=...
+place_outside_s_max=...`.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import time
 from .support import bench_emulator
 
 TRADERS = 6
+INSIDE, OUTSIDE = "rec-trader1", "rec-outsider"   # a trader of the dead batch, and one not in it
 
 
 def seed_book(n: int) -> str:
@@ -40,8 +42,7 @@ def seed_book(n: int) -> str:
     assets.create_asset(Operation.of("bench", "asset", base, {}), admin, Asset(base, base, 0))
     orders.create_book(Operation.of("bench", "book", book, {}), admin,
                        BookConfig(book, base, "CHIP"))
-    for t in range(TRADERS):
-        uid = f"rec-trader{t}"
+    for uid in [f"rec-trader{t}" for t in range(TRADERS)] + [OUTSIDE]:
         users.ensure_user(uid)
         for asset, amount in ((base, 10_000), ("CHIP", 10**8)):
             transfers.adjust(Operation.of("bench", "fund", f"{uid}{asset}{n}", {}), admin, uid,
@@ -60,7 +61,7 @@ def accept(book: str, key: str, uid: str, side: str, quantity: int, price: int) 
     return orders.accept(Operation.of(uid, "place_order", key, {}), get_user(uid), req)
 
 
-def one_run(n: int) -> tuple[float, float, str]:
+def one_run(n: int) -> tuple[float, tuple[float, str], tuple[float, str]]:
     from dev import killed_sequencer
     from shared.domain.errors import MintbookError
     from shared.domain.exchange.books import OrderRequest, OrderType
@@ -81,21 +82,22 @@ def one_run(n: int) -> tuple[float, float, str]:
     os.kill(proc.pid, signal.SIGKILL)
     killed = time.monotonic()
     proc.wait()
-    placed: dict = {}
+    placed: dict[str, tuple[float, str]] = {}
 
-    def place() -> None:
+    def place(uid: str) -> None:
         started = time.monotonic()
         req = OrderRequest(book, Side.BUY, OrderType.LIMIT, 1, 90, TimeInForce.GTC)
         try:
-            answer = orders.place(Operation.of("rec-trader1", "place_order", f"r{n}late", {}),
-                                  get_user("rec-trader1"), req)
+            answer = orders.place(Operation.of(uid, "place_order", f"r{n}late", {}),
+                                  get_user(uid), req)
             status = answer["status"]
         except MintbookError as err:   # a 503 with a retry hint is an answer too
             status = err.code
-        placed.update(seconds=time.monotonic() - started, status=status)
+        placed[uid] = (time.monotonic() - started, status)
 
-    placer = threading.Thread(target=place)
-    placer.start()
+    placers = [threading.Thread(target=place, args=(uid,)) for uid in (INSIDE, OUTSIDE)]
+    for placer in placers:
+        placer.start()
     while len(store.pending_command_ids(book, 100)) >= before:
         try:
             sequencer.run(book, max_batches=1)
@@ -103,8 +105,9 @@ def one_run(n: int) -> tuple[float, float, str]:
             print(f"  successor: {err!r}", flush=True)
         time.sleep(0.2)
     recovery = time.monotonic() - killed
-    placer.join()
-    return recovery, placed["seconds"], placed["status"]
+    for placer in placers:
+        placer.join()
+    return recovery, placed[INSIDE], placed[OUTSIDE]
 
 
 def main() -> None:
@@ -116,17 +119,19 @@ def main() -> None:
         from shared.store import exchange as store
 
         ensure_platform()
-        recoveries, places = [], []
+        recoveries, inside, outside = [], [], []
         for n in range(args.runs):
-            recovery, place_s, status = one_run(n)
+            recovery, (in_s, in_status), (out_s, out_status) = one_run(n)
             recoveries.append(recovery)
-            places.append(place_s)
-            print(f"run {n}: recovery_s={recovery:.1f} place_s={place_s:.1f} "
-                  f"place_status={status}", flush=True)
+            inside.append(in_s)
+            outside.append(out_s)
+            print(f"run {n}: recovery_s={recovery:.1f} place_inside_s={in_s:.1f} "
+                  f"({in_status}) place_outside_s={out_s:.1f} ({out_status})", flush=True)
         print(f"runs={args.runs} lease_s={store.LEASE_S:.0f} "
               f"recovery_s_max={max(recoveries):.1f} "
               f"recovery_s=[{', '.join(f'{r:.1f}' for r in recoveries)}] "
-              f"place_s_max={max(places):.1f}", flush=True)
+              f"place_inside_s_max={max(inside):.1f} place_outside_s_max={max(outside):.1f}",
+              flush=True)
 
 
 if __name__ == "__main__":
