@@ -137,6 +137,8 @@ MARKETS: tuple[Function, ...] = (
 
 EXCHANGE: tuple[Function, ...] = (
     _http("admin_create_book", "exchange"),
+    _http("admin_set_book_status", "exchange"),
+    _http("admin_list_dead_letters", "exchange"),
     _http("list_books", "exchange"),
     _http("place_order", "exchange", min_instances=1, **TRADING),
     _http("cancel_order", "exchange", **TRADING),
@@ -238,14 +240,16 @@ READS: dict[str, str] = {
     # job_leaderboards: the feed (32 bucket queries), the 24 current boards, each new event and
     # the <= 6 standings it adds to, and <= 100 standings per rebuilt board (<= 30 boards)
     # exchange (sequencing and book reads are issue 17's)
-    "admin_create_book": "5", "list_books": "limit + 1", "place_order": "25",
-    "cancel_order": "10", "cancel_all_orders": "limit + 5", "get_depth": "2",
+    "admin_create_book": "5", "list_books": "limit + 1", "place_order": "26",
+    "admin_set_book_status": "6", "admin_list_dead_letters": "limit + 3",
+    "cancel_order": "10", "cancel_all_orders": "limit + 6", "get_depth": "2",
     "list_trades": "limit + 2", "get_candles": "limit + 2", "estimate_order": "2",
     "list_my_orders": "limit + 2", "list_my_fills": "limit + 2", "admin_list_creator": "9",
     "list_creators": "limit + 2", "get_creator": "4", "list_holders": "limit + 2",
     "follow_creator": "5", "post_creator_news": "6", "get_feed": "limit + 5",
     "task_exchange_sequence": "500", "task_exchange_settle": "500",
-    "job_exchange_sweep": "limit + 2",
+    # + 100: up to 50 stale settlement batches resubmitted, each a query row and a re-read
+    "job_exchange_sweep": "limit + 102",
     # wallets, swaps, fees
     "wallet_challenge": "2", "wallet_sign_in": "6", "wallet_link_challenge": "2",
     "wallet_link": "6", "wallet_unlink": "4", "list_wallets": "limit + 2",

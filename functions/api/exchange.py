@@ -4,17 +4,19 @@ from __future__ import annotations
 from shared.config import settings
 from shared.domain.exchange.books import BookConfig, OrderRequest, book_id_for
 from shared.domain.users import Role
-from shared.services.exchange import market_data
+from shared.services.exchange import book_status, dead_letters, market_data
 from shared.services.exchange import orders
 from shared.web.endpoint import Context, endpoint
 from shared.web.schemas.exchange.trading import (BookList, BookView, CancelAllRequest, CancelAllResult,
                                          CancelOrderRequest, CandleList, CandlesQuery,
-                                         CreateBookRequest, DepthQuery, DepthView, EstimateQuery,
+                                         CreateBookRequest, DeadLetterPage, DepthQuery, DepthView, EstimateQuery,
                                          EstimateView, FillPage, MyOrdersQuery, MyPageQuery,
                                          OrderPage, OrderView,
-                                         PlaceOrderRequest, TradePage, BookPageQuery)
+                                         PlaceOrderRequest, SetBookStatusRequest, TradePage,
+                                         BookPageQuery)
+from shared.web.schemas.common import PageQuery
 
-ORDER_ERRORS = ("unknown_book", "book_inactive", "insufficient_funds", "price_not_on_tick",
+ORDER_ERRORS = ("unknown_book", "book_halted", "book_closed", "insufficient_funds", "price_not_on_tick",
                 "quantity_below_minimum", "quantity_above_maximum", "market_order_cannot_rest",
                 "amount_too_large", "account_frozen", "idempotency_conflict", "rate_limited")
 
@@ -26,6 +28,21 @@ def admin_create_book(ctx: Context, body: CreateBookRequest) -> dict:
     quote = settings().platform_asset
     config = BookConfig(id=book_id_for(body.base, quote), quote=quote, **body.model_dump())
     return orders.create_book(ctx.operation(body.model_dump()), ctx.user, config)
+
+
+@endpoint("admin_set_book_status", method="POST", auth=Role.ADMIN, body=SetBookStatusRequest,
+          response=BookView, summary=("Open, halt or close (delist, final) an order book, "
+                                      "audited with a reason"),
+          errors=("unknown_book", "book_closed"))
+def admin_set_book_status(ctx: Context, body: SetBookStatusRequest) -> dict:
+    return book_status.set_status(ctx.operation(body.model_dump(mode="json")), ctx.user,
+                                  body.book, body.status, body.reason)
+
+
+@endpoint("admin_list_dead_letters", auth=Role.ADMIN, query=PageQuery, response=DeadLetterPage,
+          summary="Commands the sequencer rejected with internal, newest first")
+def admin_list_dead_letters(ctx: Context, q: PageQuery) -> dict:
+    return dead_letters.listing(q.cursor, q.limit)
 
 
 @endpoint("list_books", auth=None, response=BookList,
@@ -50,7 +67,7 @@ def cancel_order(ctx: Context, body: CancelOrderRequest) -> dict:
 
 
 @endpoint("cancel_all_orders", method="POST", body=CancelAllRequest, response=CancelAllResult,
-          rate_limit="trading", errors=("unknown_book",),
+          rate_limit="trading", errors=("unknown_book", "book_closed"),
           summary="Cancel every open order of the caller on one book")
 def cancel_all_orders(ctx: Context, body: CancelAllRequest) -> dict:
     return orders.cancel_all(ctx.operation(body.model_dump()), ctx.user, body.book)

@@ -2,7 +2,7 @@
 
 Collections (public read in firestore.rules: books, book_depth, trades, candles; owner read:
 orders, fills; server only: book_states, book_leases, order_commands):
-- books/{id}            the book's configuration (admin-written, cached per process)
+- books/{id}            the book's configuration and status (admin-written, cached per process)
 - book_states/{id}      the sequencer's counters (order_seq, fill_seq, sequenced): a few fields
                         whatever the book holds; the resting orders are the book's order
                         documents with `resting` true, each carrying its own matching state
@@ -12,6 +12,8 @@ orders, fills; server only: book_states, book_leases, order_commands):
 - order_commands/{id}   accepted place/cancel commands, taken in (accepted_at, id) order from
                         the book's QUEUE_LANES lanes (`queue`); each processed one leaves its
                         lane and records its `sequence` in the book's total order
+- exchange_dead_letters/{command id}  commands the sequencer rejected with `internal`
+                        (a poison command, or an invariant violation that halted the book)
 - trades/{key}          public prints; fills/{key}.{buy|sell}: each side's own view; the key is
                         fill_key(book, seq), led by a hash so the ids spread
 Book configuration is read outside transactions: an order's transaction never reads (and so
@@ -32,6 +34,7 @@ from shared.store.client import collection
 
 BOOKS, STATES, LEASES, DEPTH = "books", "book_states", "book_leases", "book_depth"
 ORDERS, COMMANDS, TRADES, FILLS, CANDLES = "orders", "order_commands", "trades", "fills", "candles"
+DEAD_LETTERS = "exchange_dead_letters"
 TTL_S = 30.0
 # A killed sequencer blocks its book at most this long; tests shorten it.
 LEASE_S = float(os.environ.get("MINTBOOK_EXCHANGE_LEASE_S", "15"))
@@ -47,9 +50,11 @@ def config_from(data: dict) -> BookConfig:
     return BookConfig(**{k: v for k, v in data.items() if k in fields})
 
 
-def get_book(book_id: str) -> BookConfig:
+def get_book(book_id: str, fresh: bool = False) -> BookConfig:
+    """The book's configuration, cached TTL_S per process unless `fresh` (its status decides
+    whether an order is accepted, so acceptance reads it fresh)."""
     hit = _cache.get(book_id)
-    if hit and time.monotonic() - hit[0] < TTL_S:
+    if hit and not fresh and time.monotonic() - hit[0] < TTL_S:
         return hit[1]
     snap = ref(BOOKS, book_id).get() if book_id and "/" not in book_id else None
     if snap is None or not snap.exists:

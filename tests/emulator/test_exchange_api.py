@@ -178,3 +178,29 @@ def test_open_orders_page_by_cursor_and_cancel_all_empties_them(api, admin_uid, 
     history = ok(api.call("GET", "list_my_orders", "bob"))["items"]
     assert {o["status"] for o in history} == {"cancelled"} and len(history) == 3
     assert reconcile(api, admin_uid)["ok"]
+
+
+def test_an_admin_halts_and_reopens_the_book_and_reads_the_dead_letters(api, admin_uid, market):
+    def set_status(uid, status):
+        return api.call("POST", "admin_set_book_status", uid, idempotency_key=key(),
+                        json={"book": BOOK, "status": status, "reason": "maintenance"})
+
+    resting = ok(place(api, "sal", "sell", 5, 100))
+    error(set_status("bob", "halted"), 403, "role_required")
+    halted = ok(set_status(admin_uid, "halted"))
+    assert (halted["id"], halted["status"], halted["active"]) == (BOOK, "halted", False)
+    error(place(api, "bob", "buy", 1, 100), 422, "book_halted")
+    assert ok(api.call("GET", "get_depth", params={"book": BOOK}))["status"] == "halted"
+    assert [b["status"] for b in ok(api.call("GET", "list_books"))["items"]] == ["halted"]
+    cancelled = ok(api.call("POST", "cancel_order", "sal", idempotency_key=key(),
+                            json={"order_id": resting["id"]}))
+    from shared.services.exchange.orders import wait_for
+    assert cancelled["status"] == "cancelled" or wait_for(resting["id"], 3)["status"] == \
+        "cancelled"
+    assert balance(api, "sal", "GOLD")["committed"] == 0
+
+    assert ok(set_status(admin_uid, "open"))["status"] == "open"
+    assert ok(place(api, "bob", "buy", 1, 100))["status"] == "open"
+    error(api.call("GET", "admin_list_dead_letters", "bob"), 403, "role_required")
+    assert ok(api.call("GET", "admin_list_dead_letters", admin_uid)) == {"items": [],
+                                                                         "next_cursor": None}

@@ -9,7 +9,7 @@ import pytest
 from tests.support.stack import extra_server
 
 from .helpers import ok
-from .test_exchange_sequencer import BOOK, book, check_exactly_once_in_recorded_order, pending
+from .test_exchange_sequencer import book, check_exactly_once_in_recorded_order, pending
 
 __all__ = ["book"]  # the fixture, shared with the sequencer tests
 
@@ -28,7 +28,7 @@ def test_two_server_processes_on_one_book_never_duplicate_a_fill(api, second_ser
         side = "buy" if n % 3 else "sell"
         price = 100 + n % 4 - (2 if side == "sell" else 0)
         return ok(server.call("POST", "place_order", f"trader{n % 6}", idempotency_key=f"k{n}",
-                              json={"book": BOOK, "side": side, "quantity": 1 + n % 3,
+                              json={"book": book, "side": side, "quantity": 1 + n % 3,
                                     "price": price}))
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -36,7 +36,7 @@ def test_two_server_processes_on_one_book_never_duplicate_a_fill(api, second_ser
     for _ in range(20):  # what a busy wake-up left to its task, as the sweep would
         if not pending():
             break
-        sequencer.run(BOOK)
+        sequencer.run(book)
     assert len({p["id"] for p in placed}) == 40
     check_exactly_once_in_recorded_order(accepted_one_by_one=False)
     # Which server's sequencer wins each lease is timing: often both take turns, sometimes one

@@ -37,10 +37,14 @@ def test_each_book_rule_refuses_with_its_own_code(request_, code):
     assert refused.value.code == code
 
 
-def test_an_inactive_book_refuses_orders():
+@pytest.mark.parametrize("status", ["halted", "closed"])
+def test_a_halted_or_closed_book_refuses_orders(status):
+    config = BookConfig("GOLD-CHIP", "GOLD", "CHIP", status=status)
+    assert not config.active and config.as_dict()["status"] == status
     with pytest.raises(Rejected) as refused:
-        check_order(BookConfig("GOLD-CHIP", "GOLD", "CHIP", active=False), req())
-    assert refused.value.code == "book_inactive"
+        check_order(config, req())
+    assert refused.value.code == f"book_{status}"
+    check_order(BookConfig("GOLD-CHIP", "GOLD", "CHIP"), req())   # open accepts
 
 
 def test_holds_cover_the_taker_fee_and_a_market_buy_is_capped_by_what_is_available():
@@ -173,9 +177,11 @@ def _in_steps(book, command, budget):
 @given(st.lists(st.tuples(st.integers(95, 105), st.integers(1, 4), st.sampled_from(["ann", "ben",
                                                                                      "cy"])),
                 min_size=1, max_size=40),
-       st.sampled_from([CommandType.PLACE, CommandType.CANCEL_ALL]), st.integers(1, 150))
+       st.sampled_from([CommandType.PLACE, CommandType.CANCEL_ALL, CommandType.CLOSE]),
+       st.integers(1, 150))
 def test_a_command_split_into_steps_does_exactly_what_it_does_at_once(asks, kind, budget):
-    """A sweep (which also self-trade cancels ann's asks) or a cancel_all of ann's orders."""
+    """A sweep (which also self-trade cancels ann's asks), a cancel_all of ann's orders or a
+    close of the book."""
     def seeded():
         book = restore(CONFIG, None)
         for n, (price, qty, owner) in enumerate(asks):
@@ -190,3 +196,24 @@ def test_a_command_split_into_steps_does_exactly_what_it_does_at_once(asks, kind
     assert counters(stepped) == counters(whole)
     for side in Side:
         assert stepped.depth(side, 50) == whole.depth(side, 50)
+
+
+def test_a_closed_book_cancels_every_order_in_steps_and_rejects_later_places():
+    book = restore(CONFIG, None)
+    for n in range(30):
+        book.submit(Order(f"a{n}", ("ann", "ben", "cy")[n % 3], Side.SELL, 100 + n, 1,
+                          TimeInForce.GTC))
+    close = Command("close", CommandType.CLOSE, "admin")
+    late = Command("late", CommandType.PLACE, "ben", order=("late", "ben", "buy", 200, 1, "gtc",
+                                                           10**6))
+    first = apply_commands(book, [close, late], budget=60)
+    assert first.paused is close and 0 < len(first.touched) < 30 and not first.rejected
+    rest = apply_commands(restore(CONFIG, counters(book), [order_state(o) for o in
+                                                           book.orders.values()]),
+                          [close, late])
+    assert rest.results == {"close": "closed", "late": "rejected"}
+    assert rest.rejected == {"late": "book_closed"} and not rest.fills
+    cancelled = {**first.touched, **rest.touched}
+    assert set(cancelled) == {f"a{n}" for n in range(30)}
+    assert {(o.status.value, o.reason) for o in cancelled.values()} == {("cancelled",
+                                                                         "book_closed")}

@@ -224,6 +224,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin_list_dead_letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Commands the sequencer rejected with internal, newest first
+         * @description Requires a signed-in user with role admin or above.
+         */
+        get: operations["admin_list_dead_letters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin_list_flagged_forecasts": {
         parameters: {
             query?: never;
@@ -458,6 +478,26 @@ export interface paths {
         get: operations["admin_rewards_pool"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin_set_book_status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open, halt or close (delist, final) an order book, audited with a reason
+         * @description Requires a signed-in user with role admin or above.
+         */
+        post: operations["admin_set_book_status"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2400,6 +2440,14 @@ export interface components {
             /** Book */
             book: string;
         };
+        /**
+         * BookStatus
+         * @description open: trading. halted: new orders refused (`book_halted`), cancels and the commands
+         *     already accepted still sequenced. closed (final): every resting order cancelled by the
+         *     book's CLOSE command, and nothing more accepted (`book_closed`).
+         * @enum {string}
+         */
+        BookStatus: "open" | "halted" | "closed";
         /** BookView */
         BookView: {
             /** Id */
@@ -2423,7 +2471,15 @@ export interface components {
              * @default 500
              */
             slippage_bps: number;
-            /** Active */
+            /**
+             * @description open; halted (new orders refused with book_halted, cancels accepted, accepted commands still sequenced); closed (every order cancelled, nothing accepted)
+             * @default open
+             */
+            status: components["schemas"]["BookStatus"];
+            /**
+             * Active
+             * @description status is open
+             */
             active: boolean;
         };
         /** CancelAllRequest */
@@ -3103,6 +3159,53 @@ export interface components {
             /** Transfers */
             transfers: number;
         };
+        /** DeadLetterPage */
+        DeadLetterPage: {
+            /** Items */
+            items: components["schemas"]["DeadLetterView"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor: string | null;
+        };
+        /** DeadLetterView */
+        DeadLetterView: {
+            /**
+             * Id
+             * @description the command's id
+             */
+            id: string;
+            /** Book */
+            book: string;
+            /**
+             * Type
+             * @description place, cancel, cancel_all or close
+             */
+            type: string;
+            /** Owner */
+            owner: string;
+            /**
+             * Order Id
+             * @default null
+             */
+            order_id: string | null;
+            /**
+             * Kind
+             * @description poison: it failed three times alone and was rejected; invariant: applying it would break a ledger invariant (an escrow going negative): rejected and the book halted
+             * @enum {string}
+             */
+            kind: "poison" | "invariant";
+            /** Error */
+            error: string;
+            /** Attempts */
+            attempts: number;
+            /**
+             * At
+             * @default null
+             */
+            at: string | null;
+        };
         /** DeleteAccountRequest */
         DeleteAccountRequest: {
             /**
@@ -3144,6 +3247,8 @@ export interface components {
              * @default null
              */
             last_price: number | null;
+            /** @default open */
+            status: components["schemas"]["BookStatus"];
         };
         /**
          * DisputeStatus
@@ -3172,7 +3277,7 @@ export interface components {
              * @description Stable snake_case code; its statuses and meaning are in x-error-codes
              * @enum {string}
              */
-            code: "account_deleted" | "account_disabled" | "account_frozen" | "accounts_must_differ" | "accounts_must_have_the_same_asset" | "amount_mismatch" | "amount_overflow" | "amount_owed" | "amount_too_large" | "application_pending" | "application_reviewed" | "asset_exists" | "balance_remains" | "book_exists" | "book_inactive" | "cannot_change_self" | "cannot_take_own_offer" | "cannot_transfer_to_self" | "cannot_unlink_sign_in_wallet" | "conflict" | "creator_exists" | "currency_mismatch" | "duplicate_order" | "error" | "exceeds_pending_transfer_amount" | "fill_too_small" | "forbidden" | "forecast_not_flagged" | "forecast_outcome_fixed" | "idempotency_conflict" | "idempotency_key_required" | "insufficient_funds" | "insufficient_order_funds" | "internal" | "invalid_cursor" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_package" | "invalid_payload" | "invalid_service_type" | "invalid_signature" | "invalid_token" | "invalid_window" | "lease_lost" | "malformed_address" | "malformed_signature" | "market_already_cancelled" | "market_already_resolved" | "market_cancelled" | "market_closed" | "market_not_closed" | "market_not_open" | "market_not_suspended" | "market_order_cannot_rest" | "market_resolved" | "market_suspended" | "max_per_user_exceeded" | "method_not_allowed" | "missing_field" | "missing_token" | "no_liquidity" | "no_price_in_force" | "no_settlement" | "nonce_address_mismatch" | "nonce_already_used" | "nonce_expired" | "nonce_purpose_mismatch" | "nonce_user_mismatch" | "not_a_period_start" | "not_configured" | "not_found" | "not_ready" | "not_the_creator" | "not_your_offer" | "not_your_order" | "offer_insufficient_remaining" | "offer_not_found" | "offer_not_open" | "package_inactive" | "partial_fill_not_allowed" | "payload_too_large" | "payment_intent_mismatch" | "pending_transfer_already_posted" | "pending_transfer_already_voided" | "price_not_on_tick" | "price_required" | "price_unavailable" | "processing_failed" | "public_key_mismatch" | "purchase_amount_limit" | "purchase_hourly_limit" | "quantity_above_maximum" | "quantity_below_minimum" | "rank_too_low" | "rate_limited" | "rate_out_of_band" | "rejected" | "reward_role_required" | "rewards_pool_empty" | "role_required" | "same_asset" | "service_role_required" | "settlement_shortfall" | "slug_taken" | "supply_cap_exceeded" | "symbol_taken" | "token_expired" | "token_revoked" | "tokens_committed" | "uid_mismatch" | "unauthenticated" | "unavailable" | "unknown_application" | "unknown_asset" | "unknown_book" | "unknown_creator" | "unknown_failed_delivery" | "unknown_field" | "unknown_flag" | "unknown_forecast" | "unknown_market" | "unknown_nonce" | "unknown_order" | "unknown_outcome" | "unknown_package" | "unknown_user" | "unsupported_chain" | "unsupported_media_type" | "unsupported_signature_scheme" | "version_conflict" | "wallet_linked_elsewhere" | "wallet_not_linked";
+            code: "account_deleted" | "account_disabled" | "account_frozen" | "accounts_must_differ" | "accounts_must_have_the_same_asset" | "amount_mismatch" | "amount_overflow" | "amount_owed" | "amount_too_large" | "application_pending" | "application_reviewed" | "asset_exists" | "balance_remains" | "book_closed" | "book_exists" | "book_halted" | "cannot_change_self" | "cannot_take_own_offer" | "cannot_transfer_to_self" | "cannot_unlink_sign_in_wallet" | "conflict" | "creator_exists" | "currency_mismatch" | "duplicate_order" | "error" | "exceeds_pending_transfer_amount" | "fill_too_small" | "forbidden" | "forecast_not_flagged" | "forecast_outcome_fixed" | "idempotency_conflict" | "idempotency_key_required" | "insufficient_funds" | "insufficient_order_funds" | "internal" | "invalid_cursor" | "invalid_idempotency_key" | "invalid_input" | "invalid_json" | "invalid_package" | "invalid_payload" | "invalid_service_type" | "invalid_signature" | "invalid_token" | "invalid_window" | "lease_lost" | "malformed_address" | "malformed_signature" | "market_already_cancelled" | "market_already_resolved" | "market_cancelled" | "market_closed" | "market_not_closed" | "market_not_open" | "market_not_suspended" | "market_order_cannot_rest" | "market_resolved" | "market_suspended" | "max_per_user_exceeded" | "method_not_allowed" | "missing_field" | "missing_token" | "no_liquidity" | "no_price_in_force" | "no_settlement" | "nonce_address_mismatch" | "nonce_already_used" | "nonce_expired" | "nonce_purpose_mismatch" | "nonce_user_mismatch" | "not_a_period_start" | "not_configured" | "not_found" | "not_ready" | "not_the_creator" | "not_your_offer" | "not_your_order" | "offer_insufficient_remaining" | "offer_not_found" | "offer_not_open" | "package_inactive" | "partial_fill_not_allowed" | "payload_too_large" | "payment_intent_mismatch" | "pending_transfer_already_posted" | "pending_transfer_already_voided" | "price_not_on_tick" | "price_required" | "price_unavailable" | "processing_failed" | "public_key_mismatch" | "purchase_amount_limit" | "purchase_hourly_limit" | "quantity_above_maximum" | "quantity_below_minimum" | "rank_too_low" | "rate_limited" | "rate_out_of_band" | "rejected" | "reward_role_required" | "rewards_pool_empty" | "role_required" | "same_asset" | "service_role_required" | "settlement_shortfall" | "slug_taken" | "supply_cap_exceeded" | "symbol_taken" | "token_expired" | "token_revoked" | "tokens_committed" | "uid_mismatch" | "unauthenticated" | "unavailable" | "unknown_application" | "unknown_asset" | "unknown_book" | "unknown_creator" | "unknown_failed_delivery" | "unknown_field" | "unknown_flag" | "unknown_forecast" | "unknown_market" | "unknown_nonce" | "unknown_order" | "unknown_outcome" | "unknown_package" | "unknown_user" | "unsupported_chain" | "unsupported_media_type" | "unsupported_signature_scheme" | "version_conflict" | "wallet_linked_elsewhere" | "wallet_not_linked";
             field: string | null;
             message: string;
             details?: Record<string, never>;
@@ -4208,7 +4313,7 @@ export interface components {
             status: "pending" | "open" | "partially_filled" | "filled" | "cancelled" | "rejected";
             /**
              * Reason
-             * @description why a cancelled or rejected order ended: cancelled_by_user, self_trade (a resting order met an incoming order of its owner), unfilled_remainder (IOC or market order), fok_unfillable (the whole book could not fill it at once), funds_exhausted (a market buy spent what it held), max_fills (it filled 1,000 resting orders, the most one order fills; the rest was cancelled, never rested), or an order error code when rejected
+             * @description why a cancelled or rejected order ended: cancelled_by_user, self_trade (a resting order met an incoming order of its owner), unfilled_remainder (IOC or market order), fok_unfillable (the whole book could not fill it at once), funds_exhausted (a market buy spent what it held), max_fills (it filled 1,000 resting orders, the most one order fills; the rest was cancelled, never rested), book_closed (the book was delisted), or an order error code when rejected (internal: the sequencer could not apply it, see admin_list_dead_letters)
              * @default
              */
             reason: string;
@@ -4751,6 +4856,14 @@ export interface components {
              * @default null
              */
             in_force: boolean | null;
+        };
+        /** SetBookStatusRequest */
+        SetBookStatusRequest: {
+            /** Book */
+            book: string;
+            status: components["schemas"]["BookStatus"];
+            /** Reason */
+            reason: string;
         };
         /** SetMarketPriceRequest */
         SetMarketPriceRequest: {
@@ -6956,6 +7069,142 @@ export interface operations {
             };
         };
     };
+    admin_list_dead_letters: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["DeadLetterPage"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     admin_list_flagged_forecasts: {
         parameters: {
             query?: {
@@ -8486,6 +8735,146 @@ export interface operations {
                         /** @constant */
                         success: true;
                         data: components["schemas"]["RewardsPoolView"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_set_book_status: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A replay with the same key returns the first answer */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetBookStatusRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["BookView"];
                         errors: unknown[];
                     };
                 };

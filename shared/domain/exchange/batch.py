@@ -94,6 +94,8 @@ def apply_commands(book: Book, commands: list[Command], budget: int = STEP_BUDGE
                 out.work += CANCEL_COST
                 _charge_owner(out, done.owner)
             out.results[c.id] = "cancelled" if done else "not_open"
+        elif c.type is CommandType.CLOSE:
+            _close(book, c, out, left)
         else:
             _cancel_all(book, c, out, left)
         if out.paused:
@@ -115,6 +117,21 @@ def _cancel_all(book: Book, c: Command, out: Outcome, left: int) -> None:
         out.results[c.id] = "cancelled"
 
 
+def _close(book: Book, c: Command, out: Outcome, left: int) -> None:
+    """Delisting: cancel every resting order in steps like cancel_all; from its first step the
+    book is closed, so a place sequenced after it is rejected (`book_closed`)."""
+    book.closed = True
+    gone, more = book.cancel_every(max(left // (CANCEL_COST + OWNER_COST), 1), "book_closed")
+    for o in gone:
+        out.touched[o.id] = o
+        _charge_owner(out, o.owner)
+        out.work += CANCEL_COST
+    if more:
+        out.paused = c
+    else:
+        out.results[c.id] = "closed"
+
+
 def _charge_owner(out: Outcome, owner: str) -> None:
     if owner not in out.owners:
         out.owners.add(owner)
@@ -123,6 +140,12 @@ def _charge_owner(out: Outcome, owner: str) -> None:
 
 def _place(book: Book, c: Command, out: Outcome, left: int, resume: Order | None) -> None:
     oid, owner, side, price, quantity, tif, funds = c.order
+    if book.closed and resume is None:   # accepted before the book closed, sequenced after
+        out.rejected[oid] = "book_closed"
+        out.results[c.id] = REJECTED
+        out.work += CANCEL_COST
+        _charge_owner(out, owner)
+        return
     # Fills and self-trade cancels, each priced as a fill with a trader not yet in the step.
     steps = max(left // (FILL_COST + OWNER_COST), 1)
     if resume is not None:

@@ -35,6 +35,16 @@ class CommandType(StrEnum):
     PLACE = "place"
     CANCEL = "cancel"
     CANCEL_ALL = "cancel_all"
+    CLOSE = "close"   # delisting: cancel every resting order, then reject every later place
+
+
+class BookStatus(StrEnum):
+    """open: trading. halted: new orders refused (`book_halted`), cancels and the commands
+    already accepted still sequenced. closed (final): every resting order cancelled by the
+    book's CLOSE command, and nothing more accepted (`book_closed`)."""
+    OPEN = "open"
+    HALTED = "halted"
+    CLOSED = "closed"
 
 
 @dataclass(frozen=True)
@@ -48,7 +58,7 @@ class BookConfig:
     maker_bps: int = 30
     taker_bps: int = 50
     slippage_bps: int = 500   # a market order without a price trades at most this far from the touch
-    active: bool = True
+    status: str = BookStatus.OPEN
 
     def __post_init__(self) -> None:
         if self.base == self.quote:
@@ -61,9 +71,15 @@ class BookConfig:
                                field="taker_bps")
         if not 0 <= self.slippage_bps < BPS:
             raise InvalidInput("slippage must be below 10000 bps", field="slippage_bps")
+        if self.status not in tuple(BookStatus):
+            raise InvalidInput("a book is open, halted or closed", field="status")
+
+    @property
+    def active(self) -> bool:
+        return self.status == BookStatus.OPEN
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return asdict(self) | {"status": str(self.status), "active": self.active}
 
 
 def book_id_for(base: str, quote: str) -> str:
@@ -125,8 +141,7 @@ def market_price_cap(config: BookConfig, side: Side, touch: int | None) -> int:
 
 def check_order(config: BookConfig, req: OrderRequest) -> None:
     """Refuse what the book can never accept, with one code per rule."""
-    if not config.active:
-        raise Rejected("this book is not trading", field="book", code="book_inactive")
+    refuse_if_not_open(config)
     if req.quantity < config.min_quantity:
         raise InvalidInput(f"the minimum quantity is {config.min_quantity}", field="quantity",
                            code="quantity_below_minimum")
@@ -141,6 +156,14 @@ def check_order(config: BookConfig, req: OrderRequest) -> None:
     if req.quantity * req.price * (BPS + config.taker_bps) // BPS >= MAX_AMOUNT:
         raise InvalidInput("the order's notional is too large", field="quantity",
                            code="amount_too_large")
+
+
+def refuse_if_not_open(config: BookConfig) -> None:
+    if config.status == BookStatus.HALTED:
+        raise Rejected("trading on this book is halted; cancels are still accepted",
+                       field="book", code="book_halted")
+    if config.status == BookStatus.CLOSED:
+        raise Rejected("this book is closed", field="book", code="book_closed")
 
 
 def hold_amount(config: BookConfig, req: OrderRequest, available: int) -> int:
@@ -174,7 +197,7 @@ def order_from_state(values: dict) -> Order:
 
 def counters(book: Book) -> dict:
     """The part of a book's state that is not in its order documents: its sequence counters."""
-    return {"order_seq": book.order_seq, "fill_seq": book.fill_seq}
+    return {"order_seq": book.order_seq, "fill_seq": book.fill_seq, "closed": book.closed}
 
 
 def restore(config: BookConfig, head: dict | None, resting: list[dict] = ()) -> Book:
@@ -184,6 +207,7 @@ def restore(config: BookConfig, head: dict | None, resting: list[dict] = ()) -> 
     if not head:
         return book
     book.order_seq, book.fill_seq = int(head["order_seq"]), int(head["fill_seq"])
+    book.closed = bool(head.get("closed", False))
     for row in sorted(resting, key=lambda r: r["seq"]):
         book._rest(order_from_state(row))
     return book

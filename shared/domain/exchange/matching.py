@@ -159,6 +159,7 @@ class Book:
         self.orders: dict[str, Order] = {}   # live resting orders by id
         self.order_seq = 0
         self.fill_seq = 0
+        self.closed = False   # delisted: its CLOSE command ran (a closed book rests nothing)
         self._levels: tuple[dict[int, deque[Order]], ...] = ({}, {})
         self._heaps: tuple[list[int], ...] = ([], [])
         self._live: tuple[dict[int, int], ...] = ({}, {})
@@ -215,6 +216,14 @@ class Book:
         ids = sorted((o.seq, o.id) for o in self.orders.values() if o.owner == owner)
         now = ids if limit is None else ids[:limit]
         return [o for o in (self.cancel(i) for _, i in now) if o is not None], len(now) < len(ids)
+
+    def cancel_every(self, limit: int, reason: str) -> tuple[list[Order], bool]:
+        """Cancel resting orders of every owner, at most `limit` (earliest first); the second
+        value says whether any are left."""
+        ids = sorted((o.seq, o.id) for o in self.orders.values())
+        now = ids[:limit]
+        return ([o for o in (self.cancel(i, reason) for _, i in now) if o is not None],
+                len(now) < len(ids))
 
     # -- reads ---------------------------------------------------------------------------
 

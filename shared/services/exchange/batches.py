@@ -40,7 +40,8 @@ from shared.store import wire
 from shared.store.client import db
 from shared.store.transactions import run_transaction
 
-DEPTH_LEVELS = 20
+# The levels per side a batch publishes: as many as get_depth accepts (DepthQuery.levels).
+DEPTH_LEVELS = 50
 
 
 class Processed(NamedTuple):

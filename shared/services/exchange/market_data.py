@@ -23,11 +23,14 @@ def books() -> dict:
 
 
 def depth(book_id: str, levels: int) -> dict:
-    store.get_book(book_id)
+    """The published levels and the book's status (set on the depth document with the book's,
+    so it is current whatever this process cached of the book)."""
+    config = store.get_book(book_id)
     snap = store.ref(store.DEPTH, book_id).get()
     data = snap.to_dict() if snap.exists else {}
     return {"book": book_id, "bids": data.get("bids", [])[:levels],
-            "asks": data.get("asks", [])[:levels], "last_price": data.get("last_price")}
+            "asks": data.get("asks", [])[:levels], "last_price": data.get("last_price"),
+            "status": data.get("status", config.status)}
 
 
 def estimate(book_id: str, side: Side, quantity: int, price: int | None) -> dict:

@@ -20,7 +20,7 @@ from google.cloud import firestore
 from shared.domain.accounts import user_account_id
 from shared.domain.errors import (Conflict, Forbidden, InsufficientFunds, InvalidInput, NotFound,
                                   Rejected)
-from shared.domain.exchange.books import (BookConfig, CommandType, OrderRequest, OrderType,
+from shared.domain.exchange.books import (BookConfig, BookStatus, CommandType, OrderRequest, OrderType,
                                           check_order, escrow_account_id, hold_amount,
                                           market_price_cap, queue_key)
 from shared.domain.exchange.matching import Side
@@ -65,7 +65,7 @@ def place(op: Operation, user: User, req: OrderRequest) -> dict:
 
 def accept(op: Operation, user: User, req: OrderRequest) -> str:
     """Hold the order's funds and record it with its command; the order id (op.id)."""
-    config = store.get_book(req.book)
+    config = store.get_book(req.book, fresh=True)   # a halt or close applies to the next order
     try:
         req = with_price(config, req)
     except Rejected:  # no liquidity now; a retry of an order placed earlier still gets its order
@@ -135,10 +135,17 @@ def cancel(op: Operation, user: User, order_id: str) -> dict:
 
 
 def cancel_all(op: Operation, user: User, book_id: str) -> dict:
-    store.get_book(book_id)
+    if store.get_book(book_id, fresh=True).status == BookStatus.CLOSED:
+        raise Rejected("this book is closed: its orders were cancelled", field="book",
+                       code="book_closed")
     _accept(op, book_id, CommandType.CANCEL_ALL, user.uid, None)
     sequencer.wake(book_id)
     return {"book": book_id, "command_id": op.id}
+
+
+def command_doc(book_id: str, command_id: str, kind: CommandType, uid: str) -> dict:
+    """An accepted command of no order (cancel_all, close), for another service's transaction."""
+    return _command(book_id, command_id, kind, uid, None)
 
 
 def _accept(op: Operation, book_id: str, kind: CommandType, uid: str, order_id: str | None) -> None:

@@ -12,6 +12,9 @@ Guarantees:
 - No command is lost: commands stay `accepted` until a committed batch processes them; a holder
   re-checks for pending commands after releasing the lease, a busy wake-up becomes a named task,
   and the one-minute sweep wakes every book with pending commands.
+- No command blocks its book: one that makes its batch fail for an unexpected reason is
+  isolated by halving and, after three failures alone, rejected and dead-lettered
+  (dead_letters.py); an invariant violation also halts the book.
 - Cloud Tasks only wakes a sequencer; order comes from the commands' commit timestamps.
 - Bounded shared writes: batches of one book commit at least pacing.GAP_S apart (so its head,
   depth, escrows, fee share and candles take at most two writes in any second; under load a
@@ -42,7 +45,7 @@ from shared.domain.errors import Conflict, Unavailable
 from shared.store import exchange as store
 from shared.store.transactions import run_transaction
 
-from shared.services.exchange import batches
+from shared.services.exchange import dead_letters
 
 from shared.services.exchange import netting
 from shared.services.markets import pacing
@@ -143,7 +146,7 @@ def run(book_id: str, holder: str | None = None, max_batches: int = 40,
                 # fee share, candles): under load batches coalesce in time instead, each taking
                 # what arrived while the last one was paced.
                 pacing.pace(book_path, None)
-                done = batches.process(book_id, holder, epoch, ids)
+                done = dead_letters.process(book_id, holder, epoch, ids)
                 pacing.wrote(book_path)
                 processed += done.commands
                 batch_count += 1

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from shared.domain.exchange.matching import Side, TimeInForce
-from shared.domain.exchange.books import OrderType
+from shared.domain.exchange.books import BookStatus, OrderType
 
 from shared.web.schemas.common import Amount, AssetCode, Body, PageQuery, Query, View
 
@@ -35,7 +35,16 @@ class BookView(View):
     maker_bps: int
     taker_bps: int
     slippage_bps: int = 500
-    active: bool
+    status: BookStatus = Field(BookStatus.OPEN, description=(
+        "open; halted (new orders refused with book_halted, cancels accepted, accepted "
+        "commands still sequenced); closed (every order cancelled, nothing accepted)"))
+    active: bool = Field(description="status is open")
+
+
+class SetBookStatusRequest(Body):
+    book: BookId
+    status: BookStatus
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=500)]
 
 
 class BookList(View):
@@ -73,7 +82,9 @@ class OrderView(View):
         "order met an incoming order of its owner), unfilled_remainder (IOC or market order), "
         "fok_unfillable (the whole book could not fill it at once), funds_exhausted (a market "
         "buy spent what it held), max_fills (it filled 1,000 resting orders, the most one order "
-        "fills; the rest was cancelled, never rested), or an order error code when rejected"))
+        "fills; the rest was cancelled, never rested), book_closed (the book was delisted), or an "
+        "order error code when rejected (internal: the sequencer could not apply it, see "
+        "admin_list_dead_letters)"))
     average_price: str | None = None
     created_at: datetime | None = None
 
@@ -98,7 +109,7 @@ class CancelAllResult(View):
 
 class DepthQuery(Query):
     book: BookId
-    levels: int = Field(10, ge=1, le=50)
+    levels: int = Field(10, ge=1, le=50)  # batches publish 50 (DEPTH_LEVELS)
 
 
 class Level(View):
@@ -111,6 +122,26 @@ class DepthView(View):
     bids: list[Level]
     asks: list[Level]
     last_price: int | None = None
+    status: BookStatus = BookStatus.OPEN
+
+
+class DeadLetterView(View):
+    id: str = Field(description="the command's id")
+    book: str
+    type: str = Field(description="place, cancel, cancel_all or close")
+    owner: str
+    order_id: str | None = None
+    kind: Literal["poison", "invariant"] = Field(description=(
+        "poison: it failed three times alone and was rejected; invariant: applying it would "
+        "break a ledger invariant (an escrow going negative): rejected and the book halted"))
+    error: str
+    attempts: int
+    at: datetime | None = None
+
+
+class DeadLetterPage(View):
+    items: list[DeadLetterView]
+    next_cursor: str | None = None
 
 
 class BookPageQuery(PageQuery):
