@@ -45,6 +45,8 @@ DOCS: dict[str, dict] = {
     "leaderboards/all-all": {"period": "all", "category": "all", "rows": []},
     "reputation/alice": {"owner": OWNER, "score_ppm": 500_000},
     f"reputation_events/{FORECAST}": {"owner": OWNER, "market_id": "m1", "score_ppm": 1},
+    f"leaderboard_standings/all.all.19700101.{OWNER}": {"board": "all.all.19700101",
+                                                        "uid": OWNER, "score_ppm": 1},
     f"forecasts/{FORECAST}": {"owner": OWNER, "market_id": "m1", "outcome": "yes", "amount": 5},
     "notifications/n1": {"owner": OWNER, "kind": "market_resolved", "read": False},
     "follows/alice_crypto": {"owner": OWNER, "category": "crypto"},
@@ -76,6 +78,8 @@ DOCS: dict[str, dict] = {
                                          "quantity": 5, "fee": 3, "settlement": "pending"},
     "settlement_batches/b1": {"id": "b1", "book": "GOLD-CHIP", "fills": ["f1"],
                               "status": "pending"},
+    "refund_debts/t1.owed": {"uid": OWNER, "purchase_id": "p1", "owed": 5},
+    "trade_directions/d1": {"book": "GOLD-CHIP", "buyer": OWNER, "seller": OTHER},
     "exchange_dead_letters/o1": {"id": "o1", "book": "GOLD-CHIP", "owner": OWNER,
                                  "kind": "poison", "error": "x", "attempts": 3},
     "creators/cara": {"uid": "cara", "symbol": "CARA", "name": "Cara", "book": "CARA-CHIP"},
@@ -168,6 +172,8 @@ TARGETS: dict[str, Target] = {
     "leaderboards": Target("leaderboards/all-all", ALL, {"rows": []}),
     "reputation": Target("reputation/alice", ALL, {"score_ppm": 1_000_000}),
     "reputation_events": Target(f"reputation_events/{FORECAST}", MINE, {"score_ppm": 10**6}),
+    "leaderboard_standings": Target(f"leaderboard_standings/all.all.19700101.{OWNER}",
+                                    (Where("uid", OWNER),), {"score_ppm": 10**6}),
     "forecasts": Target(f"forecasts/{FORECAST}", MINE, {"amount": 10**9}),
     "notifications": Target("notifications/n1", MINE, {"read": True}),
     "follows": Target("follows/alice_crypto", MINE, {"category": "sports"}),
@@ -210,6 +216,9 @@ TARGETS: dict[str, Target] = {
     # suspicious accounts
     "flags": Target(f"flags/{OWNER}", MINE, {"status": "cleared"}),
     "signups": Target(f"signups/{OWNER}", MINE, {"ip": "203.0.113.1"}),
+    "refund_debts": Target("refund_debts/t1.owed", (Where("uid", OWNER),), {"owed": 0}),
+    "trade_directions": Target("trade_directions/d1", (Where("buyer", OWNER),),
+                               {"seller": OWNER}),
 }
 assert all(collection_of(t.path) == name and t.path in SEED for name, t in TARGETS.items())
 
@@ -251,6 +260,7 @@ ALLOWED: dict[str, tuple[tuple[str, ...], ...]] = {
     "leaderboards":             (READ,      READ,  READ,  READ,      READ),
     "reputation":               (READ,      READ,  READ,  READ,      READ),
     "reputation_events":        (NONE,      NONE,  NONE,  NONE,      NONE),
+    "leaderboard_standings":    (NONE,      NONE,  NONE,  NONE,      NONE),
     "forecasts":                (NONE,      READ,  NONE,  NONE,      READ),
     "notifications":            (NONE,      READ,  NONE,  NONE,      READ),
     "follows":                  (NONE,      READ,  NONE,  NONE,      READ),
@@ -287,6 +297,8 @@ ALLOWED: dict[str, tuple[tuple[str, ...], ...]] = {
     "service_prices":           (NONE,      READ,  READ,  READ,      READ),
     "flags":                    (NONE,      NONE,  NONE,  NONE,      READ),
     "signups":                  (NONE,      NONE,  NONE,  NONE,      READ),
+    "refund_debts":             (NONE,      NONE,  NONE,  NONE,      READ),
+    "trade_directions":         (NONE,      NONE,  NONE,  NONE,      READ),
 }
 assert ALLOWED.keys() == TARGETS.keys()
 assert all(len(row) == len(CALLERS) for row in ALLOWED.values())
