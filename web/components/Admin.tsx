@@ -112,6 +112,7 @@ export function Admin() {
   const { db } = useSession();
   const assets = useAssets(db);
   const admin = useIsAdmin();
+  if (admin === null) return <p className="muted">Loading…</p>;
   if (!admin) return <p className="muted" data-testid="admins-only">The admin area is for admins.</p>;
   return (
     <div className="stack">

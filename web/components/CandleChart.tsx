@@ -35,7 +35,7 @@ export function CandleChart({ book, quoteDecimals, version }: { book: string; qu
   return (
     <div className="stack">
       <div className="row">
-        <span className="muted">{candles.data ? `${candles.data.items.length} candles` : 'Loading candles…'}</span>
+        <span className="muted">{candles.data ? `${candles.data.items.length} candle${candles.data.items.length === 1 ? '' : 's'}` : 'Loading candles…'}</span>
         <span className="spacer" />
         <select aria-label="candle interval" value={interval} onChange={(e) => setInterval_(e.target.value as typeof interval)}>
           <option>1m</option><option>1h</option><option>1d</option>

@@ -72,7 +72,7 @@ export function CreatorPage({ uid, creator }: { uid: string; creator: string }) 
         <h2>{book.id}</h2>
         <CandleChart book={book.id} quoteDecimals={q} version={trades?.[0]?.id ?? ''} />
       </section>
-      <div className="grid">
+      <div className="split">
         <section className="card" data-testid="depth">
           <h2>Depth {depth?.lastPrice != null && <span className="muted" data-testid="last-price">last {formatUnits(depth.lastPrice, q)}</span>}</h2>
           {!depth ? <p className="muted">Loading…</p> : (

@@ -29,10 +29,12 @@ export function useRead<N extends FunctionName>(name: N, query: Query<N> | undef
   return state;
 }
 
-/** The signed-in user's role (get_me): the app shows the admin area to admins only; the
- * functions refuse everyone else anyway. */
-export function useIsAdmin(): boolean {
+/** Whether the signed-in user is an admin (get_me's role; null until it answers): the app
+ * shows the admin area to admins only; the functions refuse everyone else anyway. */
+export function useIsAdmin(): boolean | null {
   const { user } = useSession();
   const me = useRead('get_me', undefined, user?.uid ?? '');
-  return !!user && ['admin', 'superadmin'].includes(me.data?.role ?? '');
+  if (!user) return false;
+  if (!me.data || me.data.uid !== user.uid) return me.error ? false : null;
+  return ['admin', 'superadmin'].includes(me.data.role);
 }
