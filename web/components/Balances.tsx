@@ -20,7 +20,7 @@ export function Balances({ rows, assets, error }: {
           <tr key={row.asset} data-asset={row.asset}>
             <td>{row.asset} <span className="muted">{assets.get(row.asset)?.name}</span></td>
             <td className="num" data-testid={`available-${row.asset}`}>{fmt(row, row.available)}</td>
-            <td className="num">{fmt(row, row.committed)}</td>
+            <td className="num" data-testid={`committed-${row.asset}`}>{fmt(row, row.committed)}</td>
             <td className="num" data-testid={`total-${row.asset}`}>{fmt(row, row.total)}</td>
             <td className="num">{fmt(row, row.owed)}</td>
           </tr>
