@@ -94,7 +94,10 @@ def measure(stack: Stack, world: World, manifest) -> dict[str, list[Count]]:
 
 def sizes_of(world: World, job_run: int) -> dict[str, int]:
     """Values of a budget's data-size names at this size; a job's second run saw no change."""
-    return {"limit": DEFAULT_LIMIT, "changed": world.n if job_run == 0 else 0, "levels": 10}
+    # `markets`: open markets, a run of job_discovery counts each one's recent commits; the
+    # seeding opens n // 5 of them at each size, plus the demo's and created ones.
+    return {"limit": DEFAULT_LIMIT, "changed": world.n if job_run == 0 else 0, "levels": 10,
+            "markets": world.n // 5 + 10}
 
 
 class Row(NamedTuple):

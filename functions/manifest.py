@@ -192,7 +192,16 @@ WALLETS_SWAPS_FEES: tuple[Function, ...] = (
     _http("get_portfolio_history", "portfolio"),
 )
 
-FUNCTIONS: tuple[Function, ...] = FOUNDATION + PURCHASES + MARKETS + EXCHANGE + WALLETS_SWAPS_FEES
+DISCOVERY: tuple[Function, ...] = (
+    _http("search_markets", "discovery"),
+    _http("list_categories", "discovery"),
+    _http("get_trending", "discovery"),
+    _http("get_platform_stats", "discovery"),
+    _job("job_discovery", "discovery", "*/5 * * * *"),
+)
+
+FUNCTIONS: tuple[Function, ...] = (FOUNDATION + PURCHASES + MARKETS + EXCHANGE + WALLETS_SWAPS_FEES
+                                   + DISCOVERY)
 
 BY_NAME: dict[str, Function] = {f.name: f for f in FUNCTIONS}
 
@@ -265,4 +274,10 @@ READS: dict[str, str] = {
     "apply_as_creator": "4", "admin_review_creator_application": "15",
     "update_creator_profile": "2", "check_symbol": "2", "search_creators": "2 * limit",
     "list_my_followed_creators": "2 * limit + 2", "task_creator_followers": "3",
+    # discovery (issue 21): a multi-word search scans 4 * limit candidates, then reads each
+    # answered market and its totals; the rest read the job's one document. The job reads the
+    # last 24 h's hourly candles and swap volume rows and the traded books' creators
+    # (`changed`), the open markets and a count each (`markets`), 7 counts, 2 accounts per asset.
+    "search_markets": "6 * limit + 1", "list_categories": "1", "get_trending": "1",
+    "get_platform_stats": "1", "job_discovery": "2 * changed + 2 * markets + 60",
 }

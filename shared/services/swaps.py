@@ -87,7 +87,7 @@ def execute(op: Operation, taker: User, offer_id: str, amount: int | None) -> di
         ledger_store.write(txn, batch.result)
         store.save_offer(txn, result.offer)
         store.add_volume(txn, offer, result.give, result.pay,
-                         datetime.now(timezone.utc).date().isoformat(), taker.uid)
+                         datetime.now(timezone.utc).strftime("%Y-%m-%dT%H"), taker.uid)
         return record(txn, op, {"offer": offer_view(result.offer), "received": result.give,
                                 "paid": result.pay, "fee": fee,
                                 "transfer_id": f"{op.id}.pay"})

@@ -1117,6 +1117,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/get_platform_stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users, 24 h trading and swap volume, open markets, supply per asset (a job's) */
+        get: operations["get_platform_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/get_portfolio": {
         parameters: {
             query?: never;
@@ -1208,6 +1225,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/get_trending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Creators by 24 h volume and price change, markets by 24 h commits (a job's) */
+        get: operations["get_trending"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1285,6 +1319,23 @@ export interface paths {
         };
         /** Every order book with its tick size, quantity bounds and fees */
         get: operations["list_books"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/list_categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Market categories with their open markets (as of the statistics job) */
+        get: operations["list_categories"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1778,6 +1829,23 @@ export interface paths {
         };
         /** Creators whose symbol or name starts with the query */
         get: operations["search_creators"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/search_markets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Markets whose title has a word starting with each word of q, newest first */
+        get: operations["search_markets"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2456,6 +2524,26 @@ export interface components {
          * @enum {string}
          */
         Category: "election" | "crypto" | "entertainment" | "sports" | "politics" | "other";
+        /** CategoryEntry */
+        CategoryEntry: {
+            category: components["schemas"]["Category"];
+            /**
+             * Open Markets
+             * @description as of the statistics job
+             * @default null
+             */
+            open_markets: number | null;
+        };
+        /** CategoryList */
+        CategoryList: {
+            /** Items */
+            items: components["schemas"]["CategoryEntry"][];
+            /**
+             * As Of
+             * @default null
+             */
+            as_of: string | null;
+        };
         /** CategoryScore */
         CategoryScore: {
             /** Category */
@@ -2533,6 +2621,22 @@ export interface components {
             amount: number;
             /** Available After */
             available_after: number;
+        };
+        /** Circulation */
+        Circulation: {
+            /** Asset */
+            asset: string;
+            /**
+             * Supply
+             * @description minted by issuance, not yet burned
+             */
+            supply: number;
+            /**
+             * As Of
+             * @description the consolidation it counts up to; null when exact
+             * @default null
+             */
+            as_of: string | null;
         };
         /** ClearFlagRequest */
         ClearFlagRequest: {
@@ -4215,6 +4319,21 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** PairVolume */
+        PairVolume: {
+            /** Pair */
+            pair: string;
+            /** Base */
+            base: string;
+            /** Quote */
+            quote: string;
+            /** Base Volume */
+            base_volume: number;
+            /** Quote Volume */
+            quote_volume: number;
+            /** Fills */
+            fills: number;
+        };
         /**
          * Period
          * @enum {string}
@@ -4240,6 +4359,30 @@ export interface components {
              * @default null
              */
             price: number | null;
+        };
+        /** PlatformStats */
+        PlatformStats: {
+            /**
+             * Users
+             * @default null
+             */
+            users: number | null;
+            /**
+             * Open Markets
+             * @default null
+             */
+            open_markets: number | null;
+            /** Trading Volume 24H */
+            trading_volume_24h: components["schemas"]["QuoteVolume"][];
+            /** Swap Volume 24H */
+            swap_volume_24h: components["schemas"]["PairVolume"][];
+            /** Circulation */
+            circulation: components["schemas"]["Circulation"][];
+            /**
+             * As Of
+             * @default null
+             */
+            as_of: string | null;
         };
         /** PortfolioHistory */
         PortfolioHistory: {
@@ -4498,6 +4641,15 @@ export interface components {
             /** Updated At */
             updated_at: string | null;
         };
+        /** QuoteVolume */
+        QuoteVolume: {
+            /** Quote */
+            quote: string;
+            /** Base Volume */
+            base_volume: number;
+            /** Quote Volume */
+            quote_volume: number;
+        };
         /** Readiness */
         Readiness: {
             /** Status */
@@ -4628,6 +4780,37 @@ export interface components {
          * @enum {string}
          */
         Role: "user" | "service" | "moderator" | "admin" | "superadmin";
+        /** SearchMarketsPage */
+        SearchMarketsPage: {
+            /** Items */
+            items: components["schemas"]["MarketView"][];
+            /**
+             * Next Cursor
+             * @description set when more may match: a page can be short when its read budget ran out
+             * @default null
+             */
+            next_cursor: string | null;
+        };
+        /** SearchMarketsQuery */
+        SearchMarketsQuery: {
+            /**
+             * Cursor
+             * @default null
+             */
+            cursor: string | null;
+            /**
+             * Limit
+             * @default 20
+             */
+            limit: number;
+            /**
+             * Q
+             * @description every word must start a word of the title (case and accents ignored); up to 5 words count
+             */
+            q: string;
+            /** @default null */
+            category: components["schemas"]["Category"] | null;
+        };
         /** SearchQuery */
         SearchQuery: {
             /** Q */
@@ -4637,6 +4820,35 @@ export interface components {
              * @default 20
              */
             limit: number;
+        };
+        /**
+         * Sentiment
+         * @description Taker buy vs sell volume (base units): who crossed the spread, and which way.
+         */
+        Sentiment: {
+            /**
+             * Taker Buy Volume
+             * @default 0
+             */
+            taker_buy_volume: number;
+            /**
+             * Taker Sell Volume
+             * @default 0
+             */
+            taker_sell_volume: number;
+            /**
+             * Buy Share Bps
+             * @description taker buys' share of taker volume, basis points; null when nothing traded
+             * @default null
+             */
+            buy_share_bps: number | null;
+            /**
+             * Mood
+             * @description bullish above 55 % buys, bearish below 45 %
+             * @default none
+             * @enum {string}
+             */
+            mood: "bullish" | "neutral" | "bearish" | "none";
         };
         /** ServicePriceView */
         ServicePriceView: {
@@ -4968,6 +5180,8 @@ export interface components {
              * @default 0
              */
             quote_volume_24h: number;
+            /** @description the last 24 hours' hourly candles */
+            sentiment_24h?: components["schemas"]["Sentiment"];
         };
         /** TradePage */
         TradePage: {
@@ -5031,6 +5245,65 @@ export interface components {
          * @enum {string}
          */
         TransferType: "purchase" | "commit" | "payout" | "refund" | "trade" | "fee" | "reward" | "service_fee" | "swap" | "transfer" | "adjustment" | "repayment" | "clawback" | "bonus" | "consolidation" | "forfeit";
+        /** Trending */
+        Trending: {
+            /** Creators By Volume */
+            creators_by_volume: components["schemas"]["TrendingCreator"][];
+            /** Creators By Change */
+            creators_by_change: components["schemas"]["TrendingCreator"][];
+            /** Markets By Commits */
+            markets_by_commits: components["schemas"]["TrendingMarket"][];
+            /**
+             * As Of
+             * @default null
+             */
+            as_of: string | null;
+        };
+        /** TrendingCreator */
+        TrendingCreator: {
+            /** Uid */
+            uid: string;
+            /** Symbol */
+            symbol: string;
+            /**
+             * Name
+             * @default null
+             */
+            name: string | null;
+            /** Book */
+            book: string;
+            /** Volume 24H */
+            volume_24h: number;
+            /** Quote Volume 24H */
+            quote_volume_24h: number;
+            /**
+             * Last Price
+             * @default null
+             */
+            last_price: number | null;
+            /**
+             * Change 24H Bps
+             * @default null
+             */
+            change_24h_bps: number | null;
+            sentiment: components["schemas"]["Sentiment"];
+        };
+        /** TrendingMarket */
+        TrendingMarket: {
+            /** Id */
+            id: string;
+            /** Slug */
+            slug: string;
+            /** Title */
+            title: string;
+            /** Category */
+            category: string;
+            /**
+             * Commits 24H
+             * @description forecasts placed or raised in 24 h, a forecaster once
+             */
+            commits_24h: number;
+        };
         /** UidQuery */
         UidQuery: {
             /** Uid */
@@ -13208,6 +13481,139 @@ export interface operations {
             };
         };
     };
+    get_platform_stats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["PlatformStats"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     get_portfolio: {
         parameters: {
             query?: never;
@@ -13886,6 +14292,139 @@ export interface operations {
             };
         };
     };
+    get_trending: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Trending"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     health: {
         parameters: {
             query?: never;
@@ -14445,6 +14984,139 @@ export interface operations {
                         /** @constant */
                         success: true;
                         data: components["schemas"]["BookList"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_categories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["CategoryList"];
                         errors: unknown[];
                     };
                 };
@@ -18001,6 +18673,144 @@ export interface operations {
                         /** @constant */
                         success: true;
                         data: components["schemas"]["CreatorPages"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    search_markets: {
+        parameters: {
+            query: {
+                cursor?: string | null;
+                limit?: number;
+                q: string;
+                category?: components["schemas"]["Category"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["SearchMarketsPage"];
                         errors: unknown[];
                     };
                 };
