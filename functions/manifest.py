@@ -123,6 +123,7 @@ MARKETS: tuple[Function, ...] = (
     _http("list_my_follows", "markets_social"),
     _http("list_notifications", "markets_social"),
     _http("mark_notifications_read", "markets_social"),
+    _http("update_notification_settings", "markets_social"),
     _http("list_activity", "markets_social"),
     _http("flag_forecast", "markets_social"),
     _http("admin_list_flagged_forecasts", "markets_social"),
@@ -159,6 +160,7 @@ EXCHANGE: tuple[Function, ...] = (
     _http("search_creators", "creator_pages"),
     _http("list_my_followed_creators", "creator_pages"),
     _task("task_creator_followers", "creators"),
+    _event("on_order_written", "exchange", "orders/{orderId}"),
     _task("task_exchange_sequence", "exchange", **TRADING),
     _task("task_exchange_settle", "exchange"),
     _job("job_exchange_sweep", "exchange", "* * * * *"),
@@ -237,7 +239,7 @@ READS: dict[str, str] = {
     "task_market_totals": "6", "job_markets_sweep": "limit + 10",
     "get_reputation": "2", "list_badges": "limit + 2", "get_leaderboard": "2",
     "follow_category": "3", "unfollow_category": "3", "list_my_follows": "3",
-    "list_notifications": "limit + 3", "mark_notifications_read": "limit + 2",
+    "list_notifications": "limit + 3", "mark_notifications_read": "103",
     "list_activity": "limit + 2", "flag_forecast": "4", "admin_list_flagged_forecasts": "limit + 2",
     "on_forecast_created": "2", "on_market_written": "3", "job_leaderboards": "changed + 10",
     "job_markets_closing_soon": "changed + 10",
@@ -279,5 +281,6 @@ READS: dict[str, str] = {
     # last 24 h's hourly candles and swap volume rows and the traded books' creators
     # (`changed`), the open markets and a count each (`markets`), 7 counts, 2 accounts per asset.
     "search_markets": "6 * limit + 1", "list_categories": "1", "get_trending": "1",
-    "get_platform_stats": "1", "job_discovery": "2 * changed + 2 * markets + 60",
+    "get_platform_stats": "1", "on_order_written": "1", "update_notification_settings": "1",
+    "job_discovery": "2 * changed + 2 * markets + 60",
 }

@@ -86,6 +86,7 @@ DOCS: dict[str, dict] = {
                         "at": CREATED},
     f"creator_applications/{OWNER}": {"uid": OWNER, "owner": OWNER, "symbol": "ALI",
                                       "status": "pending"},
+    f"notification_settings/{OWNER}": {"owner": OWNER, "muted": ["order_filled"]},
     # wallets, swaps, fees (issue 6)
     "wallet_addresses/So1anaAddr": {"address": "So1anaAddr", "chain": "solana", "owner": OWNER,
                                     "linked_at": CREATED},
@@ -199,6 +200,7 @@ TARGETS: dict[str, Target] = {
     "creator_follows": Target("creator_follows/alice_cara", MINE, {"creator": "bob"}),
     "creator_news": Target("creator_news/n1", ALL, {"title": "forged"}),
     "creator_applications": Target(f"creator_applications/{OWNER}", MINE, {"status": "approved"}),
+    "notification_settings": Target(f"notification_settings/{OWNER}", MINE, {"muted": []}),
     # wallets, swaps, fees
     "wallet_addresses": Target("wallet_addresses/So1anaAddr", MINE, {"owner": OTHER}),
     "wallet_nonces": Target("wallet_nonces/n1", ALL, {"purpose": "link"}),
@@ -280,6 +282,7 @@ ALLOWED: dict[str, tuple[tuple[str, ...], ...]] = {
     "creator_follows":          (NONE,      READ,  NONE,  NONE,      READ),
     "creator_news":             (READ,      READ,  READ,  READ,      READ),
     "creator_applications":     (NONE,      READ,  NONE,  NONE,      READ),
+    "notification_settings":    (NONE,      READ,  NONE,  NONE,      READ),
     "wallet_addresses":         (NONE,      READ,  NONE,  NONE,      READ),
     "wallet_nonces":            (NONE,      NONE,  NONE,  NONE,      NONE),
     "wallet_nonces_used":       (NONE,      NONE,  NONE,  NONE,      NONE),

@@ -106,6 +106,7 @@ export const FUNCTIONS = {
   unfollow_category: { method: 'POST', auth: true, idempotent: true },
   update_creator_profile: { method: 'PATCH', auth: true, idempotent: true },
   update_me: { method: 'PATCH', auth: true, idempotent: true },
+  update_notification_settings: { method: 'POST', auth: true, idempotent: true },
   wallet_challenge: { method: 'POST', auth: false, idempotent: false },
   wallet_link: { method: 'POST', auth: true, idempotent: true },
   wallet_link_challenge: { method: 'POST', auth: true, idempotent: true },

@@ -1971,6 +1971,26 @@ export interface paths {
         patch: operations["update_me"];
         trace?: never;
     };
+    "/update_notification_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mute notification kinds (muted kinds are not written at all)
+         * @description Requires a signed-in user with role user or above.
+         */
+        post: operations["update_notification_settings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/wallet_challenge": {
         parameters: {
             query?: never;
@@ -3880,6 +3900,12 @@ export interface components {
         MarkReadResult: {
             /** Marked */
             marked: number;
+            /**
+             * More
+             * @description all: true marked a first batch; call again for more
+             * @default false
+             */
+            more: boolean;
         };
         /** MarketListQuery */
         MarketListQuery: {
@@ -4151,12 +4177,35 @@ export interface components {
              */
             unread: boolean;
         };
+        /** NotificationSettings */
+        NotificationSettings: {
+            /** Muted */
+            muted: string[];
+            /**
+             * Mutable
+             * @description every kind that can be muted
+             */
+            mutable: string[];
+        };
+        /** NotificationSettingsRequest */
+        NotificationSettingsRequest: {
+            /**
+             * Muted
+             * @description the kinds not to be told about (replaces the list); [] mutes nothing
+             */
+            muted: ("purchase_credited" | "purchase_failed" | "refund_clawback" | "transfer_received" | "reward_paid" | "swap_offer_taken" | "order_filled" | "order_cancelled" | "new_market" | "market_closing_soon")[];
+        };
         /** NotificationView */
         NotificationView: {
             /** Id */
             id: string;
             /** Kind */
             kind: string;
+            /**
+             * Message
+             * @description what happened, in a sentence
+             */
+            message: string;
             /** Read */
             read: boolean;
             /**
@@ -19644,6 +19693,146 @@ export interface operations {
                         /** @constant */
                         success: true;
                         data: components["schemas"]["ProfileView"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update_notification_settings: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A replay with the same key returns the first answer */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationSettingsRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["NotificationSettings"];
                         errors: unknown[];
                     };
                 };

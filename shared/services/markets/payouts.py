@@ -36,6 +36,7 @@ from shared.store import wire
 from shared.store.markets import market as store
 from shared.store.client import collection
 
+from shared.services import notices
 from shared.services.accounts import reads_for
 from shared.services.markets.badges import award_in
 
@@ -105,10 +106,9 @@ def _record_result(txn: firestore.Transaction, market: Market, e: dict,
         for badge in badges_crossed(before, after):
             award_in(txn, uid, badge, market_id=market.id, market_title=market.title)
     wire.set(txn, collection(NOTIFICATIONS).document(derive_id("settled", market.id, uid)),
-             {"owner": uid, "kind": "market_resolved" if result != "void" else "forecast_refunded",
-              "market_id": market.id, "market_title": market.title, "result": result,
-              "payout": paid, "refunded": e["refunded"], "read": False,
-              "created_at": firestore.SERVER_TIMESTAMP})
+             notices.doc(uid, "market_resolved" if result != "void" else "forecast_refunded",
+                         market_id=market.id, market_title=market.title, result=result,
+                         payout=paid, refunded=e["refunded"]))
 
 
 def _categories_after(record: dict | None, category: str, result: str, score_ppm: int,
