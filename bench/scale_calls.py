@@ -72,6 +72,7 @@ def _args(w: World) -> dict[str, Callable[[], Args]]:
         "follow_category": lambda: (ALICE, {"category": "crypto"}, None),
         "unfollow_category": lambda: (ALICE, {"category": "sports"}, None),
         "mark_notifications_read": lambda: (ALICE, {"all": True}, None),
+        "update_notification_settings": lambda: (ALICE, {"muted": ["order_filled"]}, None),
         "admin_create_book": lambda: (ADMIN, {"base": w.bookless}, None),
         "place_order": lambda: (ALICE, {"book": BOOK, "side": "sell", "quantity": 1,
                                         "price": 1_000}, None),

@@ -11,8 +11,10 @@ from tests.support.waiting import eventually
 
 from .helpers import balance, key, ok, set_chips
 from .purchases_helpers import deliver, package, payment_event, pending_purchase, refund_event
+from .test_hot_paths import counted
 from .test_swaps_api import give, offer, take
 
+__all__ = ["counted"]  # the fixture: (an Api on the counted dev server, the counter)
 pytestmark = pytest.mark.usefixtures("ledger")
 WAIT_S = 40
 
@@ -220,3 +222,35 @@ def test_market_notices_and_badges_read_as_sentences_and_new_markets_can_be_mute
     assert badge["message"] == "You earned the badge \u201cFirst forecast\u201d."
     # and fay, who muted new markets, was not written one
     assert notes(api, "fay", "new_market") == []
+
+
+def test_a_notified_transfer_costs_one_write_more_than_a_muted_one_and_no_read(api, admin_uid,
+                                                                             counted):
+    from dev.firestore_bill import total
+
+    client, counter = counted
+    # given a payer and six payees, three of whom muted transfers
+    set_chips(api, admin_uid, "payer", 10_000)
+    for n in range(7):
+        ok(api.call("GET", "get_me", f"payee{n}"))
+    for n in range(3, 6):
+        mute(api, f"payee{n}", "transfer_received")
+
+    def bill(payees: range):
+        mark = counter.mark()
+        for n in payees:
+            ok(client.call("POST", "create_transfer", "payer", idempotency_key=key(),
+                           json={"to": f"payee{n}", "asset": "CHIP", "amount": 10}))
+        counter.mark()
+        return total(r for r in counter.records(mark) if r.tag.startswith("create_transfer http "))
+
+    # when the payer pays each, counted at the RPC boundary (after a first transfer that fills
+    # the server's caches: the asset, the caller)
+    bill(range(6, 7))
+    notified, muted = bill(range(3)), bill(range(3, 6))
+    # then a notified transfer writes one document more (its notification) and reads the same
+    # (the settings read, outside the transaction, either way)
+    assert notified.writes - muted.writes == 3
+    assert notified.reads == muted.reads
+    assert len(notes(api, "payee0", "transfer_received")) == 1
+    assert notes(api, "payee3") == []

@@ -10,6 +10,8 @@ effect and the same idempotency:
 Facts that contradict the purchase (PaymentIntent id, amount, currency) raise Rejected and write
 nothing. The user's spendable account and receivable are read (the clawback needs what is
 available; a credit repays the receivable first); issuance is debited and credited blind.
+The buyer's notification of what changed (credited, failed, clawed back) is set in the same
+transaction (services/notices.py), with an id derived from the purchase or the event.
 """
 from __future__ import annotations
 
