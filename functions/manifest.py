@@ -279,8 +279,9 @@ READS: dict[str, str] = {
     # discovery (issue 21): a multi-word search scans 4 * limit candidates, then reads each
     # answered market and its totals; the rest read the job's one document. The job reads the
     # last 24 h's hourly candles and swap volume rows and the traded books' creators
-    # (`changed`), the open markets and a count each (`markets`), 7 counts, 2 accounts per asset.
+    # (`changed`), the open markets and a count each (`markets`), 2 accounts per asset
+    # (`assets`), 7 more counts and the consolidation status.
     "search_markets": "6 * limit + 1", "list_categories": "1", "get_trending": "1",
     "get_platform_stats": "1", "on_order_written": "1", "update_notification_settings": "1",
-    "job_discovery": "2 * changed + 2 * markets + 60",
+    "job_discovery": "2 * changed + 2 * markets + 2 * assets + 40",
 }
