@@ -243,7 +243,8 @@ READS: dict[str, str] = {
     "list_activity": "limit + 2", "flag_forecast": "4", "admin_list_flagged_forecasts": "limit + 2",
     "on_forecast_created": "2", "on_market_written": "3", "job_leaderboards": "changed + 10",
     "job_markets_closing_soon": "changed + 10",
-    "task_market_fanout": "20 * limit + 10",  # a batch of 400 recipients
+    # a batch of 400 recipients, and their mute settings (one get_all)
+    "task_market_fanout": "40 * limit + 10",
     # exchange (sequencing and book reads are issue 17's)
     "admin_create_book": "5", "list_books": "limit + 1", "place_order": "25",
     "cancel_order": "10", "cancel_all_orders": "limit + 5", "get_depth": "2",
