@@ -94,7 +94,11 @@ def measure(stack: Stack, world: World, manifest) -> dict[str, list[Count]]:
 
 def sizes_of(world: World, job_run: int) -> dict[str, int]:
     """Values of a budget's data-size names at this size; a job's second run saw no change."""
-    return {"limit": DEFAULT_LIMIT, "changed": world.n if job_run == 0 else 0, "levels": 10}
+    # `markets`, `assets`: open markets and assets (job_discovery counts each market's recent
+    # commits and reads each asset's supply); seeding adds n // 5 of each at each size, besides
+    # the demo's and those the counted calls create.
+    return {"limit": DEFAULT_LIMIT, "changed": world.n if job_run == 0 else 0, "levels": 10,
+            "markets": world.n // 5 + 15, "assets": world.n // 5 + 20}
 
 
 class Row(NamedTuple):

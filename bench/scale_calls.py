@@ -74,6 +74,7 @@ def _args(w: World) -> dict[str, Callable[[], Args]]:
         "follow_category": lambda: (ALICE, {"category": "crypto"}, None),
         "unfollow_category": lambda: (ALICE, {"category": "sports"}, None),
         "mark_notifications_read": lambda: (ALICE, {"all": True}, None),
+        "update_notification_settings": lambda: (ALICE, {"muted": ["order_filled"]}, None),
         "admin_create_book": lambda: (ADMIN, {"base": w.bookless}, None),
         "place_order": lambda: (ALICE, {"book": BOOK, "side": "sell", "quantity": 1,
                                         "price": 1_000}, None),
@@ -105,6 +106,8 @@ def _args(w: World) -> dict[str, Callable[[], Args]]:
         "create_swap_offer": lambda: (ALICE, {"give_asset": "CHIP", "give_amount": 100,
                                               "want_asset": "LUNA", "want_amount": 1}, None),
         "get_swap_volume": lambda: (None, None, {"a": "CHIP", "b": "LUNA"}),
+        # every seeded market is "Will bench.scale stay flat?": a full page of 2 at both sizes
+        "search_markets": lambda: (None, None, {"q": "flat", "limit": 2}),
     }
 
 

@@ -88,7 +88,11 @@ HIGH_RATE: tuple[HighRate, ...] = (
     HighRate("forecasts", "every commit to a market (created by a user's first)",
              low_cardinality=("outcome", "category", "result", "asset"),
              sequential=("created_at", "updated_at", "settled_at"),
-             verdicts={"owner, updated_at desc": "kept: one user's forecasts"},
+             verdicts={"owner, updated_at desc": "kept: one user's forecasts",
+                       "market_id, updated_at": "added: trending counts each open market's "
+                       "commits of the last 24 h (services/discovery.py); the sequential range "
+                       "is one market's, so it takes only that market's commit rate (Firestore's "
+                       "limit for one sequential range is about 500 writes a second)"},
              changed=("ids: `<market>_<uid>` became `<4 hex of a hash>.<market>_<uid>`; "
                       "queries by market use the `market_id` field",)),
     HighRate("reputation_events", "one per forecaster of each resolved market, in bursts",

@@ -124,6 +124,7 @@ MARKETS: tuple[Function, ...] = (
     _http("list_my_follows", "markets_social"),
     _http("list_notifications", "markets_social"),
     _http("mark_notifications_read", "markets_social"),
+    _http("update_notification_settings", "markets_social"),
     _http("list_activity", "markets_social"),
     _http("flag_forecast", "markets_social"),
     _http("clear_forecast_flag", "markets_social"),
@@ -163,6 +164,7 @@ EXCHANGE: tuple[Function, ...] = (
     _http("search_creators", "creator_pages"),
     _http("list_my_followed_creators", "creator_pages"),
     _task("task_creator_followers", "creators"),
+    _event("on_order_written", "exchange", "orders/{orderId}"),
     _task("task_exchange_sequence", "exchange", **TRADING),
     _task("task_exchange_settle", "exchange"),
     _job("job_exchange_sweep", "exchange", "* * * * *"),
@@ -196,7 +198,16 @@ WALLETS_SWAPS_FEES: tuple[Function, ...] = (
     _http("get_portfolio_history", "portfolio"),
 )
 
-FUNCTIONS: tuple[Function, ...] = FOUNDATION + PURCHASES + MARKETS + EXCHANGE + WALLETS_SWAPS_FEES
+DISCOVERY: tuple[Function, ...] = (
+    _http("search_markets", "discovery"),
+    _http("list_categories", "discovery"),
+    _http("get_trending", "discovery"),
+    _http("get_platform_stats", "discovery"),
+    _job("job_discovery", "discovery", "*/5 * * * *"),
+)
+
+FUNCTIONS: tuple[Function, ...] = (FOUNDATION + PURCHASES + MARKETS + EXCHANGE + WALLETS_SWAPS_FEES
+                                   + DISCOVERY)
 
 BY_NAME: dict[str, Function] = {f.name: f for f in FUNCTIONS}
 
@@ -232,11 +243,13 @@ READS: dict[str, str] = {
     "task_market_totals": "6", "job_markets_sweep": "limit + 10",
     "get_reputation": "2", "list_badges": "limit + 2", "get_leaderboard": "102",  # the board and its rows' profiles
     "follow_category": "3", "unfollow_category": "3", "list_my_follows": "3",
-    "list_notifications": "limit + 3", "mark_notifications_read": "limit + 2",
-    "list_activity": "limit + 2", "flag_forecast": "4", "clear_forecast_flag": "4", "admin_list_flagged_forecasts": "limit + 2",
+    "list_notifications": "limit + 3", "mark_notifications_read": "103",
+    "list_activity": "limit + 2", "flag_forecast": "4", "clear_forecast_flag": "4",
+    "admin_list_flagged_forecasts": "limit + 2",
     "on_forecast_created": "2", "on_market_written": "3", "job_leaderboards": "7 * changed + 3100",
     "job_markets_closing_soon": "changed + 10",
-    "task_market_fanout": "20 * limit + 10",  # a batch of 400 recipients
+    # a batch of 400 recipients, and their mute settings (one get_all)
+    "task_market_fanout": "40 * limit + 10",
     # job_leaderboards: the feed (32 bucket queries), the 24 current boards, each new event and
     # the <= 6 standings it adds to, and <= 100 standings per rebuilt board (<= 30 boards)
     # exchange (sequencing and book reads are issue 17's)
@@ -273,4 +286,12 @@ READS: dict[str, str] = {
     "apply_as_creator": "4", "admin_review_creator_application": "15",
     "update_creator_profile": "2", "check_symbol": "2", "search_creators": "2 * limit",
     "list_my_followed_creators": "2 * limit + 2", "task_creator_followers": "3",
+    # discovery (issue 21): a multi-word search scans 4 * limit candidates, then reads each
+    # answered market and its totals; the rest read the job's one document. The job reads the
+    # last 24 h's hourly candles and swap volume rows and the traded books' creators
+    # (`changed`), the open markets and a count each (`markets`), 2 accounts per asset
+    # (`assets`), 7 more counts and the consolidation status.
+    "search_markets": "6 * limit + 1", "list_categories": "1", "get_trending": "1",
+    "get_platform_stats": "1", "on_order_written": "1", "update_notification_settings": "1",
+    "job_discovery": "2 * changed + 2 * markets + 2 * assets + 40",
 }

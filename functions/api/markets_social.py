@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from shared.domain.markets.social import Period
 from shared.domain.users import Role
+from shared.services import notices
 from shared.services.markets import badges
 from shared.services.markets import corrections
 from shared.services.markets import leaderboards
@@ -15,6 +16,8 @@ from shared.web.schemas.markets.social import (BadgePage, BadgeQuery, ClearFlagR
                                                FollowsView, LeaderboardQuery, LeaderboardView,
                                                MarkReadRequest, MarkReadResult,
                                                NotificationPage, NotificationQuery,
+                                               NotificationSettings,
+                                               NotificationSettingsRequest,
                                                ReputationView, UidQuery)
 
 
@@ -67,6 +70,13 @@ def list_notifications(ctx: Context, q: NotificationQuery) -> dict:
           response=MarkReadResult, summary="Mark notifications read: the given ids, or all")
 def mark_notifications_read(ctx: Context, body: MarkReadRequest) -> dict:
     return notifications.mark_read(ctx.uid, None if body.all else body.ids)
+
+
+@endpoint("update_notification_settings", method="POST", body=NotificationSettingsRequest,
+          response=NotificationSettings,
+          summary="Mute notification kinds (muted kinds are not written at all)")
+def update_notification_settings(ctx: Context, body: NotificationSettingsRequest) -> dict:
+    return notices.update_settings(ctx.uid, list(body.muted))
 
 
 @endpoint("list_activity", auth=None, query=FeedQuery, response=FeedPage,

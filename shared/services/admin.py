@@ -25,6 +25,20 @@ def ledger_stats(now: datetime | None = None) -> dict:
     asset only admins mint (a capped one), else as of the last complete consolidation
     (`as_of`), since hot paths write per-actor shares that the job moves in every minute."""
     now = now or datetime.now(timezone.utc)
+    supply = supply_by_asset()
+    accounts = count(collection(ACCOUNTS))
+    days = []
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    for back in range(STATS_DAYS):
+        day = (today - timedelta(days=back)).date().isoformat()
+        query = collection(TRANSFERS).where(filter=FieldFilter("day", "==", day))
+        days.append({"date": day, "transfers": count(query)})
+    return {"supply": supply, "accounts": accounts, "transfers_per_day": days}
+
+
+def supply_by_asset() -> list[dict]:
+    """Per asset, what issuance has minted and the fees collected (two reads an asset, and the
+    consolidation status), with `as_of` None when exact (see ledger_stats)."""
     as_of = consolidation.status()
     supply = []
     for asset in list_assets():
@@ -34,17 +48,10 @@ def ledger_stats(now: datetime | None = None) -> dict:
         supply.append({"asset": asset.code, "supply": -main[issuance].balance,
                        "cap": asset.supply_cap, "fees_collected": main[fees].balance,
                        "as_of": None if asset.supply_cap is not None else as_of})
-    accounts = _count(collection(ACCOUNTS))
-    days = []
-    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    for back in range(STATS_DAYS):
-        day = (today - timedelta(days=back)).date().isoformat()
-        query = collection(TRANSFERS).where(filter=FieldFilter("day", "==", day))
-        days.append({"date": day, "transfers": _count(query)})
-    return {"supply": supply, "accounts": accounts, "transfers_per_day": days}
+    return supply
 
 
-def _count(query: firestore.Query) -> int:
+def count(query: firestore.Query) -> int:
     result = query.count(alias="n").get()
     return int(result[0][0].value)
 

@@ -36,6 +36,7 @@ from shared.domain.assets import Asset
 from shared.domain.errors import Forbidden, NotFound, Rejected
 from shared.domain.idempotency import Operation
 from shared.domain.ledger import LedgerBatch, Transfer, TransferType
+from shared.domain.notices import REWARD_PAID
 from shared.domain.money import require_amount
 from shared.domain.users import Role, User
 from shared.store import ledger as ledger_store
@@ -44,6 +45,7 @@ from shared.store.idempotency import record, record_ref, replayed, run_idempoten
 from shared.store.transactions import run_transaction
 from shared.store.users import record_audit, user_path
 
+from shared.services import notices
 from shared.services.accounts import reads_for
 
 FUND_CHUNK = 100  # shards funded per transaction: ~4 writes each, under Firestore's 500
@@ -152,6 +154,8 @@ def pay(caller: User, reward_id: str, uid: str, asset_code: str, amount: int, re
         _pay_from(batch, _shards(rounds, accounts), op.id, target, asset.code, amount,
                   reward_id, reason)
         ledger_store.write(txn, batch.result)
+        notices.write(txn, uid, REWARD_PAID, op.id, transfer_id=op.id, reward_id=reward_id,
+                      asset=asset.code, amount=amount, reason=reason)
         return record(txn, op, {"transfer_id": op.id, "reward_id": reward_id, "uid": uid,
                                 "asset": asset.code, "amount": amount, "reason": reason})
 

@@ -26,6 +26,7 @@ from shared.domain.errors import Forbidden, NotFound
 from shared.domain.idempotency import Operation
 from shared.domain.ledger import LedgerBatch, Transfer, TransferType
 from shared.domain.money import fee_for
+from shared.domain.notices import SWAP_OFFER_TAKEN
 from shared.domain.swaps import SwapOffer, cancel, check_band, fill, new_offer
 from shared.domain.users import User
 from shared.store import ledger as ledger_store
@@ -35,6 +36,7 @@ from shared.store.idempotency import record
 from shared.store.pages import page
 from shared.store.transactions import run_transaction
 
+from shared.services import notices
 from shared.services.prices import market
 from shared.services.accounts import reads_for
 
@@ -87,7 +89,11 @@ def execute(op: Operation, taker: User, offer_id: str, amount: int | None) -> di
         ledger_store.write(txn, batch.result)
         store.save_offer(txn, result.offer)
         store.add_volume(txn, offer, result.give, result.pay,
-                         datetime.now(timezone.utc).date().isoformat(), taker.uid)
+                         datetime.now(timezone.utc).strftime("%Y-%m-%dT%H"), taker.uid)
+        notices.write(txn, offer.maker, SWAP_OFFER_TAKEN, op.id, offer_id=offer.id,
+                      give_asset=offer.give_asset, gave=result.give,
+                      want_asset=offer.want_asset, received=result.pay,
+                      remaining=result.offer.remaining)
         return record(txn, op, {"offer": offer_view(result.offer), "received": result.give,
                                 "paid": result.pay, "fee": fee,
                                 "transfer_id": f"{op.id}.pay"})

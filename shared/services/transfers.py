@@ -6,6 +6,8 @@ Guarantees:
   (its receipt); the sender pays amount + fee, and the recipient receives exactly `amount` (less
   any receivable it repays).
 - The fee account is credited blind: no user transaction reads it.
+- The recipient's "transfer received" notification is written in the same transaction
+  (services/notices.py), unless they muted it.
 - An adjustment mints from (or burns to) issuance with a mandatory reason and an audit entry; a
   debit never overdraws the user; a mint never exceeds the asset's supply cap.
 """
@@ -20,6 +22,7 @@ from shared.domain.errors import InvalidInput, NotFound
 from shared.domain.idempotency import Operation
 from shared.domain.ledger import LedgerBatch, Transfer, TransferType
 from shared.domain.money import fee_for, require_amount
+from shared.domain.notices import TRANSFER_RECEIVED
 from shared.domain.users import User
 from shared.store import ledger as ledger_store
 from shared.store.assets import get_asset
@@ -27,6 +30,7 @@ from shared.store.idempotency import run_idempotent
 from shared.store.transactions import run_transaction
 from shared.store.users import record_audit, user_path
 
+from shared.services import notices
 from shared.services.accounts import reads_for
 
 
@@ -61,6 +65,8 @@ def send(op: Operation, sender: User, recipient: str, asset_code: str, amount: i
         answer = {"transfer_id": op.id, "asset": asset.code, "amount": amount, "fee": fee,
                   "to": recipient, "available_after": batch.account(source).available}
         ledger_store.write(txn, batch.result, receipt=ledger_store.Receipt(op, answer))
+        notices.write(txn, recipient, TRANSFER_RECEIVED, op.id, transfer_id=op.id,
+                      asset=asset.code, amount=amount, memo=memo, **{"from": sender.uid})
         return answer
 
     return run_transaction(work, serialize_on=[source])

@@ -51,12 +51,16 @@ def save_offer(txn: firestore.Transaction, o: SwapOffer, created: bool = False) 
         txn.set(collection(OFFERS).document(o.id), data, merge=True)
 
 
-def add_volume(txn: firestore.Transaction, o: SwapOffer, give: int, pay: int, day: str,
+def add_volume(txn: firestore.Transaction, o: SwapOffer, give: int, pay: int, hour: str,
                taker: str) -> None:
+    """Count a fill in the taker's row of its pair and UTC hour ("YYYY-MM-DDTHH"): per-day
+    readers sum a day's rows, the platform statistics job the last 24 hours' rows."""
     base, quote = pair_of(o.give_asset, o.want_asset)
     amounts = {o.give_asset: give, o.want_asset: pay}
-    ref = collection(VOLUME).document(f"{base}-{quote}@{day}#{derive_id(taker)[:16]}")
+    day = hour[:10]
+    ref = collection(VOLUME).document(f"{base}-{quote}@{hour}#{derive_id(taker)[:16]}")
     txn.set(ref, {"pair": f"{base}-{quote}", "base": base, "quote": quote, "day": day,
+                  "hour": hour,
                   "base_volume": firestore.Increment(amounts[base]),
                   "quote_volume": firestore.Increment(amounts[quote]),
                   "fills": firestore.Increment(1)}, merge=True)
@@ -70,6 +74,12 @@ def offers_query(status: str | None, give_asset: str | None, want_asset: str | N
         if value:
             query = query.where(filter=FieldFilter(field, "==", value))
     return query.order_by("created_at", direction=firestore.Query.DESCENDING)
+
+
+def volume_since(hour: str) -> list[dict]:
+    """Every pair's rows from `hour` on (rows written before rows had an hour are not seen)."""
+    query = collection(VOLUME).where(filter=FieldFilter("hour", ">=", hour))
+    return [s.to_dict() for s in query.stream()]
 
 
 def volume_rows(pair: str, since: str | None, until: str | None) -> list[dict]:

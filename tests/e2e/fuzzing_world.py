@@ -272,6 +272,8 @@ def valid_calls(api, world: World) -> dict[str, Valid]:  # noqa: C901 - one smal
         "admin_review_creator_application": admin_review_creator_application,
         "apply_as_creator": body({"symbol": "WANT", "name": "Wanted", "initial_supply": 10}),
         "update_creator_profile": update_creator_profile,
+        "search_markets": query({"q": world.market["title"].split()[0]}),
+        "update_notification_settings": body({"muted": ["order_filled"]}),
         "delete_my_account": body({"confirm_forfeit": True}),
         "admin_create_book": admin_create_book,
         # `open` on an open book: audited, changes nothing the other calls rely on

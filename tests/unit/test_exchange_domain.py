@@ -118,11 +118,12 @@ def test_cancelling_an_order_that_is_not_resting_is_reported_not_applied():
     assert out.results == {"c": "not_open"} and out.touched == {}
 
 
-def test_candles_keep_open_high_low_close_and_volume():
-    first = fold_candle(None, [(100, 2), (104, 1)])
-    later = fold_candle(first, [(98, 3)])
+def test_candles_keep_open_high_low_close_volume_and_taker_sides():
+    first = fold_candle(None, [(100, 2, Side.BUY), (104, 1, Side.SELL)])
+    later = fold_candle(first, [(98, 3, Side.BUY)])
     assert (later["open"], later["high"], later["low"], later["close"]) == (100, 104, 98, 98)
     assert (later["volume"], later["quote_volume"], later["trades"]) == (6, 598, 3)
+    assert (later["taker_buy_volume"], later["taker_sell_volume"]) == (5, 1)
 
 
 def test_net_positions_of_a_settlement_batch_sum_to_zero_per_asset():

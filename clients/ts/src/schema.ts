@@ -1197,6 +1197,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/get_platform_stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users, 24 h trading and swap volume, open markets, supply per asset (a job's) */
+        get: operations["get_platform_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/get_portfolio": {
         parameters: {
             query?: never;
@@ -1288,6 +1305,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/get_trending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Creators by 24 h volume and price change, markets by 24 h commits (a job's) */
+        get: operations["get_trending"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1365,6 +1399,23 @@ export interface paths {
         };
         /** Every order book with its tick size, quantity bounds and fees */
         get: operations["list_books"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/list_categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Market categories with their open markets (as of the statistics job) */
+        get: operations["list_categories"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1866,6 +1917,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/search_markets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Markets whose title has a word starting with each word of q, newest first */
+        get: operations["search_markets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/service_charge_fee": {
         parameters: {
             query?: never;
@@ -1981,6 +2049,26 @@ export interface paths {
          * @description Requires a signed-in user with role user or above.
          */
         patch: operations["update_me"];
+        trace?: never;
+    };
+    "/update_notification_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mute notification kinds (muted kinds are not written at all)
+         * @description Requires a signed-in user with role user or above.
+         */
+        post: operations["update_notification_settings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/wallet_challenge": {
@@ -2552,6 +2640,26 @@ export interface components {
          * @enum {string}
          */
         Category: "election" | "crypto" | "entertainment" | "sports" | "politics" | "other";
+        /** CategoryEntry */
+        CategoryEntry: {
+            category: components["schemas"]["Category"];
+            /**
+             * Open Markets
+             * @description as of the statistics job
+             * @default null
+             */
+            open_markets: number | null;
+        };
+        /** CategoryList */
+        CategoryList: {
+            /** Items */
+            items: components["schemas"]["CategoryEntry"][];
+            /**
+             * As Of
+             * @default null
+             */
+            as_of: string | null;
+        };
         /** CategoryScore */
         CategoryScore: {
             /** Category */
@@ -2629,6 +2737,22 @@ export interface components {
             amount: number;
             /** Available After */
             available_after: number;
+        };
+        /** Circulation */
+        Circulation: {
+            /** Asset */
+            asset: string;
+            /**
+             * Supply
+             * @description minted by issuance, not yet burned
+             */
+            supply: number;
+            /**
+             * As Of
+             * @description the consolidation it counts up to; null when exact
+             * @default null
+             */
+            as_of: string | null;
         };
         /** ClearFlagRequest */
         ClearFlagRequest: {
@@ -3956,6 +4080,12 @@ export interface components {
         MarkReadResult: {
             /** Marked */
             marked: number;
+            /**
+             * More
+             * @description all: true marked a first batch; call again for more
+             * @default false
+             */
+            more: boolean;
         };
         /** MarketHistoryQuery */
         MarketHistoryQuery: {
@@ -4242,12 +4372,35 @@ export interface components {
              */
             unread: boolean;
         };
+        /** NotificationSettings */
+        NotificationSettings: {
+            /** Muted */
+            muted: string[];
+            /**
+             * Mutable
+             * @description every kind that can be muted
+             */
+            mutable: string[];
+        };
+        /** NotificationSettingsRequest */
+        NotificationSettingsRequest: {
+            /**
+             * Muted
+             * @description the kinds not to be told about (replaces the list); [] mutes nothing
+             */
+            muted: ("purchase_credited" | "purchase_failed" | "refund_clawback" | "transfer_received" | "reward_paid" | "swap_offer_taken" | "order_filled" | "order_cancelled" | "new_market" | "market_closing_soon")[];
+        };
         /** NotificationView */
         NotificationView: {
             /** Id */
             id: string;
             /** Kind */
             kind: string;
+            /**
+             * Message
+             * @description what happened, in a sentence
+             */
+            message: string;
             /** Read */
             read: boolean;
             /**
@@ -4410,6 +4563,21 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** PairVolume */
+        PairVolume: {
+            /** Pair */
+            pair: string;
+            /** Base */
+            base: string;
+            /** Quote */
+            quote: string;
+            /** Base Volume */
+            base_volume: number;
+            /** Quote Volume */
+            quote_volume: number;
+            /** Fills */
+            fills: number;
+        };
         /**
          * Period
          * @enum {string}
@@ -4435,6 +4603,30 @@ export interface components {
              * @default null
              */
             price: number | null;
+        };
+        /** PlatformStats */
+        PlatformStats: {
+            /**
+             * Users
+             * @default null
+             */
+            users: number | null;
+            /**
+             * Open Markets
+             * @default null
+             */
+            open_markets: number | null;
+            /** Trading Volume 24H */
+            trading_volume_24h: components["schemas"]["QuoteVolume"][];
+            /** Swap Volume 24H */
+            swap_volume_24h: components["schemas"]["PairVolume"][];
+            /** Circulation */
+            circulation: components["schemas"]["Circulation"][];
+            /**
+             * As Of
+             * @default null
+             */
+            as_of: string | null;
         };
         /** PortfolioHistory */
         PortfolioHistory: {
@@ -4693,6 +4885,15 @@ export interface components {
             /** Updated At */
             updated_at: string | null;
         };
+        /** QuoteVolume */
+        QuoteVolume: {
+            /** Quote */
+            quote: string;
+            /** Base Volume */
+            base_volume: number;
+            /** Quote Volume */
+            quote_volume: number;
+        };
         /** Readiness */
         Readiness: {
             /** Status */
@@ -4823,6 +5024,37 @@ export interface components {
          * @enum {string}
          */
         Role: "user" | "service" | "moderator" | "admin" | "superadmin";
+        /** SearchMarketsPage */
+        SearchMarketsPage: {
+            /** Items */
+            items: components["schemas"]["MarketView"][];
+            /**
+             * Next Cursor
+             * @description set when more may match: a page can be short when its read budget ran out
+             * @default null
+             */
+            next_cursor: string | null;
+        };
+        /** SearchMarketsQuery */
+        SearchMarketsQuery: {
+            /**
+             * Cursor
+             * @default null
+             */
+            cursor: string | null;
+            /**
+             * Limit
+             * @default 20
+             */
+            limit: number;
+            /**
+             * Q
+             * @description every word must start a word of the title (case and accents ignored); up to 5 words count
+             */
+            q: string;
+            /** @default null */
+            category: components["schemas"]["Category"] | null;
+        };
         /** SearchQuery */
         SearchQuery: {
             /** Q */
@@ -4832,6 +5064,35 @@ export interface components {
              * @default 20
              */
             limit: number;
+        };
+        /**
+         * Sentiment
+         * @description Taker buy vs sell volume (base units): who crossed the spread, and which way.
+         */
+        Sentiment: {
+            /**
+             * Taker Buy Volume
+             * @default 0
+             */
+            taker_buy_volume: number;
+            /**
+             * Taker Sell Volume
+             * @default 0
+             */
+            taker_sell_volume: number;
+            /**
+             * Buy Share Bps
+             * @description taker buys' share of taker volume, basis points; null when nothing traded
+             * @default null
+             */
+            buy_share_bps: number | null;
+            /**
+             * Mood
+             * @description bullish above 55 % buys, bearish below 45 %
+             * @default none
+             * @enum {string}
+             */
+            mood: "bullish" | "neutral" | "bearish" | "none";
         };
         /** ServicePriceView */
         ServicePriceView: {
@@ -5171,6 +5432,8 @@ export interface components {
              * @default 0
              */
             quote_volume_24h: number;
+            /** @description the last 24 hours' hourly candles */
+            sentiment_24h?: components["schemas"]["Sentiment"];
         };
         /** TradePage */
         TradePage: {
@@ -5234,6 +5497,65 @@ export interface components {
          * @enum {string}
          */
         TransferType: "purchase" | "commit" | "payout" | "refund" | "trade" | "fee" | "reward" | "service_fee" | "swap" | "transfer" | "adjustment" | "repayment" | "clawback" | "bonus" | "consolidation" | "forfeit";
+        /** Trending */
+        Trending: {
+            /** Creators By Volume */
+            creators_by_volume: components["schemas"]["TrendingCreator"][];
+            /** Creators By Change */
+            creators_by_change: components["schemas"]["TrendingCreator"][];
+            /** Markets By Commits */
+            markets_by_commits: components["schemas"]["TrendingMarket"][];
+            /**
+             * As Of
+             * @default null
+             */
+            as_of: string | null;
+        };
+        /** TrendingCreator */
+        TrendingCreator: {
+            /** Uid */
+            uid: string;
+            /** Symbol */
+            symbol: string;
+            /**
+             * Name
+             * @default null
+             */
+            name: string | null;
+            /** Book */
+            book: string;
+            /** Volume 24H */
+            volume_24h: number;
+            /** Quote Volume 24H */
+            quote_volume_24h: number;
+            /**
+             * Last Price
+             * @default null
+             */
+            last_price: number | null;
+            /**
+             * Change 24H Bps
+             * @default null
+             */
+            change_24h_bps: number | null;
+            sentiment: components["schemas"]["Sentiment"];
+        };
+        /** TrendingMarket */
+        TrendingMarket: {
+            /** Id */
+            id: string;
+            /** Slug */
+            slug: string;
+            /** Title */
+            title: string;
+            /** Category */
+            category: string;
+            /**
+             * Commits 24H
+             * @description forecasts placed or raised in 24 h, a forecaster once
+             */
+            commits_24h: number;
+        };
         /** UidQuery */
         UidQuery: {
             /** Uid */
@@ -13971,6 +14293,139 @@ export interface operations {
             };
         };
     };
+    get_platform_stats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["PlatformStats"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     get_portfolio: {
         parameters: {
             query?: never;
@@ -14649,6 +15104,139 @@ export interface operations {
             };
         };
     };
+    get_trending: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Trending"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     health: {
         parameters: {
             query?: never;
@@ -15208,6 +15796,139 @@ export interface operations {
                         /** @constant */
                         success: true;
                         data: components["schemas"]["BookList"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_categories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["CategoryList"];
                         errors: unknown[];
                     };
                 };
@@ -18878,6 +19599,144 @@ export interface operations {
             };
         };
     };
+    search_markets: {
+        parameters: {
+            query: {
+                cursor?: string | null;
+                limit?: number;
+                q: string;
+                category?: components["schemas"]["Category"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["SearchMarketsPage"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     service_charge_fee: {
         parameters: {
             query?: never;
@@ -19597,6 +20456,146 @@ export interface operations {
                         /** @constant */
                         success: true;
                         data: components["schemas"]["ProfileView"];
+                        errors: unknown[];
+                    };
+                };
+            };
+            /** @description Failure; see errors[].code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: the body is over 65536 bytes (64 KiB): payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure: a body not sent as application/json in UTF-8: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failure; see errors[].code */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update_notification_settings: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A replay with the same key returns the first answer */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationSettingsRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["NotificationSettings"];
                         errors: unknown[];
                     };
                 };

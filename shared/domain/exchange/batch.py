@@ -261,13 +261,17 @@ def candle_starts(now_s: int) -> dict[str, int]:
     return {name: now_s - now_s % size for name, size in CANDLE_SECONDS.items()}
 
 
-def fold_candle(candle: dict | None, trades: list[tuple[int, int]]) -> dict:
-    """OHLC plus base and quote volume, extended by (price, quantity) trades in order."""
+def fold_candle(candle: dict | None, trades: list[tuple[int, int, Side]]) -> dict:
+    """OHLC, base and quote volume, and the base volume by taker side (what sentiment reads),
+    extended by (price, quantity, taker side) trades in order."""
     c = dict(candle or {"open": trades[0][0], "high": trades[0][0], "low": trades[0][0],
                         "close": trades[0][0], "volume": 0, "quote_volume": 0, "trades": 0})
-    for price, quantity in trades:
+    c.setdefault("taker_buy_volume", 0)
+    c.setdefault("taker_sell_volume", 0)
+    for price, quantity, taker_side in trades:
         c["high"], c["low"], c["close"] = max(c["high"], price), min(c["low"], price), price
         c["volume"] += quantity
         c["quote_volume"] += price * quantity
         c["trades"] += 1
+        c["taker_buy_volume" if taker_side is Side.BUY else "taker_sell_volume"] += quantity
     return c

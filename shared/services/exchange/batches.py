@@ -182,7 +182,8 @@ def _write(txn: firestore.Transaction, config: BookConfig, book: Book, out: Outc
             "processed_by": holder, "processed_at": firestore.SERVER_TIMESTAMP})
     _write_trades(txn, config, out)
     for interval, path in candle_paths.items():
-        candle = fold_candle(read.others[path], [(f.price, f.quantity) for f, _, _ in out.fills])
+        candle = fold_candle(read.others[path], [(f.price, f.quantity, f.taker_side)
+                                                   for f, _, _ in out.fills])
         wire.set(txn, db().document(path), candle | {"book": config.id, "interval": interval,
                                                       "start": int(path.rsplit(".", 1)[1])})
     wire.set(txn, store.ref(store.STATES, config.id), counters(book) | {

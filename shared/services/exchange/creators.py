@@ -19,6 +19,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.config import settings
 from shared.domain.accounts import AccountKind, SystemAccount, system_account_id, user_account_id
 from shared.domain.assets import Asset, AssetKind
+from shared.domain.discovery import sentiment
 from shared.domain.errors import Conflict, Forbidden, NotFound
 from shared.domain.exchange.books import BookConfig, book_id_for
 from shared.domain.idempotency import Operation
@@ -113,7 +114,9 @@ def token_stats(book_id: str) -> dict:
     # A book with resting orders but no trade yet has depth without a last price.
     return {"book": book_id, "last_price": (depth.to_dict() or {}).get("last_price"),
             "change_24h_bps": change_bps, "volume_24h": volume,
-            "quote_volume_24h": sum(c["quote_volume"] for c in candles)}
+            "quote_volume_24h": sum(c["quote_volume"] for c in candles),
+            "sentiment_24h": sentiment(sum(c.get("taker_buy_volume", 0) for c in candles),
+                                       sum(c.get("taker_sell_volume", 0) for c in candles))}
 
 
 def holders(symbol: str, limit: int) -> dict:

@@ -31,6 +31,8 @@ from shared.store.client import collection, db
 from shared.store.pages import page
 from shared.store.transactions import run_transaction
 
+from shared.services import notices
+
 log = logging.getLogger("mintbook.markets")
 LABELS = {Badge.FIRST_FORECAST: "First forecast", Badge.TEN_CORRECT: "Ten correct forecasts",
           Badge.FIVE_IN_A_ROW: "Five right in a row", Badge.TOP_TEN: "Top 10 of a leaderboard"}
@@ -47,8 +49,8 @@ def award(uid: str, badge: Badge, **context: object) -> bool:
             return False
         txn.create(ref, {"owner": uid, "badge": badge.value, "label": LABELS[badge], **context,
                          "awarded_at": firestore.SERVER_TIMESTAMP})
-        txn.set(note, store.notification(uid, "badge_earned", badge=badge.value,
-                                         label=LABELS[badge], **context))
+        txn.set(note, notices.doc(uid, "badge_earned", badge=badge.value,
+                                  label=LABELS[badge], **context))
         txn.set(entry, store.feed_entry("badge_earned", uid, badge=badge.value,
                                         label=LABELS[badge], **context))
         return True
@@ -66,7 +68,7 @@ def award_in(txn: firestore.Transaction, uid: str, badge: Badge, **context: obje
     wire.set(txn, collection(store.BADGES).document(badge_id(uid, badge)),
              {"owner": uid, **fields, "awarded_at": firestore.SERVER_TIMESTAMP})
     wire.set(txn, store.notifications().document(derive_id("badge", uid, badge.value)),
-             store.notification(uid, "badge_earned", **fields))
+             notices.doc(uid, "badge_earned", **fields))
     wire.set(txn, collection(store.FEED).document(derive_id("badge", uid, badge.value)),
              store.feed_entry("badge_earned", uid, **fields))
 

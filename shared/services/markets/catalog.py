@@ -105,10 +105,10 @@ def list_markets(*, category: str | None, status: str | None, sort: str, cursor:
     else:
         query = query.order_by("created_at", direction=firestore.Query.DESCENDING)
     docs, next_cursor = page(query, store.MARKETS, cursor, limit)
-    return _views(docs), next_cursor
+    return views(docs), next_cursor
 
 
-def _views(docs: list[firestore.DocumentSnapshot]) -> list[dict]:
+def views(docs: list[firestore.DocumentSnapshot]) -> list[dict]:
     """The page's markets with their totals: one more get_all, one document per market."""
     found = store.read_with_totals([d.id for d in docs])
     return [view(*found[d.id]) for d in docs if d.id in found]
@@ -158,7 +158,7 @@ def needing_resolution(cursor: str | None, limit: int) -> tuple[list[dict], str 
              .where(filter=FieldFilter("status", "in", ["open", "suspended"]))
              .where(filter=FieldFilter("closes_at", "<=", now())).order_by("closes_at"))
     docs, next_cursor = page(query, store.MARKETS, cursor, limit)
-    return _views(docs), next_cursor
+    return views(docs), next_cursor
 
 
 def refresh_totals() -> int:

@@ -31,6 +31,7 @@ from shared.store.markets import market as market_store
 from shared.store.markets import social as store
 from shared.store.client import collection, db
 
+from shared.services import notices
 from shared.services.markets.pacing import pace, wrote
 
 PAGE = 400
@@ -110,8 +111,11 @@ def _page(kind: str, market_id: str, market: dict,
 def _send(kind: str, market_id: str, market: dict, owners: list[str],
           ref: firestore.DocumentReference, progress: dict) -> int:
     """Create the page's notifications and write the progress in one batch; the number created."""
+    muted = notices.muted_many(owners)
+    note_kind = "new_market" if kind == "followers" else "market_closing_soon"
     docs = [_notification(kind, market_id, market, owner) for owner in owners
-            if not (kind == "followers" and owner == market.get("created_by"))]
+            if not (kind == "followers" and owner == market.get("created_by"))
+            and note_kind not in muted.get(owner, ())]
     batch = db().batch()
     for note, data in docs:
         batch.create(note, data)
@@ -131,6 +135,6 @@ def _notification(kind: str, market_id: str, market: dict,
               "closes_at": market.get("closes_at")}
     if kind == "followers":
         return (store.notifications().document(derive_id("new_market", market_id, owner)),
-                store.notification(owner, "new_market", category=market["category"], **fields))
+                notices.doc(owner, "new_market", category=market["category"], **fields))
     return (store.notifications().document(derive_id("closing", market_id, owner)),
-            store.notification(owner, "market_closing_soon", **fields))
+            notices.doc(owner, "market_closing_soon", **fields))

@@ -12,7 +12,8 @@ Guarantees:
   far its fan-out got; a run cut short (a crash, its budget) is completed by a task or by the
   next run of the job, which spends at most CLOSING_BUDGET_S itself, hands the rest of the
   markets to tasks and wakes every fan-out left unfinished (a new market's too).
-- Mark-read only touches the caller's own notifications.
+- Mark-read only touches the caller's own notifications, at most MARK_ALL_LIMIT (or the 100
+  ids given) a call, so its reads and writes are bounded; `more` says another call has work.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.markets.social import CLOSING_WINDOW, closing_soon
+from shared.domain.notices import message
 from shared.integrations import tasks
 from shared.store.markets import market as market_store
 from shared.store.markets import social as store
@@ -31,7 +33,7 @@ from shared.store.pages import page
 
 from shared.services.markets import fanouts
 
-MARK_ALL_LIMIT = 2_000  # per call; a client with more unread calls again
+MARK_ALL_LIMIT = 100  # per call (reads and writes a call makes); `more` says to call again
 CLOSING_BUDGET_S = 20.0
 
 
@@ -99,18 +101,22 @@ def list_mine(uid: str, unread: bool, cursor: str | None,
 
 def _view(snap: firestore.DocumentSnapshot) -> dict:
     data = snap.to_dict()
-    return {"id": snap.id, "kind": data.get("kind"), "read": bool(data.get("read")),
+    kind = data.get("kind") or ""
+    return {"id": snap.id, "kind": kind, "read": bool(data.get("read")),
+            "message": data.get("message") or message(kind, data),
             "created_at": data.get("created_at"),
             "data": {k: v for k, v in data.items()
-                     if k not in ("owner", "kind", "read", "created_at", "read_at")}}
+                     if k not in ("owner", "kind", "read", "created_at", "read_at", "message")}}
 
 
 def mark_read(uid: str, ids: list[str] | None) -> dict:
     """Mark the given notifications (the caller's own; others are ignored) or all unread."""
+    more = False
     if ids is None:
         query = (store.notifications().where(filter=FieldFilter("owner", "==", uid))
-                 .where(filter=FieldFilter("read", "==", False)).limit(MARK_ALL_LIMIT))
+                 .where(filter=FieldFilter("read", "==", False)).limit(MARK_ALL_LIMIT + 1))
         targets = [s.reference for s in query.stream()]
+        more, targets = len(targets) > MARK_ALL_LIMIT, targets[:MARK_ALL_LIMIT]
     else:
         refs = [store.notifications().document(i) for i in dict.fromkeys(ids)]
         targets = [s.reference for s in db().get_all(refs)
@@ -120,4 +126,4 @@ def mark_read(uid: str, ids: list[str] | None) -> dict:
         for ref in targets[i:i + store.BATCH]:
             batch.update(ref, {"read": True, "read_at": firestore.SERVER_TIMESTAMP})
         batch.commit()
-    return {"marked": len(targets)}
+    return {"marked": len(targets), "more": more}

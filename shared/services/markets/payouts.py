@@ -41,6 +41,7 @@ from shared.store.changes import feed_fields
 from shared.store.markets import market as store
 from shared.store.client import collection
 
+from shared.services import notices
 from shared.services.accounts import reads_for
 from shared.services.markets.badges import award_in
 
@@ -124,10 +125,9 @@ def _record_result(txn: firestore.Transaction, market: Market, e: dict,
     wire.merge(txn, collection(store.FORECASTS).document(store.forecast_id(market.id, uid)),
                outcome)
     wire.set(txn, collection(NOTIFICATIONS).document(derive_id("settled", market.id, uid)),
-             {"owner": uid, "kind": "market_resolved" if result != "void" else "forecast_refunded",
-              "market_id": market.id, "market_title": market.title, "result": result,
-              "payout": paid, "refunded": e["refunded"], "read": False,
-              "created_at": firestore.SERVER_TIMESTAMP})
+             notices.doc(uid, "market_resolved" if result != "void" else "forecast_refunded",
+                         market_id=market.id, market_title=market.title, result=result,
+                         payout=paid, refunded=e["refunded"]))
 
 
 def kept(counted: Contribution, weighted: Contribution) -> dict:

@@ -11,7 +11,9 @@ Facts that contradict the purchase (PaymentIntent id, amount, currency) raise Re
 nothing. The user's spendable account and receivable are read (the clawback needs what is
 available; a credit repays the receivable first); issuance is debited and credited blind. A
 clawback the receivable owes is recorded for the suspicious-activity scan in the same
-transaction (services/flags.py).
+transaction (services/flags.py). The buyer's notification of what changed (credited, failed,
+clawed back) is set in the same transaction (services/notices.py), with an id derived from
+the purchase or the event.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from shared.domain.accounts import (SystemAccount, receivable_account_id, spread
 from shared.domain.errors import Rejected
 from shared.domain.idempotency import derive_id
 from shared.domain.ledger import LedgerBatch, Transfer, TransferType
+from shared.domain.notices import PURCHASE_CREDITED, PURCHASE_FAILED, REFUND_CLAWBACK
 from shared.domain.purchases import (DisputeStatus, Purchase, PurchaseStatus, at_stake,
                                      check_payment, dispute_hold_id,
                                      mint_transfer_id, refund_clawback, refund_transfer_id)
@@ -34,7 +37,7 @@ from shared.store.purchases import (PURCHASES, event_path, failure_path, purchas
                                     purchase_from, purchase_path, record_event)
 from shared.store.transactions import run_transaction
 
-from shared.services import flags
+from shared.services import flags, notices
 
 SUCCEEDED, FAILED, CANCELED = "succeeded", "failed", "canceled"
 REFUNDED, DISPUTE_OPENED, DISPUTE_CLOSED = "refunded", "dispute_opened", "dispute_closed"
@@ -91,9 +94,25 @@ def apply(event_id: str, event_type: str, purchase: PurchaseRef | Purchase, fact
             wire.merge(txn, collection(PURCHASES).document(current.id),
                        purchase_doc(updated._replace(version=current.version + 1)))
         record_event(txn, event_id, event_type, current.id, outcome)
+        _notify(txn, event_id, current, updated)
         return outcome
 
     return run_transaction(work, serialize_on=[spendable])
+
+
+def _notify(txn: firestore.Transaction, event_id: str, before: Purchase, after: Purchase) -> None:
+    """Tell the buyer what this event did to their money (services/notices.py)."""
+    ids = {"purchase_id": before.id, "asset": before.asset, "tokens": before.tokens,
+           "bonus": before.bonus}
+    if after.status is PurchaseStatus.COMPLETED and before.status is not PurchaseStatus.COMPLETED:
+        notices.write(txn, before.uid, PURCHASE_CREDITED, before.id, **ids)
+    elif after.status in (PurchaseStatus.FAILED, PurchaseStatus.CANCELED) and \
+            before.status is PurchaseStatus.PENDING:
+        notices.write(txn, before.uid, PURCHASE_FAILED, before.id, status=after.status.value,
+                      **ids)
+    if after.clawed_back > before.clawed_back:
+        notices.write(txn, before.uid, REFUND_CLAWBACK, event_id,
+                      amount=after.clawed_back - before.clawed_back, **ids)
 
 
 def _decide(batch: LedgerBatch, p: Purchase, fact: PaymentFact) -> tuple[Purchase, str]:

@@ -19,6 +19,7 @@ from typing import NamedTuple
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from shared.domain.discovery import title_keywords
 from shared.domain.errors import NotFound
 from shared.domain.idempotency import derive_id
 from shared.domain.markets.market import Category, Market, MarketStatus, Outcome, Suspension
@@ -61,7 +62,8 @@ def market_from(market_id: str, data: dict) -> Market:
 
 
 def market_doc(m: Market) -> dict:
-    return {"slug": m.slug, "title": m.title, "description": m.description,
+    return {"slug": m.slug, "title": m.title, "keywords": title_keywords(m.title),
+            "description": m.description,
             "category": m.category.value,
             "outcomes": [{"id": o.id, "label": o.label} for o in m.outcomes],
             "opens_at": m.opens_at, "closes_at": m.closes_at, "max_per_user": m.max_per_user,

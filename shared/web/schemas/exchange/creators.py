@@ -42,12 +42,24 @@ class CreatorView(CreatorProfile):
     book: str
 
 
+class Sentiment(View):
+    """Taker buy vs sell volume (base units): who crossed the spread, and which way."""
+    taker_buy_volume: int = 0
+    taker_sell_volume: int = 0
+    buy_share_bps: int | None = Field(None, description="taker buys' share of taker volume, "
+                                                        "basis points; null when nothing traded")
+    mood: Literal["bullish", "neutral", "bearish", "none"] = Field(
+        "none", description="bullish above 55 % buys, bearish below 45 %")
+
+
 class TokenStats(View):
     book: str
     last_price: int | None = None
     change_24h_bps: int | None = Field(None, description="close vs 24 h open, basis points")
     volume_24h: int = 0
     quote_volume_24h: int = 0
+    sentiment_24h: Sentiment = Field(default_factory=Sentiment,
+                                     description="the last 24 hours' hourly candles")
 
 
 class CreatorDetail(CreatorView):

@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from shared.domain.markets.market import Category
 from shared.domain.markets.social import Badge, Period
+from shared.domain.notices import MUTABLE
 
 from shared.web.schemas.common import Body, MarketId, PageQuery, Query, Reason, Uid, View
 
@@ -98,6 +99,7 @@ class NotificationQuery(PageQuery):
 class NotificationView(View):
     id: str
     kind: str
+    message: str = Field(description="what happened, in a sentence")
     read: bool
     created_at: datetime | None = None
     data: dict[str, Any]
@@ -122,6 +124,21 @@ class MarkReadRequest(Body):
 
 class MarkReadResult(View):
     marked: int
+    more: bool = Field(False, description="all: true marked a first batch; call again for more")
+
+
+MutableKind = Literal[MUTABLE]
+
+
+class NotificationSettingsRequest(Body):
+    muted: list[MutableKind] = Field(max_length=len(MUTABLE),
+                                     description="the kinds not to be told about (replaces the "
+                                                 "list); [] mutes nothing")
+
+
+class NotificationSettings(View):
+    muted: list[str]
+    mutable: list[str] = Field(description="every kind that can be muted")
 
 
 class FeedQuery(PageQuery):
