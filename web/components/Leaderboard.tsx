@@ -91,8 +91,8 @@ export function Leaderboard({ uid }: { uid: string }) {
                 {board.data.rows.map((r) => (
                   <tr key={r.uid} data-uid={r.uid}>
                     <td className="num">{r.rank}</td>
-                    <td><button type="button" className="link" onClick={() => setPicked({ uid: r.uid, name: r.display_name ?? 'a deleted account' })}>
-                      {r.display_name ?? 'a deleted account'}</button></td>
+                    <td><button type="button" className="link" onClick={() => setPicked({ uid: r.uid, name: r.display_name ?? 'unnamed forecaster' })}>
+                      {r.display_name ?? 'unnamed forecaster'}</button></td>
                     <td className="num">{score(r.score_ppm)}</td>
                     <td className="num">{r.correct} / {r.resolved}</td>
                     <td className="num">{r.resolved ? percentFromPpm(Math.round((r.correct * 1_000_000) / r.resolved)) : '–'}</td>
