@@ -55,23 +55,36 @@ def test_the_leaderboard_shows_ranked_display_names_and_a_forecasters_reputation
             f"{chips(c['net_won'])} CHIP")
 
 
-def test_notifications_are_marked_read_one_and_then_all(demo_data, web_app, page, api):
-    # alice has the demo's settlement notifications (the page lists the newest 10)
+def unread_on_the_markets_screen(page, web_url: str, api) -> tuple[list[dict], object]:
+    """Alice's notifications (the page lists the newest 10), signed in on the markets screen
+    showing her unread count; the demo's settled market gave her at least one."""
     before = ok(api.call("GET", "list_notifications", "demo-alice", params={"limit": 10}))["items"]
     unread = [n for n in before if not n["read"]]
-    assert unread, "the demo's settled market notified alice"
-
-    sign_in_as(page, web_app.url, "demo-alice")
+    assert unread, "the demo notified alice"
+    sign_in_as(page, web_url, "demo-alice")
     page.get_by_role("link", name="Markets").click()
-    notifications = page.get_by_test_id("notifications")
     expect(page.get_by_test_id("unread-count")).to_have_text(f"{len(unread)} unread")
-    first = notifications.locator("li[data-read='no']").first
-    first.get_by_role("button", name="Mark read").click()
-    if len(unread) > 1:
-        expect(page.get_by_test_id("unread-count")).to_have_text(f"{len(unread) - 1} unread")
-        page.get_by_role("button", name="Mark all read").click()
+    return before, page.get_by_test_id("notifications")
+
+
+def assert_all_read(page, api, before: list[dict], notifications) -> None:
     expect(page.get_by_test_id("unread-count")).to_have_count(0)
     expect(notifications.locator("li[data-read='no']")).to_have_count(0)
     expect(notifications.locator("li[data-read='yes']")).to_have_count(len(before))
     after = ok(api.call("GET", "list_notifications", "demo-alice", params={"limit": 10}))["items"]
-    assert after and all(n["read"] for n in after)
+    assert [n["id"] for n in after] == [n["id"] for n in before] and all(n["read"] for n in after)
+
+
+def test_a_notification_is_marked_read_on_its_own(demo_data, web_app, page, api):
+    before, notifications = unread_on_the_markets_screen(page, web_app.url, api)
+    unread = [n for n in before if not n["read"]]
+    for n in range(len(unread), 0, -1):
+        expect(page.get_by_test_id("unread-count")).to_have_text(f"{n} unread")
+        notifications.locator("li[data-read='no']").first.get_by_role("button", name="Mark read").click()
+    assert_all_read(page, api, before, notifications)
+
+
+def test_mark_all_read_marks_every_notification_read(demo_data, web_app, page, api):
+    before, notifications = unread_on_the_markets_screen(page, web_app.url, api)
+    page.get_by_role("button", name="Mark all read").click()
+    assert_all_read(page, api, before, notifications)
