@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -13,16 +14,32 @@ from .helpers import error
 pytestmark = pytest.mark.usefixtures("ledger")
 
 
+def in_one_window(seconds: int, attempt):
+    """Run `attempt` (a limit's worth of calls and one more, by a new caller) within one
+    rate-limit window. It starts at the start of a window; on a loaded machine the calls can
+    still outlast it, and then the attempt is run again by a new caller."""
+    for _ in range(3):
+        time.sleep(seconds - time.time() % seconds + 0.2)
+        window = time.time() // seconds
+        result = attempt()
+        if time.time() // seconds == window:
+            return result
+    pytest.fail("three attempts each outlasted a rate-limit window")
+
+
 def test_the_101st_call_in_a_minute_is_refused_with_a_retry_hint(api):
     from shared.domain.rate_limits import LIMITS
 
     general = LIMITS["general"]
-    if general.seconds - time.time() % general.seconds < 30:  # start in a fresh window
-        time.sleep(general.seconds - time.time() % general.seconds + 0.5)
-    ann, ben = f"ann-{uuid.uuid4().hex[:8]}", f"ben-{uuid.uuid4().hex[:8]}"
-    statuses = [api.call("GET", "get_balances" if n % 2 else "get_me", ann).status_code
-                for n in range(general.calls)]
-    refused = api.call("GET", "get_balances", ann)
+
+    def attempt():
+        ann = f"ann-{uuid.uuid4().hex[:8]}"
+        statuses = [api.call("GET", "get_balances" if n % 2 else "get_me", ann).status_code
+                    for n in range(general.calls)]
+        return statuses, api.call("GET", "get_balances", ann)
+
+    statuses, refused = in_one_window(general.seconds, attempt)
+    ben = f"ben-{uuid.uuid4().hex[:8]}"
     assert set(statuses) == {200}
     body = error(refused, 429, "rate_limited")
     assert body["details"]["bucket"] == "general"
@@ -40,13 +57,19 @@ def test_trading_has_its_own_bucket_of_100_a_minute(api, admin_uid):
     ok(api.call("POST", "admin_create_book", admin_uid, idempotency_key=key(),
                 json={"base": "GOLD"}))
     trading = LIMITS["trading"]
-    if trading.seconds - time.time() % trading.seconds < 30:  # start in a fresh window
-        time.sleep(trading.seconds - time.time() % trading.seconds + 0.5)
-    tia = f"tia-{uuid.uuid4().hex[:8]}"
-    statuses = [api.call("POST", "cancel_all_orders", tia, idempotency_key=key(),
-                         json={"book": "GOLD-CHIP"}).status_code for _ in range(trading.calls)]
-    refused = api.call("POST", "cancel_all_orders", tia, idempotency_key=key(),
-                       json={"book": "GOLD-CHIP"})
+
+    def attempt():
+        tia = f"tia-{uuid.uuid4().hex[:8]}"
+
+        def cancel_all(_: int):
+            return api.call("POST", "cancel_all_orders", tia, idempotency_key=key(),
+                            json={"book": "GOLD-CHIP"})
+
+        with ThreadPoolExecutor(4) as pool:   # a cancel_all takes long on a loaded machine
+            statuses = [r.status_code for r in pool.map(cancel_all, range(trading.calls))]
+        return tia, statuses, cancel_all(trading.calls)
+
+    tia, statuses, refused = in_one_window(trading.seconds, attempt)
     assert set(statuses) == {200}
     assert error(refused, 429, "rate_limited")["details"]["bucket"] == "trading"
     assert api.call("GET", "get_me", tia).status_code == 200  # other buckets are unaffected
