@@ -6,7 +6,9 @@ import pytest
 
 from .helpers import balance, error, key, ok, set_chips
 from .test_markets_lifecycle import commit, create_market
-from .test_swaps_api import give, offer, take
+from .test_swaps_api import give, gold, offer, take
+
+__all__ = ["gold"]  # the fixture: GOLD with prices
 
 pytestmark = pytest.mark.usefixtures("ledger")
 
@@ -72,7 +74,7 @@ def test_a_multi_word_search_spends_a_bounded_scan_and_pages_on(api, admin_uid):
     assert titles(second) == ["Alpha zulu"] and second["next_cursor"] is None
 
 
-def test_trending_platform_stats_categories_and_sentiment_come_from_the_job(api, admin_uid):
+def test_trending_platform_stats_categories_and_sentiment_come_from_the_job(api, admin_uid, gold):
     # given nothing computed yet: empty answers that say so
     assert ok(api.call("GET", "get_trending"))["as_of"] is None
     stats = ok(api.call("GET", "get_platform_stats"))
@@ -100,11 +102,6 @@ def test_trending_platform_stats_categories_and_sentiment_come_from_the_job(api,
     ok(commit(api, "eve", hot["id"], "no", 10))
     ok(commit(api, "ann", warm["id"], "yes", 10))
     # and a swap of GOLD for CHIP
-    ok(api.call("POST", "admin_create_asset", admin_uid, idempotency_key=key(),
-                json={"code": "GOLD", "name": "Gold", "decimals": 2}))
-    for asset, usd in (("CHIP", 5_000_000), ("GOLD", 100_000_000)):
-        ok(api.call("POST", "admin_set_price", admin_uid, idempotency_key=key(),
-                    json={"asset": asset, "usd": usd, "btc": 500}))
     give(api, admin_uid, "ann", "GOLD", 1_000)
     made = ok(offer(api, "ann", 500, 10_000))
     ok(take(api, "bob", made["id"]))

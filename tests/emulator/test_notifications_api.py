@@ -12,9 +12,9 @@ from tests.support.waiting import eventually
 from .helpers import balance, key, ok, set_chips
 from .purchases_helpers import deliver, package, payment_event, pending_purchase, refund_event
 from .test_hot_paths import counted
-from .test_swaps_api import give, offer, take
+from .test_swaps_api import give, gold, offer, take
 
-__all__ = ["counted"]  # the fixture: (an Api on the counted dev server, the counter)
+__all__ = ["counted", "gold"]  # fixtures: the counted dev server and its counter; GOLD with prices
 pytestmark = pytest.mark.usefixtures("ledger")
 WAIT_S = 40
 
@@ -92,16 +92,11 @@ def test_purchases_credited_failed_and_clawed_back_are_told(api, admin_uid):
     assert clawed["message"] == "A refund or dispute on your purchase took back 550 CHIP."
 
 
-def test_a_reward_and_a_taken_swap_offer_are_told(api, admin_uid):
+def test_a_reward_and_a_taken_swap_offer_are_told(api, admin_uid, gold):
     # given a funded rewards pool, GOLD with prices, and ann's offer of GOLD for CHIP
     ok(api.call("GET", "get_me", "ann"))
     ok(api.call("POST", "admin_fund_rewards", admin_uid, idempotency_key=key(),
                 json={"asset": "CHIP", "amount": 10_240, "reason": "season one"}))
-    ok(api.call("POST", "admin_create_asset", admin_uid, idempotency_key=key(),
-                json={"code": "GOLD", "name": "Gold", "decimals": 2}))
-    for asset, usd in (("CHIP", 5_000_000), ("GOLD", 100_000_000)):
-        ok(api.call("POST", "admin_set_price", admin_uid, idempotency_key=key(),
-                    json={"asset": asset, "usd": usd, "btc": 500}))
     give(api, admin_uid, "ann", "GOLD", 1_000)
     set_chips(api, admin_uid, "bob", 50_000)
     made = ok(offer(api, "ann", 500, 10_000, partial=True))
