@@ -7,8 +7,9 @@ import itertools
 
 import pytest
 
-from shared.domain.exchange.books import BookConfig, OrderRequest, OrderType
+from shared.domain.exchange.books import OrderRequest, OrderType
 from shared.domain.exchange.matching import Side, TimeInForce
+from tests.emulator.test_exchange_sequencer import open_funded_book
 
 _books = itertools.count()
 TRADERS = 4
@@ -18,26 +19,7 @@ TRADERS = 4
 def book(ledger) -> str:
     """A fresh book OPSn-CHIP whose traders trader0..3 hold 1,000 OPSn and 200,000 CHIP more
     than a new user's chips."""
-    from shared.domain.assets import Asset
-    from shared.domain.idempotency import Operation
-    from shared.services import assets, transfers, users
-    from shared.services.exchange import orders
-    from shared.store import exchange as store
-
-    base = f"OPS{next(_books)}"
-    book_id = f"{base}-CHIP"
-    store.forget_cache()
-    admin = users.ensure_user("demo-admin")
-    assets.create_asset(Operation.of("t", "asset", base, {}), admin, Asset(base, "Ops", 0))
-    for n in range(TRADERS):
-        uid = f"trader{n}"
-        users.ensure_user(uid)
-        for asset, amount in ((base, 1_000), ("CHIP", 200_000)):
-            transfers.adjust(Operation.of("t", "adj", f"{uid}{asset}", {}), admin, uid, asset,
-                             amount, "test setup")
-    orders.create_book(Operation.of("t", "book", book_id, {}), admin,
-                       BookConfig(book_id, base, "CHIP"))
-    return book_id
+    return open_funded_book(f"OPS{next(_books)}", "Ops", TRADERS)
 
 
 def accept(book_id: str, key: str, uid: str, side: Side, quantity: int, price: int,

@@ -26,29 +26,35 @@ GOLD = "GOLD"
 BOOK = "GOLD-CHIP"
 
 
-@pytest.fixture
-def book(ledger):
+def open_funded_book(base: str, name: str, traders: int) -> str:
+    """A new asset `base` and its book `base`-CHIP, traders trader0.. each holding 1,000 of the
+    asset and 200,000 CHIP more than before."""
     from shared.domain.assets import Asset
     from shared.domain.idempotency import Operation
     from shared.services import assets, transfers, users
     from shared.services.exchange import orders
     from shared.store import exchange as store
 
-    global GOLD, BOOK
-    GOLD = f"GOLD{next(_tests_run)}"
-    BOOK = f"{GOLD}-CHIP"
+    book_id = f"{base}-CHIP"
     store.forget_cache()
     admin = users.ensure_user("demo-admin")
-    gold = Asset(GOLD, "Gold", 0)
-    assets.create_asset(Operation.of("t", "asset", GOLD, {}), admin, gold)
-    for n in range(6):
+    assets.create_asset(Operation.of("t", "asset", base, {}), admin, Asset(base, name, 0))
+    for n in range(traders):
         uid = f"trader{n}"
         users.ensure_user(uid)
-        for asset, amount in ((GOLD, 1_000), ("CHIP", 200_000)):
+        for asset, amount in ((base, 1_000), ("CHIP", 200_000)):
             transfers.adjust(Operation.of("t", "adj", f"{uid}{asset}", {}), admin, uid, asset,
                              amount, "test setup")
-    orders.create_book(Operation.of("t", "book", BOOK, {}), admin,
-                                BookConfig(BOOK, GOLD, "CHIP"))
+    orders.create_book(Operation.of("t", "book", book_id, {}), admin,
+                       BookConfig(book_id, base, "CHIP"))
+    return book_id
+
+
+@pytest.fixture
+def book(ledger):
+    global GOLD, BOOK
+    GOLD = f"GOLD{next(_tests_run)}"
+    BOOK = open_funded_book(GOLD, "Gold", 6)
     return BOOK
 
 
