@@ -82,21 +82,19 @@ def _tally(txn: firestore.Transaction, event_ids: list[str],
     refs = [collection(market_store.REPUTATION_EVENTS).document(i) for i in event_ids]
     snaps = [s for s in db().get_all(refs, transaction=txn) if s.exists]
     fresh = [(s, event_from(s)) for s in snaps if not (s.to_dict() or {}).get("tallied")]
-    standings: dict[str, Standing] = {}
-    boards: dict[str, str] = {}
+    added: dict[tuple[str, str], Standing] = {}   # (board id, uid) -> what the events add
     for (period, category, start), users in tally(e for _, e in fresh if e.at).items():
         board_id = leaderboard_id(period, category, start)
         touched[board_id] = (period, category, start)
-        for uid, standing in users.items():
-            boards[f"{board_id}.{uid}"] = board_id
-            standings[f"{board_id}.{uid}"] = standing
-    kept = wire.get_all(txn, [collection(STANDINGS).document(k) for k in standings])
-    for key, delta in standings.items():
-        before = kept[f"{STANDINGS}/{key}"] or {}
-        after = Standing(delta.uid, *(int(before.get(f, 0)) + getattr(delta, f)
-                                      for f in ("score_ppm", "net_won", "resolved", "correct")))
-        wire.set(txn, collection(STANDINGS).document(key), {
-            "board": boards[key], "uid": after.uid, "score_ppm": after.score_ppm,
+        added |= {(board_id, uid): standing for uid, standing in users.items()}
+    refs = {key: collection(STANDINGS).document(f"{key[0]}.{key[1]}") for key in added}
+    kept = wire.get_all(txn, list(refs.values()))
+    for (board_id, uid), delta in added.items():
+        before = kept[refs[board_id, uid].path] or {}
+        after = Standing(uid, *(int(before.get(f, 0)) + getattr(delta, f)
+                                for f in ("score_ppm", "net_won", "resolved", "correct")))
+        wire.set(txn, refs[board_id, uid], {
+            "board": board_id, "uid": uid, "score_ppm": after.score_ppm,
             "net_won": after.net_won, "resolved": after.resolved, "correct": after.correct,
             "counted": after.resolved > 0})
     for snap, _ in fresh:
