@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor

@@ -45,10 +45,11 @@ def admin_list_dead_letters(ctx: Context, q: PageQuery) -> dict:
     return dead_letters.listing(q.cursor, q.limit)
 
 
-@endpoint("list_books", auth=None, response=BookList,
-          summary="Every order book with its tick size, quantity bounds and fees")
-def list_books(ctx: Context, _: None) -> dict:
-    return market_data.books()
+@endpoint("list_books", auth=None, query=PageQuery, response=BookList,
+          summary="The order books by id, a page at a time, with tick size, quantity bounds "
+                  "and fees")
+def list_books(ctx: Context, q: PageQuery) -> dict:
+    return market_data.books(q.cursor, q.limit)
 
 
 @endpoint("place_order", method="POST", body=PlaceOrderRequest, response=OrderView, status=201,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from shared.domain.users import Role
 from shared.services.prices import market
 from shared.web.endpoint import Context, endpoint
+from shared.web.schemas.common import PageQuery
 from shared.web.schemas.prices import (ConversionRateQuery, ConversionRateView, MarketPriceView,
                                        PriceHistoryPoints, PriceHistoryQuery, PricesThatCount,
                                        SetMarketPriceRequest)
@@ -18,11 +19,13 @@ def admin_set_price(ctx: Context, body: SetMarketPriceRequest) -> dict:
                             body.btc, body.version)
 
 
-@endpoint("list_prices", auth=None, response=PricesThatCount,
-          summary="The price that counts for every asset: a traded creator token's last trade "
-                  "price, else the price an admin or the feed set")
-def list_prices(ctx: Context, _: None) -> dict:
-    return {"items": market.prices()}
+@endpoint("list_prices", auth=None, query=PageQuery, response=PricesThatCount,
+          summary="The price that counts for each asset of a page of assets (by code; an asset "
+                  "without a price is left out): a traded creator token's last trade price, "
+                  "else the price an admin or the feed set")
+def list_prices(ctx: Context, q: PageQuery) -> dict:
+    items, cursor = market.prices(q.cursor, q.limit)
+    return {"items": items, "next_cursor": cursor}
 
 
 @endpoint("get_price_history", auth=None, query=PriceHistoryQuery, response=PriceHistoryPoints,

@@ -10,7 +10,7 @@ from shared.domain.errors import Conflict, InvalidInput
 from shared.domain.idempotency import Operation
 from shared.domain.users import User
 from shared.store.assets import ASSETS, asset_doc
-from shared.store.assets import list_assets as stored_assets
+from shared.store.assets import assets_page
 from shared.store.client import collection
 from shared.store.idempotency import run_idempotent
 from shared.store.users import record_audit
@@ -35,5 +35,6 @@ def create_asset(op: Operation, admin: User | None, asset: Asset, reason: str = 
     return run_idempotent(op, work)
 
 
-def list_assets() -> list[dict]:
-    return [vars(a) for a in stored_assets()]
+def list_assets(cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+    assets, next_cursor = assets_page(cursor, limit)
+    return [vars(a) for a in assets], next_cursor

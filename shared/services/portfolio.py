@@ -64,10 +64,11 @@ def _value(amount: int, code: str, priced: dict[str, Price]) -> tuple[int, int] 
 
 
 def portfolio(uid: str) -> dict:
-    priced = current_prices()
+    held = balances(uid)
+    priced = current_prices(sorted({row["asset"] for row in held} | {settings().platform_asset}))
     holdings, unpriced = [], []
     total_usd = total_platform = 0
-    for row in balances(uid):
+    for row in held:
         worth = _value(row["total"], row["asset"], priced)
         if worth is None:
             unpriced.append(row["asset"])

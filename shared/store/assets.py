@@ -44,6 +44,14 @@ def get_asset(code: str) -> Asset:
     return asset
 
 
+def assets_page(cursor: str | None, limit: int) -> tuple[list[Asset], str | None]:
+    """A page of the assets by code."""
+    from shared.store.pages import page
+
+    docs, next_cursor = page(collection(ASSETS).order_by("code"), ASSETS, cursor, limit)
+    return [asset_from(s.to_dict()) for s in docs], next_cursor
+
+
 def list_assets() -> list[Asset]:
     return [asset_from(s.to_dict()) for s in collection(ASSETS).order_by("code").stream()]
 

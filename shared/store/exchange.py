@@ -31,6 +31,7 @@ from shared.domain.errors import NotFound
 from shared.domain.exchange.books import BookConfig, queue_keys
 
 from shared.store.client import collection
+from shared.store.pages import page
 
 BOOKS, STATES, LEASES, DEPTH = "books", "book_states", "book_leases", "book_depth"
 ORDERS, COMMANDS, TRADES, FILLS, CANDLES = "orders", "order_commands", "trades", "fills", "candles"
@@ -64,8 +65,10 @@ def get_book(book_id: str, fresh: bool = False) -> BookConfig:
     return config
 
 
-def list_books() -> list[BookConfig]:
-    return [config_from(s.to_dict()) for s in collection(BOOKS).order_by("id").stream()]
+def books_page(cursor: str | None, limit: int) -> tuple[list[BookConfig], str | None]:
+    """A page of the books by id."""
+    docs, next_cursor = page(collection(BOOKS).order_by("id"), BOOKS, cursor, limit)
+    return [config_from(s.to_dict()) for s in docs], next_cursor
 
 
 def forget_cache() -> None:

@@ -11,7 +11,7 @@ from datetime import datetime
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared.store.client import collection
+from shared.store.client import collection, db
 
 ASSET_PRICES, PRICE_HISTORY = "asset_prices", "price_history"
 
@@ -21,8 +21,12 @@ def market_price(asset: str) -> dict | None:
     return snap.to_dict() if snap is not None and snap.exists else None
 
 
-def market_prices() -> list[dict]:
-    return [s.to_dict() for s in collection(ASSET_PRICES).order_by("asset").stream()]
+def market_prices(codes: set[str] | None = None) -> list[dict]:
+    """The set prices of `codes` (by document id: one read each), or of every asset."""
+    if codes is None:
+        return [s.to_dict() for s in collection(ASSET_PRICES).order_by("asset").stream()]
+    refs = [collection(ASSET_PRICES).document(c) for c in sorted(codes) if c and "/" not in c]
+    return [s.to_dict() for s in db().get_all(refs) if s.exists] if refs else []
 
 
 def set_market_price(txn: firestore.Transaction, asset: str, usd: int, btc: int,

@@ -9,6 +9,7 @@ by bench/budgets.py; a flat budget's reads must also be the same at both sizes.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
 
 import pytest
 
@@ -66,3 +67,68 @@ def test_holders_and_reputation_read_the_same_at_50_and_500(api, admin_uid, coun
     assert [(h["uid"], h["balance"]) for h in top["items"]] == [
         ("dana", balance(api, "dana", "DANA")["total"]), ("holder97", 7), ("holder90", 7)]
     assert ok(api.call("GET", "get_reputation", params={"uid": "dana"}))["resolved"] == 500
+
+
+CATALOGUE_SIZES = (25, 60)  # assets, each priced and with a book: the first exceeds a page
+
+
+def test_catalogues_and_rates_read_a_page_at_any_number_of_assets(api, admin_uid, counted):
+    from functions.manifest import READS
+
+    client, counter = counted
+    ok(api.call("POST", "admin_set_price", admin_uid, idempotency_key=key(),
+                json={"asset": "CHIP", "usd": 1_000_000, "btc": 1_000}))
+    made, reads = 0, {f: [] for f in ("list_assets", "list_books", "list_prices",
+                                      "get_conversion_rate")}
+
+    def listed(n: int) -> None:
+        """Through the services, as the admin calls do (the admin's calls are rate limited)."""
+        from shared.domain.assets import Asset, AssetKind
+        from shared.domain.exchange.books import BookConfig, book_id_for
+        from shared.domain.idempotency import Operation
+        from shared.domain.users import Role, User
+        from shared.services import assets
+        from shared.services.exchange import orders
+        from shared.services.prices import market
+
+        code, admin = f"CAT{n:03d}", User(admin_uid, Role.ADMIN)
+        op = lambda name: Operation(admin_uid, name, f"{name}-{code}", code)  # noqa: E731
+        assets.create_asset(op("asset"), admin, Asset(code, code, 0, AssetKind.CREATOR))
+        market.set_price(op("price"), admin, code, 100_000_000 + n, 1_000 + n, None)
+        orders.create_book(op("book"), admin, BookConfig(book_id_for(code, "CHIP"), code, "CHIP",
+                                                         max_quantity=500))
+
+    for size in CATALOGUE_SIZES:
+        # given `size` creator tokens, each with a set price and a book against CHIP
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(listed, range(made, size)))
+        made = size
+        calls = {"list_assets": {}, "list_books": {}, "list_prices": {},
+                 "get_conversion_rate": {"base": "CAT007", "quote": "CHIP"}}
+        for function, params in calls.items():
+            reads_of(client, counter, function, params)  # a warm instance: assets are cached
+            reads[function].append(reads_of(client, counter, function, params))
+    # then each call reads within its budget, the same at both sizes
+    for function, (small, large) in reads.items():
+        budget = READS[function]
+        assert is_flat(budget), function
+        assert large == small <= evaluate(budget, {"limit": DEFAULT_LIMIT}), (function, reads)
+    # and walking the pages lists every asset, book and price once, in order
+    walked = {}
+    for function, field in (("list_assets", "code"), ("list_books", "base"),
+                            ("list_prices", "asset")):
+        walked[function], cursor = [], None
+        while True:
+            params = {"limit": 7} | ({"cursor": cursor} if cursor else {})
+            got = ok(api.call("GET", function, params=params))
+            walked[function] += got["items"]
+            cursor = got["next_cursor"]
+            if not cursor:
+                break
+        creators = [item[field] for item in walked[function] if item[field].startswith("CAT")]
+        assert creators == [f"CAT{n:03d}" for n in range(made)], function
+    # and a rate is the exact ratio of the two prices: CHIP is $0.01 a whole token
+    chip = next(a for a in walked["list_assets"] if a["code"] == "CHIP")
+    rate = ok(api.call("GET", "get_conversion_rate", params={"base": "CAT007", "quote": "CHIP"}))
+    assert Fraction(rate["numerator"], rate["denominator"]) == Fraction(
+        100_000_007 * 10 ** chip["decimals"], 1_000_000), rate

@@ -1363,7 +1363,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every asset: code, decimals, kind, cap */
+        /** The assets by code, a page at a time: code, decimals, kind, cap */
         get: operations["list_assets"];
         put?: never;
         post?: never;
@@ -1397,7 +1397,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every order book with its tick size, quantity bounds and fees */
+        /** The order books by id, a page at a time, with tick size, quantity bounds and fees */
         get: operations["list_books"];
         put?: never;
         post?: never;
@@ -1619,7 +1619,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The price that counts for every asset: a traded creator token's last trade price, else the price an admin or the feed set */
+        /** The price that counts for each asset of a page of assets (by code; an asset without a price is left out): a traded creator token's last trade price, else the price an admin or the feed set */
         get: operations["list_prices"];
         put?: never;
         post?: never;
@@ -2325,6 +2325,11 @@ export interface components {
         AssetList: {
             /** Items */
             items: components["schemas"]["AssetView"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor: string | null;
         };
         /** AssetView */
         AssetView: {
@@ -2512,6 +2517,11 @@ export interface components {
         BookList: {
             /** Items */
             items: components["schemas"]["BookView"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor: string | null;
         };
         /** BookPageQuery */
         BookPageQuery: {
@@ -4782,6 +4792,11 @@ export interface components {
         PricesThatCount: {
             /** Items */
             items: components["schemas"]["PriceThatCounts"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor: string | null;
         };
         /** ProfileView */
         ProfileView: {
@@ -15509,7 +15524,10 @@ export interface operations {
     };
     list_assets: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -15779,7 +15797,10 @@ export interface operations {
     };
     list_books: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -17407,7 +17428,10 @@ export interface operations {
     };
     list_prices: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -25,7 +25,7 @@ Invariants:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Iterable, Mapping, NamedTuple, Sequence

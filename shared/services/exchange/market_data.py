@@ -18,8 +18,9 @@ from shared.store.pages import page
 from shared.services.exchange.orders import order_view
 
 
-def books() -> dict:
-    return {"items": [b.as_dict() for b in store.list_books()]}
+def books(cursor: str | None, limit: int) -> dict:
+    configs, next_cursor = store.books_page(cursor, limit)
+    return {"items": [b.as_dict() for b in configs], "next_cursor": next_cursor}
 
 
 def depth(book_id: str, levels: int) -> dict:

@@ -24,7 +24,7 @@ from shared.domain.prices import CURRENCY_DECIMALS, Rate, require_price
 from shared.domain.users import User
 from shared.store import exchange as books
 from shared.store import prices as store
-from shared.store.assets import get_asset
+from shared.store.assets import ASSETS, get_asset
 from shared.store.client import collection, db
 from shared.store.idempotency import run_idempotent
 from shared.store.pages import page
@@ -51,8 +51,12 @@ def set_price(op: Operation, admin: User, asset_code: str, usd: int, btc: int,
     return run_idempotent(op, work)
 
 
-def prices() -> list[dict]:
-    return [price_view(p) for _, p in sorted(current_prices().items())]
+def prices(cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+    """A page of the assets (by code) and the price that counts for each that has one: a page
+    can be shorter than `limit` and still have a next one."""
+    docs, next_cursor = page(collection(ASSETS).order_by("code"), ASSETS, cursor, limit)
+    priced = current_prices([d.id for d in docs])
+    return [price_view(p) for _, p in sorted(priced.items())], next_cursor
 
 
 def price_view(p: Price) -> dict:
@@ -63,18 +67,19 @@ def price_view(p: Price) -> dict:
             "last_trade_book": trade.book if trade else None}
 
 
-def set_prices() -> dict[str, SetPrice]:
-    """Prices set by an admin or the feed, by asset."""
+def set_prices(codes: set[str] | None = None) -> dict[str, SetPrice]:
+    """Prices set by an admin or the feed, by asset (of `codes`: one read each; else all)."""
     return {d["asset"]: SetPrice(d["asset"], int(d["usd"]), int(d["btc"]),
                                  "feed" if d.get("set_by") == FEED_ACTOR else "admin",
                                  int(d.get("version", 0)), d.get("updated_at"))
-            for d in store.market_prices()}
+            for d in store.market_prices(codes)}
 
 
 def current_prices(codes: list[str] | None = None) -> dict[str, Price]:
-    """The price that counts for each asset (of `codes`, or every asset with one)."""
-    set_ = set_prices()
+    """The price that counts for each asset (of `codes`, or every asset with one). Given codes,
+    it reads their set prices, their books' last prints and those books' quote prices only."""
     trades = last_trades(codes)
+    set_ = set_prices(None if codes is None else set(codes) | {t.quote for t in trades.values()})
     wanted = set(codes) if codes is not None else set(set_) | set(trades)
     out: dict[str, Price] = {}
     for code in sorted(wanted):

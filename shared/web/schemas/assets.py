@@ -5,7 +5,7 @@ from pydantic import Field
 from shared.domain.assets import AssetKind
 from shared.domain.money import MAX_AMOUNT
 
-from shared.web.schemas.common import AssetCode, Body, ShortText, View
+from shared.web.schemas.common import AssetCode, Body, Page, ShortText, View
 
 
 class AssetView(View):
@@ -17,8 +17,8 @@ class AssetView(View):
     active: bool = True
 
 
-class AssetList(View):
-    items: list[AssetView]
+class AssetList(Page[AssetView]):
+    pass
 
 
 class CreateAssetRequest(Body):

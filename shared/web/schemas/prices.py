@@ -8,7 +8,7 @@ from pydantic import Field
 
 from shared.domain.money import MAX_AMOUNT
 
-from shared.web.schemas.common import AssetCode, Body, PageQuery, Query, View
+from shared.web.schemas.common import AssetCode, Body, Page, PageQuery, Query, View
 
 Price = Annotated[int, Field(gt=0, le=MAX_AMOUNT)]
 
@@ -64,8 +64,8 @@ class PriceThatCounts(View):
     last_trade_book: str | None = None
 
 
-class PricesThatCount(View):
-    items: list[PriceThatCounts]
+class PricesThatCount(Page[PriceThatCounts]):
+    pass
 
 
 class PriceHistoryPoint(View):

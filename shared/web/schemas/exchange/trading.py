@@ -8,7 +8,7 @@ from pydantic import Field, StringConstraints
 from shared.domain.exchange.matching import Side, TimeInForce
 from shared.domain.exchange.books import BookStatus, OrderType
 
-from shared.web.schemas.common import Amount, AssetCode, Body, PageQuery, Query, View
+from shared.web.schemas.common import Amount, AssetCode, Body, Page, PageQuery, Query, View
 
 BookId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,15}-[A-Z][A-Z0-9_]{1,15}$")]
 OrderId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")]
@@ -47,8 +47,8 @@ class SetBookStatusRequest(Body):
     reason: Annotated[str, StringConstraints(min_length=3, max_length=500)]
 
 
-class BookList(View):
-    items: list[BookView]
+class BookList(Page[BookView]):
+    pass
 
 
 class PlaceOrderRequest(Body):
