@@ -53,7 +53,10 @@ HIGH_RATE: tuple[HighRate, ...] = (
                        "consolidation follows; `feed` is one of 32 buckets of the id",
                        "asset, kind, balance desc": "added: list_holders' page of a token's "
                        "holders by balance; a balance is each account's own amount, not a "
-                       "sequence, and equal balances sort by the (user's) account id"}),
+                       "sequence, and equal balances sort by the (user's) account id",
+                       "asset, owner, balance": "added: admin_rewards_pool sums the shares of "
+                       "the rewards pool (an owner range) and pages them by owner; owners are "
+                       "user ids and system names, not a sequence"}),
     HighRate("transfers", "every ledger operation",
              low_cardinality=("type", "asset", "pending"), sequential=("created_at",)),
     HighRate("journal", "one entry per account a transfer touches",

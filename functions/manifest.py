@@ -268,7 +268,7 @@ READS: dict[str, str] = {
     "wallet_link": "6", "wallet_unlink": "4", "list_wallets": "limit + 2",
     "job_expire_wallet_nonces": "limit + 2", "admin_set_service_price": "4",
     "list_service_prices": "limit + 2", "service_charge_fee": "6",
-    "admin_fund_rewards": "110", "admin_rewards_pool": "10",
+    "admin_fund_rewards": "110", "admin_rewards_pool": "limit + 5",
     "pay_reward": "110",  # its home shard, or at most 100 shards when that one cannot pay
     "admin_set_price": "5", "list_prices": "4 * limit + 2", "get_price_history": "limit + 2",
     "get_conversion_rate": "4", "job_price_feed": "limit + 5", "create_swap_offer": "12",

@@ -17,9 +17,9 @@ def admin_fund_rewards(ctx: Context, body: FundRewardsRequest) -> dict:
 
 
 @endpoint("admin_rewards_pool", auth=Role.ADMIN, query=RewardsPoolQuery, response=RewardsPoolView,
-          summary="What the rewards pool holds, and each shard that holds anything")
+          summary="What the rewards pool holds, and a page of its shards")
 def admin_rewards_pool(ctx: Context, q: RewardsPoolQuery) -> dict:
-    return rewards.pool(q.asset)
+    return rewards.pool(q.asset, q.cursor, q.limit)
 
 
 @endpoint("pay_reward", method="POST", auth=Role.SERVICE, body=RewardRequest,

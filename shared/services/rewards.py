@@ -31,7 +31,8 @@ import threading
 from google.cloud import firestore
 
 from shared.config import settings
-from shared.domain.accounts import SystemAccount, system_account_id, user_account_id
+from shared.domain.accounts import (SystemAccount, system_account_id, system_owner,
+                                    user_account_id)
 from shared.domain.assets import Asset
 from shared.domain.errors import Forbidden, NotFound, Rejected
 from shared.domain.idempotency import Operation
@@ -41,6 +42,7 @@ from shared.domain.money import require_amount
 from shared.domain.users import Role, User
 from shared.store import ledger as ledger_store
 from shared.store.assets import get_asset
+from shared.store.pages import page
 from shared.store.idempotency import record, record_ref, replayed, run_idempotent
 from shared.store.transactions import run_transaction
 from shared.store.users import record_audit, user_path
@@ -187,10 +189,15 @@ def _pay_from(batch: LedgerBatch, shards: list[str], transfer_id: str, target: s
                    details={"available": amount - left})
 
 
-def pool(asset_code: str) -> dict:
+def pool(asset_code: str, cursor: str | None, limit: int) -> dict:
+    """The pool's total (one aggregation over the shard accounts: a read per 1,000 shards; a
+    shard only pays by transfer, so it never has a pending debit and its balance is what it
+    can pay) and a page of its shards that have been written, by owner."""
     asset = get_asset(asset_code)
-    shards = [shard_account(i, asset.code) for i in range(shard_count())]
-    accounts = ledger_store.read(None, shards).accounts
-    return {"asset": asset.code, "total": sum(a.available for a in accounts.values()),
-            "shards": [{"account": s, "available": accounts[s].available} for s in shards
-                       if accounts[s].available]}
+    shards = ledger_store.owned_with_prefix(system_owner(f"{SystemAccount.REWARDS.value}."),
+                                            asset.code)
+    docs, next_cursor = page(shards, ledger_store.ACCOUNTS, cursor, limit)
+    accounts = [ledger_store.account_from(s.id, s.to_dict()) for s in docs]
+    return {"asset": asset.code, "total": ledger_store.sum_balance(shards),
+            "next_cursor": next_cursor,
+            "shards": [{"account": a.id, "available": a.available} for a in accounts]}

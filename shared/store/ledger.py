@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Iterable, NamedTuple
 
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.accounts import Account, AccountKind, Counters, empty_account, main_owner
 from shared.domain.ledger import BatchResult, Hold, HoldStatus, JournalEntry, Transfer, TransferType
@@ -91,6 +92,21 @@ def read(txn: firestore.Transaction | None, account_ids: Iterable[str] = (),
         receipt_path = collection(TRANSFERS).document(receipt_of.id).path
         out.replay = replayed(receipt_of, found.get(receipt_path))
     return out
+
+
+def owned_with_prefix(prefix: str, asset: str) -> firestore.Query:
+    """The accounts of `asset` whose owner starts with `prefix` (a system account's shares:
+    their ids are the owner and the asset), in owner order."""
+    after = prefix + "\uf8ff"  # above every character an owner uses
+    return (collection(ACCOUNTS).where(filter=FieldFilter("asset", "==", asset))
+            .where(filter=FieldFilter("owner", ">=", prefix))
+            .where(filter=FieldFilter("owner", "<", after)).order_by("owner"))
+
+
+def sum_balance(query: firestore.Query) -> int:
+    """The stored balances of the accounts of `query`, summed by one aggregation (billed a read
+    per 1,000 accounts; index `accounts (asset, owner, balance)`)."""
+    return int(query.sum(BALANCE, alias="balance").get()[0][0].value or 0)
 
 
 def account_from(account_id: str, data: dict | None) -> Account:

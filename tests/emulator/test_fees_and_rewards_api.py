@@ -87,7 +87,14 @@ def test_a_reward_is_paid_whenever_the_whole_pool_can_pay_it_once_per_reward_id(
     assert funded == {"asset": "CHIP", "amount": 10_241, "shards": 1_024}
     pool = ok(api.call("GET", "admin_rewards_pool", admin_uid, params={"asset": "CHIP"}))
     assert pool["total"] == 10_241
-    assert sorted(s["available"] for s in pool["shards"]) == [10] * 1_023 + [11]
+    shards, cursor = pool["shards"], pool["next_cursor"]
+    while cursor:  # its shards, a page at a time
+        pool = ok(api.call("GET", "admin_rewards_pool", admin_uid,
+                           params={"asset": "CHIP", "limit": 100, "cursor": cursor}))
+        shards, cursor = shards + pool["shards"], pool["next_cursor"]
+        assert pool["total"] == 10_241
+    assert len({s["account"] for s in shards}) == 1_024
+    assert sorted(s["available"] for s in shards) == [10] * 1_023 + [11]
     # when a reward of 600 is paid: no shard holds it, so it is drawn from 60 of them
     paid = ok(reward(api, service, "daily-ann-1", "ann", 600, "7-day streak"))
     assert ok(reward(api, service, "daily-ann-1", "ann", 600, "7-day streak")) == paid

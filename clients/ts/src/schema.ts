@@ -472,7 +472,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * What the rewards pool holds, and each shard that holds anything
+         * What the rewards pool holds, and a page of its shards
          * @description Requires a signed-in user with role admin or above.
          */
         get: operations["admin_rewards_pool"];
@@ -5015,6 +5015,16 @@ export interface components {
         };
         /** RewardsPoolQuery */
         RewardsPoolQuery: {
+            /**
+             * Cursor
+             * @default null
+             */
+            cursor: string | null;
+            /**
+             * Limit
+             * @default 20
+             */
+            limit: number;
             /** Asset */
             asset: string;
         };
@@ -5031,8 +5041,16 @@ export interface components {
             asset: string;
             /** Total */
             total: number;
-            /** Shards */
+            /**
+             * Shards
+             * @description a page of the shards written so far, by account id
+             */
             shards: components["schemas"]["RewardsPoolShard"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor: string | null;
         };
         /**
          * Role
@@ -9054,6 +9072,8 @@ export interface operations {
     admin_rewards_pool: {
         parameters: {
             query: {
+                cursor?: string | null;
+                limit?: number;
                 asset: string;
             };
             header?: never;

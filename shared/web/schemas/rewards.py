@@ -1,7 +1,10 @@
 """Requests and responses of rewards: funding the sharded pool, paying a reward, the pool's
 balance (apart from fees.py, so neither kind of endpoint defines the other's models)."""
 
-from shared.web.schemas.common import Amount, AssetCode, Body, DocId, Query, Reason, Uid, View
+from pydantic import Field
+
+from shared.web.schemas.common import (Amount, AssetCode, Body, DocId, PageQuery, Reason,
+                                       Uid, View)
 
 
 class FundRewardsRequest(Body):
@@ -33,7 +36,7 @@ class RewardResult(View):
     reason: str
 
 
-class RewardsPoolQuery(Query):
+class RewardsPoolQuery(PageQuery):
     asset: AssetCode
 
 
@@ -45,4 +48,6 @@ class RewardsPoolShard(View):
 class RewardsPoolView(View):
     asset: str
     total: int
-    shards: list[RewardsPoolShard]
+    shards: list[RewardsPoolShard] = Field(description="a page of the shards written so far, "
+                                                       "by account id")
+    next_cursor: str | None = None
