@@ -225,7 +225,7 @@ READS: dict[str, str] = {
     "admin_ledger_stats": "30", "admin_audit_log": "limit + 2",
     "admin_reconcile": "changed + 100", "on_user_written": "2",
     "job_reconcile": "changed + 100", "job_consolidate": "changed + 50",
-    "job_snapshot_balances": "changed + 10", "admin_list_flags": "limit + 2",
+    "job_snapshot_balances": "changed + 70", "admin_list_flags": "limit + 2",
     "admin_clear_flag": "3", "job_flag_suspicious": "changed + 10",
     # purchases
     "list_packages": "limit + 1", "create_purchase": "8", "list_purchases": "limit + 2",

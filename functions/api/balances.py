@@ -21,7 +21,7 @@ def list_transactions(ctx: Context, q: HistoryQuery) -> dict:
 
 
 @endpoint("get_balance_history", query=BalanceHistoryQuery, response=SnapshotPage,
-          summary="Daily balance snapshots of one asset, newest first")
+          summary="Balance snapshots of one asset, one per day it changed, newest first")
 def get_balance_history(ctx: Context, q: BalanceHistoryQuery) -> dict:
     items, cursor = balances.balance_history(ctx.uid, q.asset, q.cursor, q.limit)
     return {"items": items, "next_cursor": cursor}

@@ -9,13 +9,15 @@ Guarantees:
 - Positions come from the user's own fills (domain/portfolio): cost, average cost, realised and
   unrealised profit or loss at the book's last trade price, all in the quote asset's smallest
   units.
-- History comes from the daily balance snapshots (job_snapshot_balances), one point per day,
+- History comes from the daily balance snapshots (job_snapshot_balances: an account's snapshot
+  on each day it changed, carried forward over the days between), one point per day,
   each valued at that day's prices: the last price_history point at or before the end of the
   day (recorded by admins and job_price_feed), never today's price.
 """
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date, timedelta
 from fractions import Fraction
 
 from google.cloud import firestore
@@ -31,8 +33,10 @@ from shared.store import exchange as books
 from shared.store import prices as price_store
 from shared.store.assets import get_asset
 from shared.store.client import collection, db
+from shared.store.ledger import ACCOUNTS
 
 from shared.services.balances import SNAPSHOTS, balances
+from shared.services.snapshots import last_run_date
 from shared.services.prices.market import current_prices
 
 
@@ -118,21 +122,64 @@ def positions(uid: str) -> list[dict]:
 
 
 def history(uid: str, days: int) -> dict:
-    query = (collection(SNAPSHOTS).where(filter=FieldFilter("owner", "==", uid))
-             .where(filter=FieldFilter("kind", "==", AccountKind.USER.value))
-             .order_by("date", direction=firestore.Query.DESCENDING).limit(days * 16))
-    by_day: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for snap in query.stream():
-        data = snap.to_dict()
-        by_day[data["date"]].append((data["asset"], int(data["balance"])))
-    dates = sorted(by_day)[-days:]
+    """One point per day from the user's first snapshot, at most `days` up to the last snapshot
+    run. An account has snapshots only for the days it changed (services/snapshots.py): on the
+    days between, its balance is its latest snapshot's, so each asset's last snapshot before
+    the window is read too (one query per asset without one on the window's first day)."""
     platform = settings().platform_asset
-    if not dates:
+    last = last_run_date()
+    if last is None:
         return {"platform_asset": platform, "points": [], "units": units()}
-    assets = {a for d in dates for a, _ in by_day[d]} | {platform}
+    first = (date.fromisoformat(last) - timedelta(days=days - 1)).isoformat()
+    user_snapshots = (collection(SNAPSHOTS).where(filter=FieldFilter("owner", "==", uid))
+                      .where(filter=FieldFilter("kind", "==", AccountKind.USER.value)))
+    window = (user_snapshots.where(filter=FieldFilter("date", ">=", first))
+              .where(filter=FieldFilter("date", "<=", last))
+              .order_by("date", direction=firestore.Query.DESCENDING).limit(days * 16))
+    changes: dict[str, dict[str, int]] = defaultdict(dict)   # asset -> date -> balance
+    for snap in window.stream():
+        data = snap.to_dict()
+        changes[data["asset"]][data["date"]] = int(data["balance"])
+    for asset in _user_assets(uid):
+        if first in changes.get(asset, {}):
+            continue
+        before = (collection(SNAPSHOTS).where(filter=FieldFilter("owner", "==", uid))
+                  .where(filter=FieldFilter("asset", "==", asset))
+                  .where(filter=FieldFilter("kind", "==", AccountKind.USER.value))
+                  .where(filter=FieldFilter("date", "<", first))
+                  .order_by("date", direction=firestore.Query.DESCENDING).limit(1))
+        for snap in before.stream():
+            changes[asset][first] = int(snap.get("balance"))
+    dated = sorted(d for per in changes.values() for d in per)
+    if not dated:
+        return {"platform_asset": platform, "points": [], "units": units()}
+    dates = _days(dated[0], last)
+    rows = {d: _carried(changes, d) for d in dates}
+    assets = set(changes) | {platform}
     points = {a: _price_points(a, dates[0], dates[-1]) for a in sorted(assets)}
     return {"platform_asset": platform, "units": units(),
-            "points": [_day_value(d, by_day[d], points) for d in dates]}
+            "points": [_day_value(d, rows[d], points) for d in dates]}
+
+
+def _user_assets(uid: str) -> list[str]:
+    query = (collection(ACCOUNTS).where(filter=FieldFilter("owner", "==", uid))
+             .where(filter=FieldFilter("kind", "==", AccountKind.USER.value)))
+    return sorted({s.get("asset") for s in query.select(["asset"]).stream()})
+
+
+def _days(first: str, last: str) -> list[str]:
+    start, end = date.fromisoformat(first), date.fromisoformat(last)
+    return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
+
+
+def _carried(changes: dict[str, dict[str, int]], day: str) -> list[tuple[str, int]]:
+    """Each asset's balance on `day`: its latest snapshot at or before it."""
+    rows = []
+    for asset, per in changes.items():
+        known = [d for d in per if d <= day]
+        if known:
+            rows.append((asset, per[max(known)]))
+    return rows
 
 
 def _day_value(day: str, rows: list[tuple[str, int]],

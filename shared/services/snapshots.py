@@ -1,43 +1,57 @@
-"""Daily balance snapshots: one document per user account per UTC day (portfolio history).
+"""Daily balance snapshots: one document per user account per UTC day it changed (portfolio
+history).
 
-Snapshot ids are "<account id>@<date>", so re-running a day overwrites the same documents with
-values from one read time instead of adding duplicates.
+Guarantees:
+- The job follows the user accounts' change feed (store/changes.py, feed USER_FEED: every
+  ledger write of a user account carries it), so a run reads what changed since the last one,
+  not every account. A snapshot holds the account as the run read it; a day's snapshot id is
+  "<account id>@<date>", so a re-run, or the feed's re-read of its last seconds, overwrites the
+  same document instead of adding one.
+- An account has a snapshot for each day a run saw it changed, and none for the days between:
+  its balance on such a day is that of its latest snapshot before it (portfolio.history
+  carries it forward). Each run records its date (`change_feeds/snapshots.run`), the last day a
+  history can show.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 from google.cloud import firestore
-from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared.domain.accounts import AccountKind
+from shared.store import changes
 from shared.store.client import collection, db
-from shared.store.ledger import ACCOUNTS, account_from
-from shared.store.transactions import run_transaction
+from shared.store.ledger import ACCOUNTS, USER_FEED, account_from
 
 from shared.services.balances import SNAPSHOTS
 
-BATCH = 400
+PAGE = 400   # accounts per page of the feed: one batch of snapshot writes
+RUN = "snapshots.run"  # in change_feeds: the date of the last run
 
 
 def snapshot_balances(now: datetime | None = None) -> dict:
     day = (now or datetime.now(timezone.utc)).date().isoformat()
-    query = collection(ACCOUNTS).where(filter=FieldFilter("kind", "==", AccountKind.USER.value))
-    # One read-only transaction: every account as of one moment, without taking locks.
-    accounts = run_transaction(lambda txn: [account_from(s.id, s.to_dict())
-                                            for s in query.stream(transaction=txn)],
-                               read_only=True, deadline_s=60)
     written = 0
-    batch = db().batch()
-    for account in accounts:
-        batch.set(collection(SNAPSHOTS).document(f"{account.id}@{day}"), {
-            "owner": account.owner, "asset": account.asset, "kind": account.kind.value,
-            "account_id": account.id, "date": day, "balance": account.balance,
-            "available": account.available, "committed": account.counters.debits_pending,
-            "taken_at": firestore.SERVER_TIMESTAMP})
-        written += 1
-        if written % BATCH == 0:
-            batch.commit()
+    for bucket in range(changes.BUCKETS):
+        since = changes.checkpoint(USER_FEED, bucket)
+        for page in changes.changed(USER_FEED, ACCOUNTS, bucket, since, PAGE):
             batch = db().batch()
-    batch.commit()
+            for snap in page:
+                account = account_from(snap.id, snap.to_dict())
+                batch.set(collection(SNAPSHOTS).document(f"{account.id}@{day}"), {
+                    "owner": account.owner, "asset": account.asset,
+                    "kind": account.kind.value, "account_id": account.id, "date": day,
+                    "balance": account.balance, "available": account.available,
+                    "committed": account.counters.debits_pending,
+                    "taken_at": firestore.SERVER_TIMESTAMP})
+            batch.commit()
+            written += len(page)
+            changes.advance(USER_FEED, bucket, page[-1].get("changed_at"))
+    collection(changes.CHECKPOINTS).document(RUN).set(
+        {"date": day, "updated_at": firestore.SERVER_TIMESTAMP})
     return {"date": day, "snapshots": written}
+
+
+def last_run_date() -> str | None:
+    """The day of the last snapshot run (None before the first)."""
+    snap = collection(changes.CHECKPOINTS).document(RUN).get()
+    return (snap.to_dict() or {}).get("date") if snap.exists else None

@@ -35,6 +35,7 @@ ACCOUNTS, HOLDS, TRANSFERS, JOURNAL = "accounts", "holds", "transfers", "journal
 COUNTERS = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
 BALANCE = "balance"  # stored beside the counters for ordering only: see account_doc
 SPREAD_FEED = "spread"  # shares of spread system accounts with a change to consolidate
+USER_FEED = "user_accounts"  # user accounts with a change to snapshot (services/snapshots.py)
 
 
 @dataclass
@@ -126,7 +127,13 @@ def account_doc(account: Account) -> dict:
     c = account.counters
     return {"owner": account.owner, "asset": account.asset, "kind": account.kind.value,
             **{name: getattr(c, name) for name in COUNTERS},
-            BALANCE: c.credits_posted - c.debits_posted, "version": account.version}
+            BALANCE: c.credits_posted - c.debits_posted, "version": account.version,
+            **_user_feed(account.id, account.kind)}
+
+
+def _user_feed(account_id: str, kind: AccountKind) -> dict:
+    """A user account joins USER_FEED on every write, where the daily snapshot finds it."""
+    return feed_fields(USER_FEED, account_id) if kind is AccountKind.USER else {}
 
 
 def blind_doc(account_id: str, delta: Counters) -> dict:
@@ -139,7 +146,7 @@ def blind_doc(account_id: str, delta: Counters) -> dict:
            BALANCE: inc(delta.credits_posted - delta.debits_posted), "version": inc(1)}
     if main_owner(shape.owner) != shape.owner:
         doc |= feed_fields(SPREAD_FEED, account_id)
-    return doc
+    return doc | _user_feed(account_id, shape.kind)
 
 
 def hold_from(data: dict) -> Hold:

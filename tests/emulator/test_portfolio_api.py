@@ -114,3 +114,35 @@ def test_history_values_each_day_at_that_days_prices_not_todays(api, admin_uid):
         ("2025-01-03", 1_000_000_000 + 1_000_000_000, 10_000 + 10_000, [])]
     assert history["units"]["usd"] == "1e-8 USD"
     assert reconcile(api, admin_uid)["ok"]
+
+
+def test_history_carries_a_balance_over_the_days_it_did_not_change(api, admin_uid):
+    from datetime import datetime, timezone
+
+    from shared.services import snapshots
+    from shared.services.prices import feed
+
+    from .test_prices_api import set_price
+
+    def at(day: int) -> datetime:
+        return datetime(2025, 3, day, 12, tzinfo=timezone.utc)
+
+    # given ann with 100.00 CHIP (0.05 USD) snapshotted on March 1st, no run on the 2nd and 3rd,
+    # and 50.00 CHIP more before the run of the 4th
+    api.call("GET", "get_me", "ann")
+    set_price(api, admin_uid, "CHIP", 5_000_000, 1)
+    feed.run(at=at(1))
+    snapshots.snapshot_balances(now=at(1))
+    ok(api.call("POST", "admin_adjust", admin_uid, idempotency_key=key(),
+                json={"uid": "ann", "asset": "CHIP", "amount": 5_000, "reason": "bonus"}))
+    snapshots.snapshot_balances(now=at(4))
+    # when she asks for her history
+    history = ok(api.call("GET", "get_portfolio_history", "ann", params={"days": 30}))
+    # then the days without a run show the balance of the last snapshot before them
+    assert [(p["date"], p["value_platform"]) for p in history["points"]] == [
+        ("2025-03-01", 10_000), ("2025-03-02", 10_000), ("2025-03-03", 10_000),
+        ("2025-03-04", 15_000)]
+    # and a window that starts after the first snapshot still starts from it
+    recent = ok(api.call("GET", "get_portfolio_history", "ann", params={"days": 2}))
+    assert [(p["date"], p["value_platform"]) for p in recent["points"]] == [
+        ("2025-03-03", 10_000), ("2025-03-04", 15_000)]

@@ -1023,7 +1023,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Daily balance snapshots of one asset, newest first
+         * Balance snapshots of one asset, one per day it changed, newest first
          * @description Requires a signed-in user with role user or above.
          */
         get: operations["get_balance_history"];
