@@ -43,6 +43,7 @@ def list_swap_offers(ctx: Context, q: SwapOfferQuery) -> dict:
 
 
 @endpoint("get_swap_volume", auth=None, query=SwapVolumeQuery, response=SwapVolumeView,
-          summary="Swap volume of a pair per UTC day", errors=("unknown_asset",))
+          summary="Swap volume of a pair per UTC day: the last 30 days unless given a range "
+                  "(at most 366 days)", errors=("unknown_asset", "invalid_range"))
 def get_swap_volume(ctx: Context, q: SwapVolumeQuery) -> dict:
     return swaps.volume(q.a, q.b, q.since, q.until)

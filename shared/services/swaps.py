@@ -15,14 +15,14 @@ Guarantees:
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from google.cloud import firestore
 
 from shared.config import settings
 from shared.domain.accounts import (SystemAccount, spread_account_id, system_account_id,
                                     user_account_id)
-from shared.domain.errors import Forbidden, NotFound
+from shared.domain.errors import Forbidden, InvalidInput, NotFound
 from shared.domain.idempotency import Operation
 from shared.domain.ledger import LedgerBatch, Transfer, TransferType
 from shared.domain.money import fee_for
@@ -152,15 +152,33 @@ def list_offers(status: str | None, give_asset: str | None, want_asset: str | No
     return [offer_view(store.offer_from(d.to_dict())) for d in docs], next_cursor
 
 
+VOLUME_DAYS = 30       # the range get_swap_volume answers when it is not given one
+MAX_VOLUME_DAYS = 366  # the longest range it answers
+
+
 def volume(asset_a: str, asset_b: str, since: str | None, until: str | None) -> dict:
+    """The pair's volume per day from `since` through `until` (UTC days): by default the
+    VOLUME_DAYS days up to `until` (today by default), at most MAX_VOLUME_DAYS."""
     base, quote = sorted((get_asset(asset_a).code, get_asset(asset_b).code))
+    last = _day(until, "until") if until else datetime.now(timezone.utc).date()
+    first = _day(since, "since") if since else last - timedelta(days=VOLUME_DAYS - 1)
+    if first > last or (last - first).days >= MAX_VOLUME_DAYS:
+        raise InvalidInput(f"since must be at most {MAX_VOLUME_DAYS} days before until, and "
+                           "not after it", field="since", code="invalid_range")
     days: dict[str, dict] = {}
-    for row in store.volume_rows(f"{base}-{quote}", since, until):
+    for row in store.volume_rows(f"{base}-{quote}", first.isoformat(), last.isoformat()):
         day = days.setdefault(row["day"], {"day": row["day"], "base_volume": 0,
                                            "quote_volume": 0, "fills": 0})
         for name in ("base_volume", "quote_volume", "fills"):
             day[name] += int(row.get(name, 0))
     return {"base": base, "quote": quote, "days": [days[d] for d in sorted(days)]}
+
+
+def _day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{field} is not a date", field=field, code="invalid_range") from None
 
 
 def offer_view(o: SwapOffer) -> dict:

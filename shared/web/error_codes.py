@@ -35,6 +35,7 @@ CODES: dict[str, Code] = {
     "invalid_idempotency_key": _c(400, "The Idempotency-Key is longer than 255 characters or "
                                        "not printable"),
     "invalid_cursor": _c(400, "The cursor is not one this list handed out"),
+    "invalid_range": _c(400, "A date range is not a pair of dates in order within its longest span"),
     "error": _c(400, "A failure with no more specific code (the base of every code; Mintbook "
                      "always raises a more specific one)"),
     "accounts_must_differ": _c(400, "A transfer's debit and credit accounts are the same"),

@@ -96,6 +96,13 @@ def test_a_full_swap_moves_both_sides_and_a_fee_in_one_go(api, admin_uid, gold):
     volume = ok(api.call("GET", "get_swap_volume", params={"a": "GOLD", "b": "CHIP"}))
     assert (volume["base"], volume["quote"]) == ("CHIP", "GOLD")
     assert [(d["base_volume"], d["quote_volume"], d["fills"]) for d in volume["days"]] == [(10_500, 500, 1)]
+    assert ok(api.call("GET", "get_swap_volume", params={  # a range that ended before today
+        "a": "GOLD", "b": "CHIP", "since": "2020-01-01", "until": "2020-12-31"}))["days"] == []
+    for bad in ({"since": "2020-01-01", "until": "2021-01-02"}, {"since": "2021-01-02",
+                                                              "until": "2021-01-01"},
+                {"since": "2021-02-30"}):
+        error(api.call("GET", "get_swap_volume", params={"a": "GOLD", "b": "CHIP"} | bad), 400,
+              "invalid_range")
     assert reconcile(api, admin_uid)["ok"]
 
 
