@@ -117,7 +117,7 @@ def test_a_batch_leaves_postings_that_settle_fills_from_escrow_and_release_what_
     assert batch.account("ben:CHIP").available == 10_000 - 905      # the 100 left is released
     for owner in ("ann", "ben"):   # each escrow paid out exactly what its owner's holds posted
         assert balance(escrow(CONFIG, "CHIP", owner)) == 0 == balance(escrow(CONFIG, "GOLD", owner))
-    fees = spread_account_id(SystemAccount.FEES, CONFIG.id, "CHIP")  # the book's share
+    fees = spread_account_id(SystemAccount.FEES, f"{CONFIG.id}.ben", "CHIP")  # the buyer's share
     assert batch.result.blind[fees].credits_posted == 8
     assert batch.hold_state("b1").status is HoldStatus.VOIDED and batch.hold_state("b1").posted == 905
     assert batch.hold_state("s1").status is HoldStatus.POSTED

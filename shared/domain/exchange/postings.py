@@ -10,7 +10,8 @@ Guarantees:
 - Every leg of a fill is posted exactly once, by exactly one side's posting: the buyer's posts
   its quote hold (notional + its fee) into its own escrow and pays out of it notional - seller
   fee to the seller and both fees to its fee share; the seller's posts its base hold (the
-  quantity) into its escrow and pays the quantity to the buyer. Transfer ids derive from the
+  quantity) into its escrow and pays the quantity to the buyer. Fees go to the buyer's share of
+  the fee account in the book (`fee_share`). Transfer ids derive from the
   fill (fill_key + ".buy"/".quote"/".fees" and ".sell"/".base"), so applying a posting twice
   cannot post twice (the ids exist) and postings of one order may be applied in any order.
 - Escrow-neutral: each fill's side pays out of its owner's escrow exactly what its own post put
@@ -118,7 +119,7 @@ def apply(batch: LedgerBatch, config: BookConfig, p: Posting) -> None:
                                         user_account_id(f.other, config.quote), config.quote,
                                         notional - f.other_fee, TransferType.TRADE, reference=fid))
             if f.fee + f.other_fee:
-                batch.transfer(Transfer(f"{fid}.fees", escrow, fee_share(config),
+                batch.transfer(Transfer(f"{fid}.fees", escrow, fee_share(config, p.owner),
                                         config.quote, f.fee + f.other_fee, TransferType.FEE,
                                         reference=config.id))
         else:
@@ -135,6 +136,8 @@ def apply(batch: LedgerBatch, config: BookConfig, p: Posting) -> None:
         raise AssertionError(f"{escrow} would go negative")  # a bug, never a user error
 
 
-def fee_share(config: BookConfig) -> str:
-    """The book's share of the fee account, credited blind (never read, so never locked)."""
-    return spread_account_id(SystemAccount.FEES, config.id, config.quote)
+def fee_share(config: BookConfig, buyer: str) -> str:
+    """The share of the fee account a buyer's fills in the book pay into, credited blind: one
+    per (book, buyer), since settlement writes it once per fill (the book's one share would
+    take every fill's write); job_consolidate sweeps the shares into the fee account."""
+    return spread_account_id(SystemAccount.FEES, f"{config.id}.{buyer}", config.quote)
