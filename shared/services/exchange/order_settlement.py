@@ -2,6 +2,10 @@
 
 A sequencer batch moves no money: it leaves, per order it filled or finished, a posting
 (order_postings/{order}.{batch}, see domain/exchange/postings.py). This module applies them.
+The marker is a document of its own, not a field on the order, because settlement must not
+read or write what a batch writes: reading an open order's document would lock it against the
+next batch (and a dead settler's locks would stall the book), and writing it blind could erase
+the marker a later batch set.
 
 Guarantees:
 - Exactly once: a posting is read in the transaction that applies it, and that transaction
