@@ -4,8 +4,9 @@ sequencing when its sequencer is SIGKILLed in the middle of a batch, with the pr
 Each run, on a book of its own (a dead transaction's locks outlive the run): 12 crossing orders
 from six traders are accepted; dev/killed_sequencer.py takes the lease (LEASE_S, 15 s unless
 MINTBOOK_EXCHANGE_LEASE_S says otherwise) and stalls inside its first batch's transaction with
-every write buffered (it has read, and so locked, the lease, the head, its four commands, their
-traders' accounts and escrows and their holds); it is SIGKILLed. At the kill a successor starts
+every write buffered (it has read, and so locked, the lease, the head, its four commands and
+the candles its trades fall in; no trader's document: a batch reads no ledger document); it is
+SIGKILLed. At the kill a successor starts
 calling sequencer.run every 0.2 s (as the task and the sweep would, only more often), and two
 place_orders start: one by a trader of the dead batch (inside), one by a trader it did not
 touch (outside). Measured per run: `recovery_s`, from the kill until the successor's first

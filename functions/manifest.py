@@ -261,8 +261,11 @@ READS: dict[str, str] = {
     "list_creators": "limit + 2", "get_creator": "4", "list_holders": "limit + 2",
     "follow_creator": "5", "post_creator_news": "6", "get_feed": "limit + 5",
     "task_exchange_sequence": "500", "task_exchange_settle": "500",
-    # + 100: up to 50 stale settlement batches resubmitted, each a query row and a re-read
-    "job_exchange_sweep": "limit + 102",
+    # + 100: up to 50 stale settlement batches resubmitted, each a query row and a re-read;
+    # + 500: the scan for order postings left unapplied (normally none); `changed`: the
+    # postings it applies, each about 8 reads (its query row, itself, the hold, the owner's
+    # account and escrow, a counterparty's account and receivable)
+    "job_exchange_sweep": "limit + 602 + 8 * changed",
     # wallets, swaps, fees
     "wallet_challenge": "2", "wallet_sign_in": "6", "wallet_link_challenge": "2",
     "wallet_link": "6", "wallet_unlink": "4", "list_wallets": "limit + 2",

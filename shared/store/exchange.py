@@ -14,6 +14,8 @@ orders, fills; server only: book_states, book_leases, order_commands):
                         lane and records its `sequence` in the book's total order
 - exchange_dead_letters/{command id}  commands the sequencer rejected with `internal`
                         (a poison command, or an invariant violation that halted the book)
+- order_postings/{order}.{batch}  an order's ledger effects a batch left (postings.py), until a
+                        settlement transaction applies them and deletes it (server only)
 - trades/{key}          public prints; fills/{key}.{buy|sell}: each side's own view; the key is
                         fill_key(book, seq), led by a hash so the ids spread
 Book configuration is read outside transactions: an order's transaction never reads (and so
@@ -36,6 +38,7 @@ from shared.store.pages import page
 BOOKS, STATES, LEASES, DEPTH = "books", "book_states", "book_leases", "book_depth"
 ORDERS, COMMANDS, TRADES, FILLS, CANDLES = "orders", "order_commands", "trades", "fills", "candles"
 DEAD_LETTERS = "exchange_dead_letters"
+POSTINGS = "order_postings"
 TTL_S = 30.0
 # A killed sequencer blocks its book at most this long; tests shorten it.
 LEASE_S = float(os.environ.get("MINTBOOK_EXCHANGE_LEASE_S", "15"))
@@ -101,3 +104,15 @@ def resting_orders(book_id: str, page_size: int) -> list[dict]:
 def books_with_pending(limit: int = 500) -> list[str]:
     query = collection(COMMANDS).where(filter=FieldFilter("status", "==", "accepted")).limit(limit)
     return sorted({snap.get("book") for snap in query.stream()})
+
+
+def postings_of_order(order_id: str) -> list[tuple[str, dict]]:
+    """An order's unapplied postings (at most a few: each is deleted once applied)."""
+    query = collection(POSTINGS).where(filter=FieldFilter("order_id", "==", order_id))
+    return [(snap.id, snap.to_dict()) for snap in query.stream()]
+
+
+def pending_postings(limit: int) -> list[tuple[str, dict]]:
+    """Up to `limit` postings left unapplied (their settlement failed or its process died): a
+    plain scan in name order, which needs no index, since applied ones are deleted."""
+    return [(snap.id, snap.to_dict()) for snap in collection(POSTINGS).limit(limit).stream()]

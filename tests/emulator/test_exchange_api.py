@@ -14,8 +14,9 @@ def fee_account() -> int:
 
     from shared.domain.accounts import SystemAccount, spread_account_id
 
-    book_fees = spread_account_id(SystemAccount.FEES, BOOK, "CHIP")  # the book's share of fees
-    return ledger_store.read(None, [book_fees]).accounts[book_fees].balance
+    shares = [spread_account_id(SystemAccount.FEES, f"{BOOK}.{buyer}", "CHIP")  # each buyer's
+              for buyer in ("sal", "bob")]                                    # share in the book
+    return sum(a.balance for a in ledger_store.read(None, shares).accounts.values())
 
 
 @pytest.fixture

@@ -53,8 +53,9 @@ def totals(api) -> tuple[int, int, int]:
     chips = sum(balance(api, uid)["total"] for uid in TRADERS)
     from shared.domain.accounts import SystemAccount, spread_account_id
 
-    book_fees = spread_account_id(SystemAccount.FEES, BOOK, "CHIP")  # the book's share of fees
-    fees = ledger_store.read(None, [book_fees]).accounts[book_fees].balance
+    shares = [spread_account_id(SystemAccount.FEES, f"{BOOK}.{uid}", "CHIP")  # each buyer's share
+              for uid in TRADERS]
+    fees = sum(a.balance for a in ledger_store.read(None, shares).accounts.values())
     return gold, chips, fees
 
 

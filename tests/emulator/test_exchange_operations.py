@@ -150,7 +150,7 @@ def failing_for(monkeypatch, name: str, poison: str, error: Exception) -> list[i
     real, failed = getattr(batches, name), []
 
     def injected(*args, **kwargs):
-        commands = args[1] if name == "apply_commands" else args[2].applied
+        commands = args[1] if name == "apply_commands" else args[0].applied
         if any(c.id == poison for c in commands):
             failed.append(len(commands))
             raise error
@@ -198,7 +198,7 @@ def test_an_invariant_violation_is_logged_critical_dead_lettered_and_halts_the_b
 
     chips = available("trader3", "CHIP")
     ids = poison_flow(book)
-    failing_for(monkeypatch, "settle", ids["poison"],
+    failing_for(monkeypatch, "postings", ids["poison"],
                 AssertionError("sys.escrow.book.x would go negative"))
     with caplog.at_level(logging.CRITICAL):
         sequencer.run(book)

@@ -230,9 +230,9 @@ def counted_commits(monkeypatch) -> list[tuple[int, int]]:
     commits: list[tuple[int, int]] = []
     real_write = batches._write
 
-    def counting_write(txn, config, book_, out, batch, *rest):
-        real_write(txn, config, book_, out, batch, *rest)
-        commits.append((len(txn._write_pbs), write_count(out, batch.result, lease=rest[-1])))
+    def counting_write(txn, config, book_, out, *rest):
+        real_write(txn, config, book_, out, *rest)
+        commits.append((len(txn._write_pbs), write_count(out, lease=rest[-1])))
 
     monkeypatch.setattr(batches, "_write", counting_write)
     return commits
@@ -359,4 +359,120 @@ def test_a_book_of_500_resting_orders_grows_no_document_and_a_new_sequencer_rebu
     sequencer.run(BOOK, holder="fresh")
     taken = store.ref(store.ORDERS, sweep).get().to_dict()
     assert (taken["status"], taken["filled"], taken["notional"]) == ("filled", 12, 100 * 12)
+    check_exactly_once_in_recorded_order()
+
+
+def run_batches_without_settling(holder: str) -> list:
+    """Sequence every pending command of the book, batch by batch, as a sequencer would up to
+    the point where it settles: the postings each batch left, in order."""
+    from shared.services.exchange import batches, sequencer
+    from shared.store import exchange as store
+
+    epoch = sequencer.acquire(BOOK, holder)
+    left = []
+    try:
+        while ids := store.pending_command_ids(BOOK, 200):
+            left += batches.process(BOOK, holder, epoch, ids).postings
+    finally:
+        sequencer.release(BOOK, holder, epoch)
+    return left
+
+
+def balances(uid: str) -> tuple[int, int]:
+    from shared.domain.accounts import user_account_id
+    from shared.store import ledger as ledger_store
+
+    ids = [user_account_id(uid, GOLD), user_account_id(uid, "CHIP")]
+    accounts = ledger_store.read(None, ids).accounts
+    return accounts[ids[0]].balance, accounts[ids[1]].balance
+
+
+def traded(uid: str) -> tuple[int, int]:
+    """What the committed fills say `uid`'s balances moved by: (base, quote)."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    from shared.store import exchange as store
+    from shared.store.client import collection
+
+    base = quote = 0
+    for f in collection(store.FILLS).where(filter=FieldFilter("book", "==", BOOK)).stream():
+        f = f.to_dict()
+        if f["owner"] == uid:
+            sign = 1 if f["side"] == "buy" else -1
+            base += sign * f["quantity"]
+            quote += -sign * f["price"] * f["quantity"] - f["fee"]
+    return base, quote
+
+
+def test_a_batch_commits_while_a_participants_accounts_and_holds_are_locked(book):
+    """Given crossing orders from six traders and another transaction that has read (so locks on
+    the emulator) trader0's accounts, escrows and order holds and stays open, when the book's
+    batches run, then they commit every command, and the other transaction still commits after
+    them: the batch read none of those documents. Its postings, applied afterwards, leave every
+    balance exactly as the fills say, and the ledger reconciles."""
+    from shared.domain.accounts import user_account_id
+    from shared.domain.exchange.books import escrow_account_id
+    from shared.services.exchange import order_settlement
+    from shared.store import exchange as store
+    from shared.store import wire
+    from shared.store.client import collection, db
+    from shared.store.ledger import ACCOUNTS, HOLDS
+
+    ids = accept_flow(18)
+    before = {f"trader{n}": balances(f"trader{n}") for n in range(6)}
+    mine = [i for n, i in enumerate(ids) if n % 6 == 0]
+    locked = ([collection(ACCOUNTS).document(a) for asset in (GOLD, "CHIP") for a in (
+        user_account_id("trader0", asset), escrow_account_id(BOOK, "trader0", asset))]
+        + [collection(HOLDS).document(i) for i in mine])
+    other = db().transaction()
+    other._begin()
+    seen = wire.get_all(other, locked)
+
+    left = run_batches_without_settling("unblocked")
+
+    assert pending() == [] and left
+    assert any(store.ref(store.ORDERS, i).get().get("filled") for i in mine)  # trader0 traded
+    account = locked[0]
+    other.set(account, seen[account.path])   # the same data back: its locks were never taken
+    other._commit()
+    order_settlement.settle(left, BOOK)
+    assert list(collection(store.POSTINGS).stream()) == []
+    for uid, (gold, chips) in before.items():
+        moved = traded(uid)
+        assert balances(uid) == (gold + moved[0], chips + moved[1]), uid
+    check_exactly_once_in_recorded_order()
+
+
+def test_postings_a_sequencer_left_unapplied_are_applied_exactly_once_by_the_sweep(book):
+    """Given batches that committed but whose sequencer died before settling (their postings
+    left), traders' balances have not moved yet though their orders show fills; when two
+    sweeps race and a third follows, then every posting is applied once: each balance moved
+    exactly as its fills say, every done order's hold released, nothing left, and the ledger
+    reconciles."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    from shared.services.exchange import order_settlement
+    from shared.store import exchange as store
+    from shared.store.client import collection
+    from shared.store.ledger import HOLDS
+
+    accept_flow(24)
+    before = {f"trader{n}": balances(f"trader{n}") for n in range(6)}
+    left = run_batches_without_settling("dies-before-settling")
+    assert len(list(collection(store.POSTINGS).stream())) == len(left) > 0
+    assert {uid: balances(uid) for uid in before} == before   # nothing moved yet
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda _: order_settlement.sweep(), range(2)))
+    assert sum(r["applied"] for r in runs) == len(left)   # each posting once, by one sweep
+    assert order_settlement.sweep() == {"orders": 0, "applied": 0}
+    for uid, (gold, chips) in before.items():
+        moved = traded(uid)
+        assert moved != (0, 0) and balances(uid) == (gold + moved[0], chips + moved[1]), uid
+    holds = {s.id: s.get("status") for s in collection(HOLDS).stream()}
+    for o in collection(store.ORDERS).where(filter=FieldFilter("book", "==", BOOK)).stream():
+        if o.get("status") in ("filled", "cancelled", "rejected"):
+            assert holds[o.id] != "pending", o.id
     check_exactly_once_in_recorded_order()

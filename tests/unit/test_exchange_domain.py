@@ -9,11 +9,11 @@ from shared.domain.accounts import Account, AccountKind, Counters, SystemAccount
 from shared.domain.exchange.matching import Order, Side, TimeInForce
 from shared.domain.errors import InvalidInput, Rejected
 from shared.domain.exchange.books import (BookConfig, CommandType, OrderRequest, OrderType, check_order,
-                                    hold_amount, market_price_cap, counters, order_from_state,
-                                    order_state, restore)
+                                    escrow_account_id, hold_amount, market_price_cap, counters,
+                                    order_from_state, order_state, restore)
 from shared.domain.exchange.batch import (COMMAND_COST, FILL_COST, OWNER_COST, Command,
-                                          apply_commands, escrow, fold_candle, ledger_accounts,
-                                          settle)
+                                          apply_commands, fold_candle, postings)
+from shared.domain.exchange.postings import NotReady, apply
 from shared.domain.exchange.netting import FillLeg, net_positions
 from shared.domain.ledger import HoldStatus, LedgerBatch, Transfer, TransferType
 
@@ -74,14 +74,20 @@ def test_a_book_rebuilt_from_its_order_states_in_any_order_is_the_same_book(orde
     assert again.submit(probe()).fills == book.submit(probe()).fills
 
 
+def escrow(config: BookConfig, asset: str, owner: str) -> str:
+    return escrow_account_id(config.id, owner, asset)
+
+
 def _ledger(holds):
     accounts = {}
-    for account_id in ledger_accounts(CONFIG, {"ann", "ben"}):
-        owner, asset = account_id.split(":")[:2]
-        kind = AccountKind.SYSTEM if owner.startswith("sys.") else (
-            AccountKind.RECEIVABLE if account_id.endswith("receivable") else AccountKind.USER)
-        funded = Counters(credits_posted=10_000) if kind is AccountKind.USER else Counters()
-        accounts[account_id] = Account(account_id, owner, asset, kind, funded)
+    for owner in ("ann", "ben"):
+        for asset in ("GOLD", "CHIP"):
+            for account_id, kind in ((f"{owner}:{asset}", AccountKind.USER),
+                                     (f"{owner}:{asset}:receivable", AccountKind.RECEIVABLE),
+                                     (escrow(CONFIG, asset, owner), AccountKind.SYSTEM)):
+                funded = Counters(credits_posted=10_000) if kind is AccountKind.USER else Counters()
+                accounts[account_id] = Account(account_id, account_id.split(":")[0], asset, kind,
+                                               funded)
     batch = LedgerBatch(accounts)
     for oid, owner, asset, amount in holds:
         batch.hold(Transfer(oid, f"{owner}:{asset}", escrow(CONFIG, asset, owner), asset, amount,
@@ -89,14 +95,21 @@ def _ledger(holds):
     return batch
 
 
-def test_a_batch_settles_fills_from_escrow_and_releases_what_is_left():
-    batch = _ledger([("s1", "ann", "GOLD", 10), ("b1", "ben", "CHIP", 1_005)])
+def _crossing_batch():
     book = restore(CONFIG, None)
-    out = apply_commands(book, [
+    return apply_commands(book, [
         Command("c1", CommandType.PLACE, "ann", order=("s1", "ann", "sell", 90, 10, "gtc", 0)),
         Command("c2", CommandType.PLACE, "ben", order=("b1", "ben", "buy", 100, 10, "gtc", 1_005)),
     ])
-    settle(batch, CONFIG, out)
+
+
+def test_a_batch_leaves_postings_that_settle_fills_from_escrow_and_release_what_is_left():
+    batch = _ledger([("s1", "ann", "GOLD", 10), ("b1", "ben", "CHIP", 1_005)])
+    out = _crossing_batch()
+    left = postings(out)
+    assert {(p.order_id, p.done) for p in left} == {("s1", True), ("b1", True)}
+    for p in reversed(left):   # each order's posting stands alone: any order will do
+        apply(batch, CONFIG, p)
     balance = lambda account_id: batch.account(account_id).balance  # noqa: E731
     # 10 @ 90 = 900; ben (taker) pays ceil(4.5) = 5; ann (maker) pays ceil(2.7) = 3.
     assert balance("ben:GOLD") == 10_010 and balance("ben:CHIP") == 10_000 - 905
@@ -104,12 +117,31 @@ def test_a_batch_settles_fills_from_escrow_and_releases_what_is_left():
     assert batch.account("ben:CHIP").available == 10_000 - 905      # the 100 left is released
     for owner in ("ann", "ben"):   # each escrow paid out exactly what its owner's holds posted
         assert balance(escrow(CONFIG, "CHIP", owner)) == 0 == balance(escrow(CONFIG, "GOLD", owner))
-    fees = spread_account_id(SystemAccount.FEES, CONFIG.id, "CHIP")  # the book's share
+    fees = spread_account_id(SystemAccount.FEES, f"{CONFIG.id}.ben", "CHIP")  # the buyer's share
     assert batch.result.blind[fees].credits_posted == 8
-    # its last fill's post released the rest: one transfer, no separate void
-    assert batch.hold_state("b1").status is HoldStatus.POSTED
-    assert batch.hold_state("b1").remaining == 0
+    assert batch.hold_state("b1").status is HoldStatus.VOIDED and batch.hold_state("b1").posted == 905
+    assert batch.hold_state("s1").status is HoldStatus.POSTED
     assert out.results == {"c1": "open", "c2": "filled"}
+
+
+def test_a_done_order_releases_its_hold_only_after_its_earlier_fills_are_posted():
+    batch = _ledger([("b1", "ben", "CHIP", 1_005)])
+    out = _crossing_batch()
+    (buy,) = [p for p in postings(out) if p.order_id == "b1"]
+    release_only = buy.__class__(buy.order_id, buy.owner, buy.side, (), True, buy.expected)
+    with pytest.raises(NotReady):
+        apply(batch, CONFIG, release_only)
+    assert batch.hold_state("b1").status is HoldStatus.PENDING   # nothing voided early
+
+
+def test_a_rejected_order_leaves_a_posting_that_releases_its_whole_hold():
+    batch = _ledger([("b9", "ben", "CHIP", 500)])
+    out = apply_commands(restore(CONFIG, None), [Command(
+        "c9", CommandType.PLACE, "ben", order=("b9", "ben", "buy", 100, 10, "fok", 500))])
+    (p,) = postings(out)
+    assert (p.order_id, p.fills, p.done, p.expected) == ("b9", (), True, 0)
+    apply(batch, CONFIG, p)
+    assert batch.account("ben:CHIP").available == 10_000
 
 
 def test_cancelling_an_order_that_is_not_resting_is_reported_not_applied():

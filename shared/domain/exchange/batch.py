@@ -1,4 +1,4 @@
-"""One sequencer batch, pure: apply accepted commands to a book, then settle it on the ledger.
+"""One sequencer batch, pure: apply accepted commands to a book and say what the ledger owes.
 
 Guarantees:
 - Commands apply in the order given (the sequencer passes acceptance-commit order); each yields
@@ -7,31 +7,19 @@ Guarantees:
   one transaction whatever a command does; a command that needs more (a sweep of many makers, a
   cancel_all of many orders, many self-trade cancels) is left `paused` and the next step, which
   starts with it before any other command, goes on exactly where it stopped.
-- Settlement of a fill, all from holds and each trader's own escrow in the book, per asset
-  conserving every unit: the buyer's quote hold posts notional + buyer fee into the buyer's
-  escrow and the seller's base hold posts the quantity into the seller's; the seller's escrow
-  pays the base to the buyer and the buyer's pays notional - seller fee to the seller and both
-  fees to the book's fee share, one transfer per buyer per batch (each fill's share is on its
-  fill documents). So an escrow pays out exactly what its owner's holds posted into it, and
-  placing an order (a hold) writes only its owner's documents. Escrows are read (they are
-  debited); the fee share is credited blind.
-- An order that is done (filled, cancelled, rejected) releases what its hold has left: with its
-  last fill's post when it filled in this batch (one transfer, not two), else by a void.
-- Transfer ids derive from the book and the fill's sequence number (fill_key, hash-led), so
-  re-running a batch that committed cannot post twice (the ids exist), and one that did not
-  commit posts the same ids.
+- A batch touches no ledger document: it leaves one posting per order it filled or finished
+  (`postings`, see postings.py), applied after it commits by small transactions of their own,
+  so the batch reads and locks no user account, escrow or hold.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from shared.domain.accounts import (SystemAccount, receivable_account_id, spread_account_id,
-                                    user_account_id)
 from shared.domain.exchange.matching import Book, Fill, Order, OrderStatus, Side, TimeInForce
 from shared.domain.errors import MintbookError
-from shared.domain.exchange.books import BookConfig, CommandType, escrow_account_id, fill_key
-from shared.domain.ledger import BatchResult, LedgerBatch, Transfer, TransferType
+from shared.domain.exchange.books import CommandType
+from shared.domain.exchange.postings import Posting, postings_of
 
 REJECTED = "rejected"
 
@@ -56,17 +44,16 @@ class Outcome:
     owners: set[str] = field(default_factory=set)   # traders charged OWNER_COST so far
 
 
-# Firestore commits at most 500 writes. A step's budget is an estimate of its writes: a fill
-# about 20 (four transfers with their journal entries, the trade, two fills, both orders and
-# holds), a cancel, a rejection or an order ending cancelled about 6 (the order, a void with its
-# journal entry), and any command 2 (itself and its order). An estimate short of the truth
+# Firestore commits at most 500 writes. A step's budget is an estimate of its writes, kept from
+# when a batch also wrote the ledger (it no longer does, so the estimate is now generous: a
+# fill writes its trade, two fills, two orders and at most two postings): a fill 20, a cancel,
+# a rejection or an order ending cancelled 6, and any command 2 (itself and its order). An estimate short of the truth
 # costs a halving, which rebuilds the book from its documents: keep it on the safe side. A command that needs more than a step continues in the next
 # one (`paused`); the sequencer checks the exact count (write_count) and halves the step while
 # it exceeds MAX_WRITES.
 STEP_BUDGET = 440
 FILL_COST, CANCEL_COST, COMMAND_COST = 20, 6, 2
-# Each trader a step touches adds its accounts and escrows (up to six documents) and, as a
-# buyer, its fee transfer with two journal entries: charged once per trader per step.
+# Each trader a step touches is charged once more per step (it was its accounts and escrows).
 OWNER_COST = 10
 MAX_WRITES = 480
 BOOK_DOCS = 3  # the book's head, its depth and its lease
@@ -177,81 +164,21 @@ def _place(book: Book, c: Command, out: Outcome, left: int, resume: Order | None
         out.results[c.id] = order.status.value
 
 
-def write_count(out: Outcome, result: BatchResult, lease: bool = True) -> int:
-    """The documents a batch transaction writes: ledger, orders, commands, prints, book (the
+def write_count(out: Outcome, lease: bool = True) -> int:
+    """The documents a batch transaction writes: postings, orders, commands, prints, book (the
     lease only when `lease`: it is renewed near its expiry)."""
-    ledger = (len(result.accounts) + len(result.blind) + len(result.holds)
-              + len(result.transfers) + len(result.journal))
     candles = len(CANDLE_SECONDS) if out.fills else 0
     finished = len(out.applied) - (out.paused is not None)
     depth = out.paused is None   # depth is written at command boundaries only
-    return (ledger + len(out.touched) + len(out.rejected) + finished
+    return (len(postings(out)) + len(out.touched) + len(out.rejected) + finished
             + 3 * len(out.fills) + candles + BOOK_DOCS - (not depth) - (not lease))
 
 
-def ledger_accounts(config: BookConfig, owners: set[str]) -> list[str]:
-    """Every account a batch reads: each participant's two accounts with their receivables
-    (credits repay debts first) and its two escrows in the book (debited)."""
-    ids = []
-    for owner in sorted(owners):
-        for asset in (config.base, config.quote):
-            ids += [user_account_id(owner, asset), receivable_account_id(owner, asset),
-                    escrow(config, asset, owner)]
-    return ids
-
-
-def escrow(config: BookConfig, asset: str, owner: str) -> str:
-    return escrow_account_id(config.id, owner, asset)
-
-
-def settle(batch: LedgerBatch, config: BookConfig, out: Outcome) -> None:
-    done = {oid for oid, o in out.touched.items()
-            if o.status in (OrderStatus.FILLED, OrderStatus.CANCELLED)} | set(out.rejected)
-    last_fill = {oid: n for n, (_, taker, maker) in enumerate(out.fills)
-                 for oid in (taker.id, maker.id)}
-    fees: dict[str, int] = {}   # buyer -> the fees its escrow pays (its own and its seller's)
-    for n, (fill, taker, maker) in enumerate(out.fills):
-        final = {oid for oid in (taker.id, maker.id) if oid in done and last_fill[oid] == n}
-        buyer, paid = _settle_fill(batch, config, fill, taker, maker, final)
-        fees[buyer] = fees.get(buyer, 0) + paid
-    first = fill_key(config.id, out.fills[0][0].seq) if out.fills else ""
-    for buyer, amount in sorted(fees.items()):
-        if amount:
-            source = escrow(config, config.quote, buyer)
-            batch.transfer(Transfer(f"{first}.fees.{source.split(':')[0][-16:]}", source,
-                                    spread_account_id(SystemAccount.FEES, config.id,
-                                                      config.quote),
-                                    config.quote, amount, TransferType.FEE, reference=config.id))
-    for oid in sorted(done):
-        if batch.hold_state(oid).remaining > 0:
-            batch.void(f"{oid}.release", oid)
-    for account_id, account in batch.result.accounts.items():
-        if account.owner.startswith(f"sys.escrow.book.{config.id}.") and account.balance < 0:
-            raise AssertionError(f"{account_id} would go negative")  # a bug, never a user error
-
-
-def _settle_fill(batch: LedgerBatch, config: BookConfig, fill: Fill, taker: Order,
-                 maker: Order, final: set[str]) -> tuple[str, int]:
-    """Post both holds and pay both sides, each out of the escrow its own hold was posted to:
-    base from the seller's, quote from the buyer's; the fill's fees (returned, with the buyer)
-    stay in the buyer's escrow for now. Orders in `final` are done and this is their last fill:
-    their posts release the rest."""
-    taker_buys = fill.taker_side is Side.BUY
-    buyer, seller = (taker, maker) if taker_buys else (maker, taker)
-    buyer_fee, seller_fee = ((fill.taker_fee, fill.maker_fee) if taker_buys
-                             else (fill.maker_fee, fill.taker_fee))
-    fid = fill_key(config.id, fill.seq)
-    notional = fill.price * fill.quantity
-    batch.post(f"{fid}.buy", buyer.id, notional + buyer_fee, final=buyer.id in final)
-    batch.post(f"{fid}.sell", seller.id, fill.quantity, final=seller.id in final)
-    batch.transfer(Transfer(f"{fid}.base", escrow(config, config.base, seller.owner),
-                            user_account_id(buyer.owner, config.base), config.base,
-                            fill.quantity, TransferType.TRADE, reference=fid))
-    if notional > seller_fee:
-        batch.transfer(Transfer(f"{fid}.quote", escrow(config, config.quote, buyer.owner),
-                                user_account_id(seller.owner, config.quote), config.quote,
-                                notional - seller_fee, TransferType.TRADE, reference=fid))
-    return buyer.owner, buyer_fee + seller_fee
+def postings(out: Outcome) -> list[Posting]:
+    """The ledger effects the batch leaves, one posting per order it filled or finished."""
+    rejected = {c.order[0]: (c.owner, Side(c.order[2])) for c in out.applied
+                if c.order and c.order[0] in out.rejected}
+    return postings_of(out.fills, out.touched, rejected)
 
 
 CANDLE_SECONDS = {"1m": 60, "1h": 3600, "1d": 86400}

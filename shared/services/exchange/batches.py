@@ -12,10 +12,13 @@ resting orders are the sequencer's in-memory book, which it keeps between batche
 from the resting order documents (which every batch updates with each touched order's matching
 state) when it has none or another process moved the head. So no document grows with the book.
 
-Reads, in two round trips: the lease, the book's head and the commands; then the ledger accounts
-(both escrows, each participant's accounts and receivables), the holds of every order touched,
-and the candles the trades fall in. Writes everything the batch implies; the lease check makes a
-stale holder's batch commit nothing. A batch writes at most MAX_WRITES documents (Firestore's
+Reads, in two round trips: the lease, the book's head and the commands; then the candles the
+trades fall in. No ledger document: no account, escrow or hold, so a batch locks no user's
+document and a placer never waits for a batch (nor for a dead one's locks). Writes the head,
+the commands (processed, sequence, result), the orders (status, fills, reason, resting), trades,
+fills, candles, depth, and one posting per order it filled or finished (order_postings: that
+order's ledger effects, applied after the commit by order_settlement.py); the lease check makes
+a stale holder's batch commit nothing. A batch writes at most MAX_WRITES documents (Firestore's
 per-transaction limit is 500): past that it is halved, and the rest waits for the next batch.
 """
 from __future__ import annotations
@@ -31,11 +34,10 @@ from shared.domain.errors import Conflict
 from shared.domain.exchange.books import (BookConfig, CommandType, counters, fill_key,
                                           order_from_state, order_state, queue_key, restore)
 from shared.domain.exchange.batch import (MAX_WRITES, STEP_BUDGET, Command, Outcome,
-                                          apply_commands, candle_starts, fold_candle,
-                                          ledger_accounts, settle, write_count)
-from shared.domain.ledger import LedgerBatch
+                                          apply_commands, candle_starts, fold_candle, postings,
+                                          write_count)
+from shared.domain.exchange.postings import Posting
 from shared.store import exchange as store
-from shared.store import ledger as ledger_store
 from shared.store import wire
 from shared.store.client import db
 from shared.store.transactions import run_transaction
@@ -47,6 +49,7 @@ DEPTH_LEVELS = 50
 class Processed(NamedTuple):
     commands: int                # how many commands the batch applied
     orders: tuple[str, ...]      # the orders whose documents it changed
+    postings: tuple[tuple[str, Posting], ...] = ()   # what it left the ledger, by posting id
 
 
 REBUILD_PAGE = 1_000   # order documents per page when a sequencer rebuilds its book; tests shrink it
@@ -81,27 +84,23 @@ def process(book_id: str, holder: str, epoch: int, command_ids: list[str]) -> Pr
         book = _take(config, head)
         budget = STEP_BUDGET
         out = apply_commands(book, commands, budget, resume())
-        candle_paths = _candle_paths(config.id, int(time.time())) if out.fills else {}
-        read = ledger_store.read(txn, ledger_accounts(config, _owners(out)),
-                                 hold_ids=sorted(set(out.touched) | set(out.rejected)),
-                                 other_paths=list(candle_paths.values()))
-        batch = _settled(config, read, out)
-        # A prefix of the commands, or of one command's work, touches a subset of what all of
-        # it touches, so the same read serves every smaller attempt. The book was changed in
-        # place, so a smaller attempt starts again from the documents.
-        while write_count(out, batch.result) > MAX_WRITES and (len(out.applied) > 1 or budget > 1):
+        # A smaller attempt starts again from the documents: the book was changed in place.
+        while write_count(out) > MAX_WRITES and (len(out.applied) > 1 or budget > 1):
             if len(out.applied) > 1:
                 commands = out.applied[:len(out.applied) // 2]
             else:
                 budget //= 2
             book = _rebuild(config, head)
             out = apply_commands(book, commands, budget, resume())
-            batch = _settled(config, read, out)
+        candle_paths = _candle_paths(config.id, int(time.time())) if out.fills else {}
+        candles = wire.get_all(txn, [db().document(p) for p in candle_paths.values()])
         token = uuid.uuid4().hex
         renew = float(lease.get("expires", 0)) - time.time() < store.LEASE_S / 2
-        _write(txn, config, book, out, batch, read, candle_paths, sequenced, holder, token, renew)
+        posted = [(f"{p.order_id}.{token[:12]}", p) for p in postings(out)]
+        _write(txn, config, book, out, posted, candles, candle_paths, sequenced, holder, token,
+               renew)
         committed.append(_Held(token, book))
-        return Processed(len(out.applied), (*out.touched, *out.rejected))
+        return Processed(len(out.applied), (*out.touched, *out.rejected), tuple(posted))
 
     done = run_transaction(work, serialize_on=[f"book:{book_id}"], deadline_s=20.0)
     _held[book_id] = committed[0]
@@ -152,27 +151,19 @@ def forget_books() -> None:
     _held.clear()
 
 
-def _owners(out: Outcome) -> set[str]:
-    owners = {o.owner for o in out.touched.values()}
-    return owners | {c.owner for c in out.applied if c.order and c.order[0] in out.rejected}
-
-
-def _settled(config: BookConfig, read: ledger_store.LedgerRead, out: Outcome) -> LedgerBatch:
-    batch = LedgerBatch(read.accounts, read.holds)
-    settle(batch, config, out)
-    return batch
-
-
 def _write(txn: firestore.Transaction, config: BookConfig, book: Book, out: Outcome,
-           batch: LedgerBatch, read: ledger_store.LedgerRead, candle_paths: dict[str, str],
-           sequenced: int, holder: str, token: str, renew: bool) -> None:
-    """Every write of the batch: exactly write_count(out, batch.result, renew) documents. The
+           posted: list[tuple[str, Posting]], candles: dict[str, dict | None],
+           candle_paths: dict[str, str], sequenced: int, holder: str, token: str,
+           renew: bool) -> None:
+    """Every write of the batch: exactly write_count(out, renew) documents. The
     lease is renewed only when half its term is gone, so a busy book's lease is not rewritten
     by every batch."""
     if renew:
         wire.update(txn, store.ref(store.LEASES, config.id), {
             "expires": time.time() + store.LEASE_S, "written_at": time.time()})
-    ledger_store.write(txn, batch.result)
+    for posting_id, p in posted:
+        wire.create(txn, store.ref(store.POSTINGS, posting_id), p.as_dict() | {
+            "book": config.id, "at": firestore.SERVER_TIMESTAMP})
     _write_orders(txn, book, out)
     finished = [c for c in out.applied if c is not out.paused]
     for n, c in enumerate(finished, start=sequenced + 1):
@@ -182,7 +173,7 @@ def _write(txn: firestore.Transaction, config: BookConfig, book: Book, out: Outc
             "processed_by": holder, "processed_at": firestore.SERVER_TIMESTAMP})
     _write_trades(txn, config, out)
     for interval, path in candle_paths.items():
-        candle = fold_candle(read.others[path], [(f.price, f.quantity, f.taker_side)
+        candle = fold_candle(candles.get(path), [(f.price, f.quantity, f.taker_side)
                                                    for f, _, _ in out.fills])
         wire.set(txn, db().document(path), candle | {"book": config.id, "interval": interval,
                                                       "start": int(path.rsplit(".", 1)[1])})

@@ -9,8 +9,9 @@ Guarantees:
   negative): the command is rejected at once, logged at CRITICAL with the book and command, and
   the book halted (book_status.halt), since the next command may meet the same bug.
 - `reject` is one transaction under the lease: the command is processed with result `rejected`
-  and the next sequence number, its order `rejected` with reason `internal`, what its hold has
-  left voided back to its owner, the head's `resume` cleared if it named it, and the command
+  and the next sequence number, its order `rejected` with reason `internal` and a posting that
+  releases what its hold has left once its earlier fills are posted (order_settlement.py, run
+  right after), the head's `resume` cleared if it named it, and the command
   recorded in exchange_dead_letters/{command id}. Nothing else of the book changes, so every
   other command goes on as if the poison one had been refused at acceptance.
 """
@@ -24,15 +25,15 @@ from google.cloud import firestore
 
 from shared.domain.errors import Conflict, Unavailable
 from shared.domain.exchange.books import queue_key
-from shared.domain.ledger import LedgerBatch
+from shared.domain.exchange.matching import Side
+from shared.domain.exchange.postings import Posting
 from shared.store import exchange as store
-from shared.store import ledger as ledger_store
 from shared.store import wire
 from shared.store.client import collection
 from shared.store.pages import page
 from shared.store.transactions import run_transaction
 
-from shared.services.exchange import batches
+from shared.services.exchange import batches, order_settlement
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3   # a single command is tried this many times before it is rejected
@@ -92,6 +93,7 @@ def reject(book_id: str, holder: str, epoch: int, command_id: str, kind: str, er
     """Reject one accepted command with `internal` (see the module docstring); its order id."""
     lease_ref, state_ref = store.ref(store.LEASES, book_id), store.ref(store.STATES, book_id)
     command_ref = store.ref(store.COMMANDS, command_id)
+    posted: list[tuple[str, Posting]] = []
 
     def work(txn: firestore.Transaction) -> str | None:
         found = wire.get_all(txn, [lease_ref, state_ref, command_ref])
@@ -102,9 +104,9 @@ def reject(book_id: str, holder: str, epoch: int, command_id: str, kind: str, er
         if command is None or command.get("status") != "accepted":
             return None
         order_id = command["order"][0] if command.get("order") else None
-        batch = _released(txn, order_id)
-        ledger_store.write(txn, batch.result)
+        posted.clear()
         if order_id:
+            posted.append(_release(txn, book_id, order_id))
             wire.merge(txn, store.ref(store.ORDERS, order_id), {
                 "status": "rejected", "reason": "internal", "resting": False,
                 "updated_at": firestore.SERVER_TIMESTAMP})
@@ -124,20 +126,23 @@ def reject(book_id: str, holder: str, epoch: int, command_id: str, kind: str, er
             "error": error[:1_000], "attempts": attempts, "at": firestore.SERVER_TIMESTAMP})
         return order_id
 
-    return run_transaction(work, serialize_on=[f"book:{book_id}"], deadline_s=20.0)
+    order_id = run_transaction(work, serialize_on=[f"book:{book_id}"], deadline_s=20.0)
+    order_settlement.settle(posted, book_id)
+    return order_id
 
 
-def _released(txn: firestore.Transaction, order_id: str | None) -> LedgerBatch:
-    """A ledger batch voiding what the order's hold has left (none without an order)."""
-    holds = ledger_store.read(txn, hold_ids=[order_id] if order_id else []).holds
-    hold = holds.get(order_id) if order_id else None
-    if hold is None:
-        return LedgerBatch({}, {})
-    read = ledger_store.read(txn, [hold.debit_account_id, hold.credit_account_id])
-    batch = LedgerBatch(read.accounts, holds)
-    if batch.hold_state(order_id).remaining > 0:
-        batch.void(f"{order_id}.release", order_id)
-    return batch
+def _release(txn: firestore.Transaction, book_id: str, order_id: str) -> tuple[str, Posting]:
+    """The posting that releases the rejected order's hold once the fills it had are posted."""
+    ref = store.ref(store.ORDERS, order_id)
+    o = wire.get_all(txn, [ref])[ref.path] or {}
+    side = Side(o["side"])
+    expected = (int(o.get("notional", 0)) + int(o.get("fees", 0)) if side is Side.BUY
+                else int(o.get("filled", 0)))
+    posting = Posting(order_id, o["owner"], side, (), True, expected)
+    posting_id = f"{order_id}.rejected"
+    wire.create(txn, store.ref(store.POSTINGS, posting_id), posting.as_dict() | {
+        "book": book_id, "at": firestore.SERVER_TIMESTAMP})
+    return posting_id, posting
 
 
 def listing(cursor: str | None, limit: int) -> dict:

@@ -8,7 +8,11 @@ Guarantees:
 - Exactly once: a batch reads its commands in the same transaction that marks them processed,
   and skips any already processed, so even two holders racing on one epoch could not apply a
   command twice (the losing transaction aborts and re-reads). The book state, fills, trades,
-  order statuses, candles, depth and ledger transfers of a batch commit together or not at all.
+  order statuses, candles, depth and the batch's postings commit together or not at all.
+- A batch locks no user account: it reads no ledger document. Its postings (each order's
+  ledger effects) are applied right after it commits, before its orders are announced, by
+  order_settlement.py, one small transaction per posting, and by the one-minute sweep if that
+  failed; a settlement failure never stops the book.
 - No command is lost: commands stay `accepted` until a committed batch processes them; a holder
   re-checks for pending commands after releasing the lease, a busy wake-up becomes a named task,
   and the one-minute sweep wakes every book with pending commands.
@@ -17,7 +21,7 @@ Guarantees:
   (dead_letters.py); an invariant violation also halts the book.
 - Cloud Tasks only wakes a sequencer; order comes from the commands' commit timestamps.
 - Bounded shared writes: batches of one book commit at least pacing.GAP_S apart (so its head,
-  depth, escrows, fee share and candles take at most two writes in any second; under load a
+  depth and candles take at most two writes in any second; under load a
   batch takes everything that arrived meanwhile, up to BATCH_SIZE and the step budget); the lease
   is written on acquire, on release and by a batch only in the second half of its term, each
   write paced the same way (across processes by the `written_at` it records).
@@ -47,7 +51,7 @@ from shared.store.transactions import run_transaction
 
 from shared.services.exchange import dead_letters
 
-from shared.services.exchange import netting
+from shared.services.exchange import netting, order_settlement
 from shared.services.markets import pacing
 
 log = logging.getLogger(__name__)
@@ -150,6 +154,9 @@ def run(book_id: str, holder: str | None = None, max_batches: int = 40,
                 pacing.wrote(book_path)
                 processed += done.commands
                 batch_count += 1
+                # Its orders' ledger effects, before a waiting placer is told: it then sees
+                # settled balances. A settlement that fails is the sweep's; the book goes on.
+                order_settlement.settle(done.postings, book_id)
                 progress.announce(done.orders)
         except Conflict as err:
             if err.code == "lease_lost":
