@@ -9,8 +9,8 @@ Routes:
   (404 when there is none).
 - `POST /_tasks/enqueue` {function, payload, task_name?, delay_s?}: local Cloud Tasks
   (dev/tasks_local.py), delivered back to `/<function>`; `GET /_tasks`: its counters.
-- `POST /_caches/forget`: drop this process's cached asset and book configurations (tests call
-  it after wiping the emulator).
+- `POST /_caches/forget`: drop this process's cached asset and book configurations and its
+  local task queue's queued tasks and used task names (tests call it after wiping the emulator).
 - `POST /_dev/test_card` {purchase_id, card: "3ds"|"3ds-declined"}: put a 3-D Secure test card
   on a pending purchase's PaymentIntent on localstripe (dev/pay.py `attach_card`), for the web
   app's dev-only "pay with a test card" button; CORS as the functions answer it. Never deployed.
@@ -146,12 +146,17 @@ class Router:
 
     def _forget_caches(self) -> Response:
         """Tests wipe the emulator under a running server: drop what this process cached (asset
-        and book configurations are immutable in production, so only a wipe makes them stale)."""
+        and book configurations are immutable in production, so only a wipe makes them stale)
+        and what its task queue holds for the old data (TaskQueue.forget: a task name used
+        before the wipe would refuse the same name for a market created again with the same id,
+        so the demo's market would never settle)."""
         from shared.store import assets, exchange
 
         assets.forget_cache()
         exchange.forget_cache()
-        return _json(200, {"success": True, "data": {"forgot": ["assets", "books"]}, "errors": []})
+        dropped = self.tasks.forget() if self.tasks else 0
+        return _json(200, {"success": True, "errors": [], "data": {
+            "forgot": ["assets", "books", "tasks"], "tasks_dropped": dropped}})
 
     def _test_card(self, request: Request) -> Response:
         from dev.pay import THREE_D_SECURE, PayError, attach_card, local_urls

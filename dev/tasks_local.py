@@ -118,6 +118,17 @@ class TaskQueue:
             self._push(task, task.eta)
         return task
 
+    def forget(self) -> int:
+        """Drop every queued task and every used task name; the number of tasks dropped. Tests
+        call it when they wipe the database: the tasks were for data that is gone, and a name
+        kept would refuse, for an hour, the same name for new data with the same ids (the
+        settlement tasks of a demo market created again after the wipe)."""
+        with self._cond:
+            dropped = len(self._due)
+            self._due.clear()
+            self._names.clear()
+            return dropped
+
     def stats(self) -> dict[str, int]:
         with self._cond:
             return {**self._counts, "pending": len(self._due)}

@@ -72,3 +72,25 @@ def test_a_declined_card_shows_the_error_and_credits_nothing(demo_data, web_app,
     [failed] = ok(api.call("GET", "list_purchases", "demo-alice"))["items"]
     assert failed["status"] == "failed"
     assert reconcile(api, "demo-admin")["ok"]
+
+    # the admin sees alice's purchase as failed, with the tokens it would have credited and the
+    # price asked; the declined card's webhook was delivered and processed, so it is no failed
+    # Stripe delivery; the open flags are the API's
+    page.get_by_role("button", name="Sign out").click()
+    sign_in_as(page, web_app.url, "demo-admin")
+    page.get_by_role("link", name="Admin").click()
+    [listed] = [p for p in ok(api.call("GET", "admin_list_purchases", "demo-admin",
+                                       params={"limit": 20}))["items"] if p["id"] == failed["id"]]
+    credit = listed["tokens"] + listed["bonus"]
+    assert (listed["uid"], listed["status"], credit) == ("demo-alice", "failed",
+                                                          POPULAR[1] + POPULAR[2])
+    row = page.get_by_test_id("purchases").locator(f"tr[data-purchase='{failed['id']}']")
+    expect(row).to_contain_text("demo-alice")
+    expect(row).to_contain_text(f"{credit // 100:,}.{credit % 100:02d} CHIP")
+    expect(row).to_contain_text(f"${listed['amount'] / 100:.2f}")
+    expect(row).to_contain_text("failed")
+    assert ok(api.call("GET", "admin_list_stripe_failures", "demo-admin"))["items"] == []
+    expect(page.get_by_test_id("stripe-failures")).to_contain_text(
+        "None: every delivery went through.")
+    flags = ok(api.call("GET", "admin_list_flags", "demo-admin", params={"status": "open"}))["items"]
+    expect(page.get_by_test_id("flags").locator("tr[data-uid]")).to_have_count(len(flags))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.sui_sdk import sui_sdk  # noqa: F401  (the Sui wallet tests)
+
 
 @pytest.fixture
 def ledger(clean_db) -> None:
@@ -14,13 +16,3 @@ def ledger(clean_db) -> None:
 @pytest.fixture
 def admin_uid() -> str:
     return "demo-admin"  # made superadmin on first sign-in (MINTBOOK_BOOTSTRAP_ADMINS)
-
-
-@pytest.fixture(scope="session")
-def sui_sdk(tmp_path_factory: pytest.TempPathFactory):
-    """The official Sui SDK, signing as a wallet does (tests/support/sui_sdk.py)."""
-    from tests.support.sui_sdk import SuiSdk
-
-    sdk = SuiSdk(tmp_path_factory.mktemp("sui-sdk"))
-    yield sdk
-    sdk.close()

@@ -107,7 +107,8 @@ class DevServer:
 
 def wipe(emulator: FirestoreEmulator, server: DevServer | None) -> None:
     """Delete every document, and what this process and the dev server cached of them (asset and
-    book configurations never change in production, so only a wipe makes those caches stale)."""
+    book configurations never change in production, so only a wipe makes those caches stale),
+    and the dev server's queued tasks and used task names (they were for the deleted data)."""
     import requests
 
     from shared.store import assets, exchange

@@ -69,3 +69,11 @@ class SuiSdk:
         if self._node.stdin:
             self._node.stdin.close()
         self._node.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def sui_sdk(tmp_path_factory: pytest.TempPathFactory):
+    """The official Sui SDK, signing as a wallet does; conftests that need it import this."""
+    sdk = SuiSdk(tmp_path_factory.mktemp("sui-sdk"))
+    yield sdk
+    sdk.close()

@@ -81,6 +81,23 @@ def test_task_name_is_refused_for_an_hour_then_free_again(queue_for):
     assert queue.enqueue("settle", {}, task_name="n1") is not None
 
 
+def test_forget_drops_queued_tasks_and_frees_their_names(queue_for):
+    # given a task used its name and another waits for its ETA (data a test then wipes)
+    handler = Handler()
+    queue = queue_for(handler)
+    queue.enqueue("settle", {}, task_name="settle-m1-main-start")
+    eventually(lambda: queue.stats()["succeeded"] == 1, timeout_s=5)
+    queue.enqueue("settle", {"old": True}, task_name="settle-m1-main-later", delay_s=3600)
+    # when the queue forgets, then the waiting task is gone and both names are free again
+    assert queue.forget() == 1
+    assert queue.stats()["pending"] == 0
+    assert queue.enqueue("settle", {}, task_name="settle-m1-main-start") is not None
+    assert queue.enqueue("settle", {}, task_name="settle-m1-main-later") is not None
+    eventually(lambda: queue.stats()["succeeded"] == 3, timeout_s=5)
+    assert sorted(h["X-CloudTasks-TaskName"] for h in handler.seen) == [
+        "settle-m1-main-later", "settle-m1-main-start", "settle-m1-main-start"]
+
+
 def test_delayed_task_waits_for_its_eta(queue_for):
     handler = Handler()
     queue = queue_for(handler)

@@ -5,7 +5,9 @@
  * transfers per day, as of the job that counted them) and the markets needing resolution
  * (admin_markets_needing_resolution), each resolved here with its evidence (resolve_market:
  * the winning outcome or void, at least one evidence URL, a note). Settlement then pays the
- * winners in the background; they see it in their notifications.
+ * winners in the background; they see it in their notifications. Below, read-only: the latest
+ * purchases (admin_list_purchases), Stripe deliveries that failed (admin_list_stripe_failures)
+ * and the open account flags (admin_list_flags).
  */
 import { newIdempotencyKey, type Data } from '@mintbook/client';
 import { useMemo, useState } from 'react';
@@ -13,6 +15,7 @@ import { useMemo, useState } from 'react';
 import { amountText } from '@/components/AssetAmount';
 import { useIsAdmin, useRead } from '@/lib/calls';
 import { when } from '@/lib/format';
+import { formatPrice } from '@/lib/money';
 import { useAssets, type AssetInfo } from '@/lib/live';
 import { useSession } from '@/lib/session';
 
@@ -108,6 +111,83 @@ function NeedingResolution({ assets }: { assets: Map<string, AssetInfo> }) {
   );
 }
 
+function Purchases({ assets }: { assets: Map<string, AssetInfo> }) {
+  const purchases = useRead('admin_list_purchases', { limit: 20 });
+  return (
+    <section className="card">
+      <h2>Purchases</h2>
+      {purchases.error && <p className="error">{purchases.error}</p>}
+      {!purchases.data ? <p className="muted">Loading…</p> : (
+        <table data-testid="purchases">
+          <thead><tr><th>When</th><th>User</th><th>Package</th><th className="num">Tokens</th><th className="num">Paid</th><th>Status</th><th className="num">Refunded</th></tr></thead>
+          <tbody>
+            {purchases.data.items.map((p) => (
+              <tr key={p.id} data-purchase={p.id}>
+                <td>{when(p.created_at)}</td>
+                <td>{p.uid}</td>
+                <td>{p.package_id}</td>
+                <td className="num">{amountText(assets, p.asset, p.tokens + p.bonus)}</td>
+                <td className="num">{formatPrice(p.amount, p.currency)}</td>
+                <td>{p.status}{p.dispute !== 'none' ? ` · dispute ${p.dispute}` : ''}</td>
+                <td className="num">{p.refunded ? formatPrice(p.refunded, p.currency) : ''}</td>
+              </tr>
+            ))}
+            {purchases.data.items.length === 0 && <tr><td colSpan={7} className="muted">No purchase yet.</td></tr>}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function StripeFailures() {
+  const failures = useRead('admin_list_stripe_failures', { limit: 20 });
+  return (
+    <section className="card">
+      <h2>Failed Stripe deliveries</h2>
+      {failures.error && <p className="error">{failures.error}</p>}
+      {!failures.data ? <p className="muted">Loading…</p> : (
+        <table data-testid="stripe-failures">
+          <thead><tr><th>Event</th><th>Type</th><th>Error</th><th className="num">Attempts</th><th>Last attempt</th></tr></thead>
+          <tbody>
+            {failures.data.items.map((f) => (
+              <tr key={f.event_id} data-event={f.event_id}>
+                <td>{f.event_id}</td><td>{f.type}</td><td>{f.code}: {f.error}</td>
+                <td className="num">{f.attempts}</td><td>{when(f.last_attempt_at)}</td>
+              </tr>
+            ))}
+            {failures.data.items.length === 0 && <tr><td colSpan={5} className="muted">None: every delivery went through.</td></tr>}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function Flags() {
+  const flags = useRead('admin_list_flags', { limit: 20, status: 'open' });
+  return (
+    <section className="card">
+      <h2>Open account flags</h2>
+      {flags.error && <p className="error">{flags.error}</p>}
+      {!flags.data ? <p className="muted">Loading…</p> : (
+        <table data-testid="flags">
+          <thead><tr><th>User</th><th>Reasons</th></tr></thead>
+          <tbody>
+            {flags.data.items.map((f) => (
+              <tr key={f.uid} data-uid={f.uid}>
+                <td>{f.uid}</td>
+                <td>{f.reasons.map((r) => `${r.code} (${r.subject}): ${r.detail}`).join(' · ')}</td>
+              </tr>
+            ))}
+            {flags.data.items.length === 0 && <tr><td colSpan={2} className="muted">No open flag.</td></tr>}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
 export function Admin() {
   const { db } = useSession();
   const assets = useAssets(db);
@@ -118,6 +198,9 @@ export function Admin() {
     <div className="stack">
       <Stats assets={assets} />
       <NeedingResolution assets={assets} />
+      <Purchases assets={assets} />
+      <StripeFailures />
+      <Flags />
     </div>
   );
 }

@@ -8,6 +8,7 @@
  */
 import { newIdempotencyKey } from '@mintbook/client';
 
+import { amountText } from '@/components/AssetAmount';
 import { CandleChart } from '@/components/CandleChart';
 import { OrderTicket, type BookInfo } from '@/components/OrderTicket';
 import { useRead } from '@/lib/calls';
@@ -16,6 +17,38 @@ import { useAssets, type AssetInfo } from '@/lib/live';
 import { useDepth, useMyOrders, useTrades, type Level } from '@/lib/live-lists';
 import { formatUnits } from '@/lib/money';
 import { useSession } from '@/lib/session';
+
+/** The user's own fills on the book (list_my_fills), read again whenever the orders listener
+ * shows an order's filled quantity change. */
+function MyFills({ book, version, base, quote, assets }: {
+  book: BookInfo; version: string; base: number; quote: number; assets: Map<string, AssetInfo>;
+}) {
+  const fills = useRead('list_my_fills', { book: book.id, limit: 20 }, version);
+  return (
+    <section className="card">
+      <h2>My fills</h2>
+      {fills.error && <p className="error">{fills.error}</p>}
+      {!fills.data ? <p className="muted">Loading…</p> : (
+        <table data-testid="my-fills">
+          <thead><tr><th>Time</th><th>Side</th><th>Role</th><th className="num">Price ({book.quote})</th><th className="num">Quantity ({book.base})</th><th className="num">Fee</th></tr></thead>
+          <tbody>
+            {fills.data.items.map((f) => (
+              <tr key={`${f.order_id}-${f.seq}`} data-seq={f.seq}>
+                <td>{when(f.at)}</td>
+                <td>{f.side}</td>
+                <td>{f.role}</td>
+                <td className="num">{formatUnits(f.price, quote)}</td>
+                <td className="num">{formatUnits(f.quantity, base)}</td>
+                <td className="num">{amountText(assets, f.fee_asset, f.fee)}</td>
+              </tr>
+            ))}
+            {fills.data.items.length === 0 && <tr><td colSpan={6} className="muted">No fill on this book yet.</td></tr>}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
 
 function DepthSide({ title, levels, side, book, assets }: {
   title: string; levels: Level[]; side: 'bids' | 'asks'; book: BookInfo; assets: Map<string, AssetInfo>;
@@ -125,6 +158,8 @@ export function CreatorPage({ uid, creator }: { uid: string; creator: string }) 
           </table>
         )}
       </section>
+      <MyFills book={book} version={orders?.map(({ id, data }) => `${id}:${data.filled ?? 0}`).join(',') ?? ''}
+               base={b} quote={q} assets={assets} />
     </div>
   );
 }

@@ -23,6 +23,7 @@ export function MarketList({ assets }: { assets: Map<string, AssetInfo> }) {
     <section className="card">
       <div className="row">
         <h2>Markets</h2>
+        <p><Link href="/leaderboard">Leaderboards and reputation</Link></p>
         <span className="spacer" />
         <select aria-label="category" value={category} onChange={(e) => setCategory(e.target.value as typeof category)}>
           <option value="">every category</option>

@@ -2,9 +2,12 @@
 /**
  * The user's forecasts (list_my_forecasts: amount, result, payout) and notifications, both read
  * again whenever the notifications or forecasts listeners change, so a settlement shows without
- * a reload.
+ * a reload. Notifications are marked read here (mark_notifications_read: one, or all in batches
+ * while the function says there are more); the listener then shows them read.
  */
 import Link from 'next/link';
+import { newIdempotencyKey } from '@mintbook/client';
+import { useState } from 'react';
 
 import { amountText } from '@/components/AssetAmount';
 import { useRead } from '@/lib/calls';
@@ -27,19 +30,37 @@ export function Notifications({ uid, assets }: { uid: string; assets: Map<string
   const { db } = useSession();
   const rows = useNotifications(db, uid);
   const assetOf = useMarketAsset();
+  const { api } = useSession();
+  const [failure, setFailure] = useState<string | null>(null);
+  const markRead = async (ids: string[] | null) => {
+    setFailure(null);
+    for (let more = true; more;) {
+      const done = await api.call('mark_notifications_read', {
+        idempotencyKey: newIdempotencyKey(), body: ids ? { ids, all: false } : { ids: null, all: true } });
+      if (!done.ok) { setFailure(`${done.error.code}: ${done.error.message}`); return; }
+      more = !ids && done.data.more;
+    }
+  };
+  const unread = rows?.filter((r) => !r.data.read).length ?? 0;
   return (
     <section className="card">
       <h2>Notifications</h2>
+      {unread > 0 && (
+        <p><span data-testid="unread-count">{unread} unread</span>{' '}
+          <button type="button" className="secondary" onClick={() => markRead(null)}>Mark all read</button></p>
+      )}
+      {failure && <p className="error" role="alert">{failure}</p>}
       {!rows ? <p className="muted">Loading…</p> : rows.length === 0 ? <p className="muted">Nothing yet.</p> : (
         <ul data-testid="notifications">
           {rows.map(({ id, data }) => (
-            <li key={id} className={data.read ? 'muted' : ''}>
+            <li key={id} className={data.read ? 'muted' : ''} data-read={data.read ? 'yes' : 'no'}>
               {data.kind === 'market_resolved' ? (
                 <>“{data.market_title}” resolved: you {data.result}
                   {Number(data.payout) > 0 && <>, paid {amountText(assets, assetOf(String(data.market_id)), Number(data.payout))}</>}</>
               ) : data.kind === 'forecast_refunded' ? <>“{data.market_title}” was void: refunded</>
                 : <>{String(data.kind).replace('_', ' ')} {data.market_title ? `“${data.market_title}”` : ''}</>}
               {' '}<span className="muted">{when(data.created_at)}</span>
+              {!data.read && <>{' '}<button type="button" className="secondary" onClick={() => markRead([id])}>Mark read</button></>}
             </li>
           ))}
         </ul>

@@ -1,11 +1,13 @@
 'use client';
 /**
  * Sign-in with Firebase Auth: email and password (the Auth emulator locally, Firebase Auth in
- * production: the same SDK calls), plus, in a local build only, "sign in as" any uid.
+ * production: the same SDK calls), a Solana or Sui browser wallet when one is present
+ * (WalletSignIn), plus, in a local build only, "sign in as" any uid.
  */
 import { createUserWithEmailAndPassword, signInWithEmailAndPassword } from 'firebase/auth';
 import { useState } from 'react';
 
+import { WalletSignIn } from '@/components/WalletSignIn';
 import { useSession } from '@/lib/session';
 
 export function SignIn() {
@@ -41,6 +43,7 @@ export function SignIn() {
         </form>
         {error && <p className="error" role="alert" data-testid="sign-in-error">{error}</p>}
       </section>
+      <WalletSignIn />
       {local && config.local && <local.DevSignIn auth={auth} local={config.local} />}
     </div>
   );
