@@ -273,7 +273,7 @@ READS: dict[str, str] = {
     "list_service_prices": "limit + 2", "service_charge_fee": "6",
     "admin_fund_rewards": "110", "admin_rewards_pool": "limit + 5",
     "pay_reward": "110",  # its home shard, or at most 100 shards when that one cannot pay
-    "admin_set_price": "5", "list_prices": "4 * limit + 2", "get_price_history": "limit + 2",
+    "admin_set_price": "5", "list_prices": "4 * limit + 4", "get_price_history": "limit + 2",
     "get_conversion_rate": "4", "job_price_feed": "limit + 5", "create_swap_offer": "12",
     "execute_swap_offer": "12", "cancel_swap_offer": "6", "list_swap_offers": "limit + 2",
     "get_swap_volume": "32",  # a day per document: a default range of 30 days

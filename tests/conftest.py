@@ -26,6 +26,12 @@ an index one of them needs (dev/query_shapes.py).
 from __future__ import annotations
 
 import os
+
+# Before anything imports gRPC: the suite starts servers with fork + exec (a preexec_fn runs
+# Python in the child), and gRPC's fork handlers, with the parent's gRPC threads busy, have
+# aborted such a child ("epoll_wait error: Bad file descriptor"); an exec'd child needs none.
+# The benches do the same (bench/count.py).
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 import shutil
 import tempfile
 from pathlib import Path

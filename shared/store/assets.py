@@ -45,11 +45,14 @@ def get_asset(code: str) -> Asset:
 
 
 def assets_page(cursor: str | None, limit: int) -> tuple[list[Asset], str | None]:
-    """A page of the assets by code."""
+    """A page of the assets by code (each cached as get_asset caches it: a page read is as fresh)."""
     from shared.store.pages import page
 
     docs, next_cursor = page(collection(ASSETS).order_by("code"), ASSETS, cursor, limit)
-    return [asset_from(s.to_dict()) for s in docs], next_cursor
+    assets = [asset_from(s.to_dict()) for s in docs]
+    now = time.monotonic()
+    _cache.update((a.code, (now, a)) for a in assets)
+    return assets, next_cursor
 
 
 def list_assets() -> list[Asset]:

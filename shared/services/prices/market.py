@@ -24,7 +24,7 @@ from shared.domain.prices import CURRENCY_DECIMALS, Rate, require_price
 from shared.domain.users import User
 from shared.store import exchange as books
 from shared.store import prices as store
-from shared.store.assets import ASSETS, get_asset
+from shared.store.assets import assets_page, get_asset
 from shared.store.client import collection, db
 from shared.store.idempotency import run_idempotent
 from shared.store.pages import page
@@ -54,8 +54,8 @@ def set_price(op: Operation, admin: User, asset_code: str, usd: int, btc: int,
 def prices(cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
     """A page of the assets (by code) and the price that counts for each that has one: a page
     can be shorter than `limit` and still have a next one."""
-    docs, next_cursor = page(collection(ASSETS).order_by("code"), ASSETS, cursor, limit)
-    priced = current_prices([d.id for d in docs])
+    assets, next_cursor = assets_page(cursor, limit)
+    priced = current_prices([a.code for a in assets])
     return [price_view(p) for _, p in sorted(priced.items())], next_cursor
 
 
