@@ -102,7 +102,7 @@ def test_a_halted_book_refuses_orders_but_cancels_and_drains_and_a_closed_one_re
     assert set_status(book, "halted", "maintenance")["status"] == "halted"
     assert refused(lambda: accept(book, "late", "trader3", Side.BUY, 1, 100)) == "book_halted"
     assert market_data.depth(book, 10)["status"] == "halted"
-    assert [b["status"] for b in market_data.books()["items"] if b["id"] == book] == ["halted"]
+    assert [b["status"] for b in market_data.books(None, 100)["items"] if b["id"] == book] == ["halted"]
     cancelled = orders.cancel(Operation.of("trader1", "cancel_order", "c-bid", {}),
                               get_user("trader1"), bid)
     sequencer.run(book)
