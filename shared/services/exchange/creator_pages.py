@@ -171,8 +171,10 @@ def follow(user: User, creator_uid: str, on: bool) -> dict:
 
 
 def recount_followers(creator_uid: str) -> dict:
-    """The task's work: count the creator's followers now and store the count."""
-    get_creator(creator_uid)
+    """The task's work: count the creator's followers now and store the count (the creator's
+    document, then a count: a read per 1,000 followers)."""
+    if "/" in creator_uid or not store.ref(CREATORS, creator_uid).get().exists:
+        raise NotFound("no such creator", field="uid", code="unknown_creator")
     as_of = datetime.now(timezone.utc)
     counted = (collection(FOLLOWS).where(filter=FieldFilter("creator", "==", creator_uid))
                .count().get())
