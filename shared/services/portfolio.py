@@ -143,9 +143,7 @@ def history(uid: str, days: int) -> dict:
     for asset in _user_assets(uid):
         if first in changes.get(asset, {}):
             continue
-        before = (collection(SNAPSHOTS).where(filter=FieldFilter("owner", "==", uid))
-                  .where(filter=FieldFilter("asset", "==", asset))
-                  .where(filter=FieldFilter("kind", "==", AccountKind.USER.value))
+        before = (user_snapshots.where(filter=FieldFilter("asset", "==", asset))
                   .where(filter=FieldFilter("date", "<", first))
                   .order_by("date", direction=firestore.Query.DESCENDING).limit(1))
         for snap in before.stream():

@@ -13,6 +13,7 @@ from shared.domain.assets import Asset, AssetKind
 from shared.domain.errors import NotFound
 
 from shared.store.client import collection
+from shared.store.pages import page
 
 ASSETS = "assets"
 TTL_S = 60.0
@@ -46,8 +47,6 @@ def get_asset(code: str) -> Asset:
 
 def assets_page(cursor: str | None, limit: int) -> tuple[list[Asset], str | None]:
     """A page of the assets by code (each cached as get_asset caches it: a page read is as fresh)."""
-    from shared.store.pages import page
-
     docs, next_cursor = page(collection(ASSETS).order_by("code"), ASSETS, cursor, limit)
     assets = [asset_from(s.to_dict()) for s in docs]
     now = time.monotonic()
