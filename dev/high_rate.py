@@ -55,8 +55,10 @@ HIGH_RATE: tuple[HighRate, ...] = (
                        "holders by balance; a balance is each account's own amount, not a "
                        "sequence, and equal balances sort by the (user's) account id",
                        "asset, owner, balance": "added: admin_rewards_pool sums the shares of "
-                       "the rewards pool (an owner range) and pages them by owner; owners are "
-                       "user ids and system names, not a sequence"}),
+                       "the rewards pool (an owner range); owners are user ids and system "
+                       "names, not a sequence",
+                       "asset, owner": "added: admin_rewards_pool pages the pool's shares by "
+                       "owner (as above)"}),
     HighRate("transfers", "every ledger operation",
              low_cardinality=("type", "asset", "pending"), sequential=("created_at",)),
     HighRate("journal", "one entry per account a transfer touches",
