@@ -59,6 +59,10 @@ def load(base_url: str, project: str = "demo-mintbook") -> None:
            allow=("asset_exists",))
     for uid in USERS:
         c.call("GET", "get_me", uid)
+    # the market to resolve first: it closes while the rest loads instead of in a wait of its own
+    resolved = committed(c, market(c, "did-the-demo-start", "Did the demo start?", "crypto",
+                                   datetime.now(timezone.utc) + timedelta(seconds=8)),
+                         (("demo-alice", "yes", 400), ("demo-bob", "no", 600)))
     c.call("POST", "admin_adjust", ADMIN, {"uid": "demo-alice", "asset": "LUNA", "amount": 5_000,
            "reason": "demo: initial creator allocation"}, key="demo-luna-alice")
     c.call("POST", "create_transfer", "demo-alice", {"to": "demo-bob", "asset": "CHIP",
@@ -72,7 +76,7 @@ def load(base_url: str, project: str = "demo-mintbook") -> None:
             "name": name, "tokens": tokens, "bonus": bonus, "price": price, "currency": "usd",
             "sort_order": number, "popular": popular}, key=f"demo-package-{number}")
     exchange(c)
-    markets(c)
+    markets(c, resolved)
     c.http.close()
 
 
@@ -102,25 +106,17 @@ def exchange(c: Client) -> None:
            key="demo-swap-alice")
 
 
-def markets(c: Client) -> None:
-    """An open market with forecasts, one closing within the hour (one per start hour), and one
-    resolved, settled and ranked (payouts, notifications, badges, leaderboards)."""
+def markets(c: Client, resolved: dict) -> None:
+    """An open market with forecasts, one closing within the hour (one per start hour), and
+    `resolved` resolved, settled and ranked (payouts, notifications, badges, leaderboards)."""
     now = datetime.now(timezone.utc)
     open_market = market(c, "will-it-rain-in-lisbon-tomorrow", "Will it rain in Lisbon tomorrow?",
                          "other", now + timedelta(days=30))
+    committed(c, open_market, (("demo-alice", "yes", 500), ("demo-bob", "no", 300)))
     hour = now.strftime("%Y%m%d%H")
     closing = market(c, f"closing-soon-{hour}", "Will the demo's next hour be quiet?", "crypto",
                      now + timedelta(minutes=50))
-    resolved = market(c, "did-the-demo-start", "Did the demo start?", "crypto",
-                      now + timedelta(seconds=8))
-    for m, commits in ((open_market, (("demo-alice", "yes", 500), ("demo-bob", "no", 300))),
-                       (closing, (("demo-carol", "yes", 200),)),
-                       (resolved, (("demo-alice", "yes", 400), ("demo-bob", "no", 600)))):
-        for uid, outcome, amount in commits:
-            # on kept data the resolved market took its commits the first time
-            c.call("POST", "commit_forecast", uid, {"market_id": m["id"], "outcome": outcome,
-                   "amount": amount}, key=f"demo-commit-{m['slug']}-{uid}",
-                   allow=("market_closed", "market_resolved"))
+    committed(c, closing, (("demo-carol", "yes", 200),))
     wait = (datetime.fromisoformat(resolved["closes_at"]) - datetime.now(timezone.utc))
     time.sleep(max(0.0, wait.total_seconds() + 4))  # past the close and its arrival grace
     c.call("POST", "resolve_market", ADMIN, {
@@ -134,6 +130,16 @@ def markets(c: Client) -> None:
             break
         time.sleep(0.5)
     c.http.post(f"{c.base_url}/job_leaderboards", timeout=60)
+
+
+def committed(c: Client, m: dict, commits: tuple[tuple[str, str, int], ...]) -> dict:
+    """The market `m` after the (uid, outcome, amount) forecasts."""
+    for uid, outcome, amount in commits:
+        # on kept data the resolved market took its commits the first time
+        c.call("POST", "commit_forecast", uid, {"market_id": m["id"], "outcome": outcome,
+               "amount": amount}, key=f"demo-commit-{m['slug']}-{uid}",
+               allow=("market_closed", "market_resolved"))
+    return m
 
 
 def market(c: Client, slug: str, title: str, category: str, closes: datetime) -> dict:
