@@ -61,9 +61,14 @@ dev: $(VENV)/.installed .venv-stripe/.installed $(AUTH_EMULATOR) $(WEB_APP)
 dev-reset: $(VENV)/.installed .venv-stripe/.installed $(AUTH_EMULATOR) $(WEB_APP)
 	NEXT_TELEMETRY_DISABLED=1 $(PY) -m dev.stack --reset
 
+# make test runs the test files on two workers (pytest-xdist; each file whole on one worker, each
+# worker with its own emulators and servers on free ports): most of a test's time is spent waiting
+# on the emulator, a server or a browser, so two share 2 cores well. TEST_WORKERS=0 runs in one.
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.installed .venv-stripe/.installed .venv-tasks/.installed $(AUTH_EMULATOR) \
 		$(WEB_APP) $(CHROMIUM)
-	NEXT_TELEMETRY_DISABLED=1 $(PY) -m pytest $(PYTEST_ARGS)
+	NEXT_TELEMETRY_DISABLED=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # An npm project's node_modules (clients/ts, clients/web-sdk-test, dev/auth-emulator, web), reinstalled
 # with `npm ci` only when its package-lock.json changes; tests/support/npm.py applies the same

@@ -7,6 +7,7 @@ Guarantees:
   build (a hash of web/'s sources and clients/ts/src, kept in the build folder); a failed build
   raises with the end of its output. The environment given to the build counts as a source. `production_build()` builds with a production
   configuration into web/.next-production (the bundle scan of tests/e2e/test_web_bundle.py).
+  Builds take turns (a flock on web/): test workers and make dev share these folders.
 - `start()` serves the local build with `next start` on 127.0.0.1:port in a process group of its
   own, its configuration given at run time (lib/config.ts reads it per request): the functions'
   URL, the Firestore and Auth emulators, localstripe. It returns once GET / answers.
@@ -26,6 +27,7 @@ from pathlib import Path
 import requests
 
 from dev.emulator import die_with_parent, log_tail, stop_group
+from dev.locks import holding
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WEB_DIR = REPO_ROOT / "web"
@@ -57,7 +59,13 @@ def sources_hash() -> str:
 
 
 def _build(dist: str, env: dict[str, str], log_path: Path) -> Path:
-    """`next build` into web/`dist` unless it already holds a build of these sources."""
+    """`next build` into web/`dist` unless it already holds a build of these sources; one build
+    at a time in web/ (two test workers, or make dev beside a test run, share its folders)."""
+    with holding(WEB_DIR):
+        return _build_unlocked(dist, env, log_path)
+
+
+def _build_unlocked(dist: str, env: dict[str, str], log_path: Path) -> Path:
     folder = WEB_DIR / dist
     # the build's environment is part of what it was built from (NEXT_PUBLIC_* are inlined)
     wanted = hashlib.sha256(f"{sources_hash()} {sorted(env.items())}".encode()).hexdigest()

@@ -72,6 +72,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from dev.query_shapes import report
 
+    if hasattr(session.config, "workerinput"):
+        return  # a pytest-xdist worker: the controlling process reports on every worker's shapes
     folder, made = session.config.stash.get(RECORDED_QUERIES, (None, False))
     if folder is None or not folder.is_dir():
         return
