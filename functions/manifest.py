@@ -240,7 +240,10 @@ READS: dict[str, str] = {
     "resolve_market": "6", "cancel_market": "6", "suspend_market": "7", "reopen_market": "7",
     "admin_markets_needing_resolution": "limit + 2", "admin_market_history": "limit + 3",
     "task_settle_market": "500",  # a step: up to ~440 entries' documents (commit_limits)
-    "task_market_totals": "6", "job_markets_sweep": "limit + 10",
+    "task_market_totals": "6",
+    # a page of markets in turn (services/markets/totals.py): a market's query row, a sum per
+    # outcome (<= 16) and a count; + the rotation's cursor and the unfinished settlements
+    "job_markets_sweep": "18 * limit + 10",
     "get_reputation": "2", "list_badges": "limit + 2", "get_leaderboard": "102",  # the board and its rows' profiles
     "follow_category": "3", "unfollow_category": "3", "list_my_follows": "3",
     "list_notifications": "limit + 3", "mark_notifications_read": "103",

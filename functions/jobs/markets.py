@@ -1,10 +1,11 @@
 """Market jobs: the settlement task (a market's main task, or one partition's), the pool's
-recount task, and a one-minute sweep that restarts stalled settlements and recounts each open
-market's pool (for the 'most committed' sort, and in case a recount task was lost)."""
+recount task, and a one-minute sweep that restarts stalled settlements and recounts a page of
+the open markets' pools in turn (for the 'most committed' sort, and in case a recount task was
+lost: services/markets/totals.py)."""
 from __future__ import annotations
 
 from shared.domain.errors import InvalidInput
-from shared.services.markets import catalog, settlement, totals
+from shared.services.markets import settlement, totals
 from shared.web.job import job, task_id
 
 MAX_PARTITION = 1_000
@@ -27,4 +28,4 @@ def task_market_totals(request) -> dict:
 @job("job_markets_sweep")
 def job_markets_sweep(request) -> dict:
     restarted = settlement.restart_stalled()
-    return {"restarted": restarted, "totals_refreshed": catalog.refresh_totals()}
+    return {"restarted": restarted, "totals_refreshed": totals.sweep()}

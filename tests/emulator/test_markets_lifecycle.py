@@ -254,3 +254,33 @@ def test_admins_see_the_markets_past_close_that_still_need_resolving(api, admin_
     # then only the closed, unresolved one is listed, and users may not ask
     assert [m["id"] for m in answer["items"]] == [waiting["id"]]
     error(api.call("GET", "admin_markets_needing_resolution", "ivy"), 403, "role_required")
+
+
+def test_the_sweep_recounts_twenty_markets_a_run_in_turn_until_every_lost_count_is_made(api,
+                                                                                          admin_uid):
+    """A lost recount task leaves a pool uncounted; the one-minute sweep recounts 20 unsettled
+    markets a run, in turn by id, so each is counted within ceil(markets / 20) runs."""
+    from shared.store.client import collection
+    from shared.store.markets.market import MARKETS, TOTALS
+
+    markets = [create_market(api, admin_uid, f"sweep-{n:02}", closes_in_s=3_600)
+               for n in range(25)]
+    busiest = markets[7]["id"]
+    ok(commit(api, "ann", busiest, "yes", 300))
+    counted(api, 300, market_id=busiest)
+    # every count lost: no totals, no committed total
+    for m in markets:
+        collection(TOTALS).document(m["id"]).delete()
+        collection(MARKETS).document(m["id"]).update({"committed_total": 0})
+
+    def recounted() -> set[str]:
+        return {s.id for s in collection(TOTALS).stream()}
+
+    ok(api.call("POST", "job_markets_sweep"))
+    first = recounted()
+    assert len(first) == 20 and first == set(sorted(m["id"] for m in markets)[:20])
+    ok(api.call("POST", "job_markets_sweep"))
+    assert recounted() == {m["id"] for m in markets}
+    assert collection(MARKETS).document(busiest).get().get("committed_total") == 300
+    most = ok(api.call("GET", "list_markets", params={"sort": "most_committed", "limit": 1}))
+    assert [m["id"] for m in most["items"]] == [busiest]

@@ -28,9 +28,6 @@ from shared.store.idempotency import run_idempotent
 from shared.store.pages import page
 from shared.store.users import record_audit
 
-from shared.services.markets import totals
-
-
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
@@ -159,20 +156,6 @@ def needing_resolution(cursor: str | None, limit: int) -> tuple[list[dict], str 
              .where(filter=FieldFilter("closes_at", "<=", now())).order_by("closes_at"))
     docs, next_cursor = page(query, store.MARKETS, cursor, limit)
     return views(docs), next_cursor
-
-
-def refresh_totals() -> int:
-    """Recount each unsettled market's pool (a lost totals task delays a count, this repairs
-    it) and write its committed total to the market, for the 'most committed' sort."""
-    query = collection(store.MARKETS).where(
-        filter=FieldFilter("status", "in", ["open", "suspended"]))
-    count = 0
-    for d in query.stream():
-        total = totals.refresh(d.id)["pool"]
-        if total != d.to_dict().get("committed_total"):
-            d.reference.update({"committed_total": total})
-            count += 1
-    return count
 
 
 def history(market_id: str, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
