@@ -132,3 +132,52 @@ def test_catalogues_and_rates_read_a_page_at_any_number_of_assets(api, admin_uid
     rate = ok(api.call("GET", "get_conversion_rate", params={"base": "CAT007", "quote": "CHIP"}))
     assert Fraction(rate["numerator"], rate["denominator"]) == Fraction(
         100_000_007 * 10 ** chip["decimals"], 1_000_000), rate
+
+
+def test_closing_soon_reads_the_markets_new_to_its_window_not_every_market_closing_soon(
+        api, admin_uid, counted):
+    """job_markets_closing_soon runs every 10 minutes: each run reads the markets whose close
+    entered the 24-hour window since the last run, or that were created since inside it."""
+    from datetime import datetime, timedelta, timezone
+
+    from functions.manifest import READS
+    from shared.store.client import collection
+
+    from .test_markets_lifecycle import commit, create_market
+    from .test_markets_social import kinds
+
+    client, counter = counted
+    budget = READS["job_markets_closing_soon"]
+
+    def run() -> int:
+        mark = counter.mark()
+        ok(client.call("POST", "job_markets_closing_soon"))
+        counter.mark()
+        return total(r for r in counter.records(mark)
+                     if r.tag.startswith("job_markets_closing_soon http ")).reads
+
+    def forecast(slug: str, uid: str, closes_in_s: float) -> dict:
+        market = create_market(api, admin_uid, slug, closes_in_s=closes_in_s)
+        ok(commit(api, uid, market["id"], "yes", 100))
+        return market
+
+    # given 12 markets closing within the hour, one with a forecaster
+    forecast("first", "ann", 3_600)
+    for n in range(11):
+        create_market(api, admin_uid, f"quiet-{n}", closes_in_s=3_600)
+    run()
+    assert kinds(api, "ann")["market_closing_soon"] == 1
+    # a run with nothing new reads no market: not the 12 it reminded already
+    assert run() <= evaluate(budget, {"changed": 0})
+    # a market created since, closing within the window, is reminded
+    forecast("second", "bob", 7_200)
+    assert run() <= evaluate(budget, {"changed": 1})
+    assert kinds(api, "bob")["market_closing_soon"] == 1
+    # a market created long ago whose close entered the window since the last run (an hour ago)
+    late = forecast("late", "cat", 23.5 * 3_600)
+    ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    collection("markets").document(late["id"]).update({"created_at": ago - timedelta(hours=1)})
+    collection("change_feeds").document("markets_closing.run").set({"at": ago})
+    run()
+    assert kinds(api, "cat")["market_closing_soon"] == 1
+    assert kinds(api, "ann")["market_closing_soon"] == kinds(api, "bob")["market_closing_soon"] == 1

@@ -9,7 +9,8 @@ Guarantees:
 - Fan-outs (new market -> followers, closing soon -> forecasters) run outside any user-facing
   transaction, a page at a time and resumable (services/markets/fanouts.py).
 - The closing-soon reminder for a market is sent once: market_reminders/{market_id} records how
-  far its fan-out got; a run cut short (a crash, its budget) is completed by a task or by the
+  far its fan-out got. A run reads only the markets new to the window since the last run
+  (change_feeds/markets_closing.run), not every market closing soon; a run cut short (a crash, its budget) is completed by a task or by the
   next run of the job, which spends at most CLOSING_BUDGET_S itself, hands the rest of the
   markets to tasks and wakes every fan-out left unfinished (a new market's too).
 - Mark-read only touches the caller's own notifications, at most MARK_ALL_LIMIT (or the 100
@@ -18,7 +19,7 @@ Guarantees:
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
@@ -28,6 +29,7 @@ from shared.domain.notices import message
 from shared.integrations import tasks
 from shared.store.markets import market as market_store
 from shared.store.markets import social as store
+from shared.store.changes import CHECKPOINTS
 from shared.store.client import collection, db
 from shared.store.pages import page
 
@@ -35,6 +37,8 @@ from shared.services.markets import fanouts
 
 MARK_ALL_LIMIT = 100  # per call (reads and writes a call makes); `more` says to call again
 CLOSING_BUDGET_S = 20.0
+CLOSING_CHECKPOINT = "markets_closing.run"  # change_feeds/{..}: {"at": the last run's time}
+CREATED_LAG = timedelta(seconds=60)
 
 
 def now() -> datetime:
@@ -58,14 +62,10 @@ def my_follows(uid: str) -> dict:
     return {"categories": sorted(s.get("category") for s in query.stream())}
 
 
-def remind_closing(at: datetime | None = None) -> dict:
+def remind_closing() -> dict:
     """Tell each forecaster of every open market closing within 24 hours, once."""
-    at = at or now()
-    query = (collection(market_store.MARKETS)
-             .where(filter=FieldFilter("status", "==", "open"))
-             .where(filter=FieldFilter("closes_at", ">", at))
-             .where(filter=FieldFilter("closes_at", "<=", at + CLOSING_WINDOW)))
-    markets = [s for s in query.stream() if closing_soon(at, s.get("closes_at"))]
+    at = now()
+    markets = _newly_closing(at)
     done_refs = [fanouts.progress_ref("closing", s.id) for s in markets]
     done = {s.id for s in db().get_all(done_refs) if s.exists and s.get("done")}
     deadline = time.monotonic() + CLOSING_BUDGET_S
@@ -84,7 +84,29 @@ def remind_closing(at: datetime | None = None) -> dict:
         handed_on += tasks.wake_later(fanouts.TASK, f"fanout-{kind}-{market_id}",
                                       {"market_id": market_id, "kind": kind},
                                       delay_s=0, window_s=600)
+    collection(CHECKPOINTS).document(CLOSING_CHECKPOINT).set({"at": at})
     return {"markets": len(markets), "notified": sent, "handed_on": handed_on}
+
+
+def _newly_closing(at: datetime) -> list[firestore.DocumentSnapshot]:
+    """The open markets closing within the window that the last run did not see there: those
+    whose close entered the window since (the window's end moved from last + W to at + W), and
+    those created since (minus CREATED_LAG: a market created just before the last run may not
+    have been visible to it) with their close inside the window already. The first run takes
+    the whole window. Reads: what is new since the last run, not every market closing soon."""
+    last = collection(CHECKPOINTS).document(CLOSING_CHECKPOINT).get()
+    since = last.get("at") if last.exists else None
+    open_markets = collection(market_store.MARKETS).where(filter=FieldFilter("status", "==", "open"))
+    entered = (open_markets
+               .where(filter=FieldFilter("closes_at", ">", max(at, since + CLOSING_WINDOW)
+                                         if since else at))
+               .where(filter=FieldFilter("closes_at", "<=", at + CLOSING_WINDOW)))
+    found = {s.id: s for s in entered.stream()}
+    if since:
+        created = (open_markets.where(filter=FieldFilter("created_at", ">=", since - CREATED_LAG))
+                   .order_by("created_at", direction=firestore.Query.DESCENDING))
+        found.update((s.id, s) for s in created.stream())
+    return [s for s in found.values() if closing_soon(at, s.get("closes_at"))]
 
 
 def list_mine(uid: str, unread: bool, cursor: str | None,
