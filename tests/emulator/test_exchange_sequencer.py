@@ -248,10 +248,14 @@ def accept(key: str, uid: str, side: Side, quantity: int, price: int,
     return orders.accept(Operation.of(uid, "place_order", key, {}), get_user(uid), req)
 
 
+# A production step takes up to 93 fills; these tests take 14 a step to see several steps.
+SMALL_STEP = 73
+
+
 def test_a_sweep_past_one_transaction_resumes_in_a_new_sequencer_and_stops_at_the_fill_cap(
         book, monkeypatch):
     """Given 50 one-unit asks and a fill cap of 30 (1,000 in production), a buy for 60 fills 30
-    makers over three transactions (14 fills each at most: the step budget), the second run by a
+    makers over three transactions (14 fills each at most: a step budget of 73), the second run by a
     sequencer that never saw the book: between them the depth still shows the book before the buy and the head
     names the command to resume. The buy ends cancelled with reason max_fills, every commit
     within MAX_WRITES, and replaying the commands at once gives the same trades."""
@@ -261,6 +265,7 @@ def test_a_sweep_past_one_transaction_resumes_in_a_new_sequencer_and_stops_at_th
     from shared.store import exchange as store
 
     monkeypatch.setattr(matching, "MAX_FILLS_PER_ORDER", 30)
+    monkeypatch.setattr(batches, "STEP_BUDGET", SMALL_STEP)
     for n in range(50):
         accept(f"ask{n}", f"trader{n % 5}", Side.SELL, 1, 100 + n % 10)
     sequencer.run(BOOK, holder="resting")
@@ -284,17 +289,18 @@ def test_a_cancel_all_and_a_self_trading_sweep_larger_than_a_transaction_complet
         book, monkeypatch):
     """Given 130 resting asks of trader5 and 30 of others among them, a buy by trader5
     self-trade-cancels every ask of its own it meets and fills the others, then trader5's
-    cancel_all cancels what is left of its asks: both take several transactions (at most 73
-    cancels or 14 fills each: the step budget), each within MAX_WRITES, and every hold is
+    cancel_all cancels what is left of its asks: both take several transactions (at most 35
+    cancels or 14 fills each: a step budget of 73), each within MAX_WRITES, and every hold is
     released."""
     from shared.domain.accounts import user_account_id
     from shared.domain.exchange.batch import MAX_WRITES
     from shared.domain.idempotency import Operation
-    from shared.services.exchange import orders, sequencer
+    from shared.services.exchange import batches, orders, sequencer
     from shared.store import ledger as ledger_store
     from shared.store import exchange as store
     from shared.store.users import get_user
 
+    monkeypatch.setattr(batches, "STEP_BUDGET", SMALL_STEP)
     asks = [("trader5" if n % 16 < 13 else f"trader{n % 5}", 100 + n % 4) for n in range(160)]
     for n, (uid, price) in enumerate(asks):
         accept(f"ask{n}", uid, Side.SELL, 1, price)

@@ -11,8 +11,9 @@ from shared.domain.errors import InvalidInput, Rejected
 from shared.domain.exchange.books import (BookConfig, CommandType, OrderRequest, OrderType, check_order,
                                     escrow_account_id, hold_amount, market_price_cap, counters,
                                     order_from_state, order_state, restore)
-from shared.domain.exchange.batch import (COMMAND_COST, FILL_COST, OWNER_COST, Command,
-                                          apply_commands, fold_candle, postings)
+from shared.domain.exchange.batch import (BOOK_DOCS, CANDLE_SECONDS, COMMAND_COST, FILL_COST,
+                                          MAX_WRITES, Command, apply_commands, fold_candle,
+                                          postings, write_count)
 from shared.domain.exchange.postings import NotReady, apply
 from shared.domain.exchange.netting import FillLeg, net_positions
 from shared.domain.ledger import HoldStatus, LedgerBatch, Transfer, TransferType
@@ -172,7 +173,7 @@ def test_a_batch_stops_taking_commands_once_its_budget_is_spent():
     commands += [Command(f"b{n}", CommandType.PLACE, "ben",
                          order=(f"b{n}", "ben", "buy", 100, 2, "gtc", 10**6)) for n in range(5)]
     out = apply_commands(book, commands,
-                         budget=8 * COMMAND_COST + 3 * FILL_COST + 2 * OWNER_COST)
+                         budget=8 * COMMAND_COST + 3 * FILL_COST)
     assert [c.id for c in out.applied] == [c.id for c in commands[:8]]
     assert len(out.fills) == 3 and set(out.results) == {c.id for c in out.applied}
 
@@ -229,6 +230,33 @@ def test_a_command_split_into_steps_does_exactly_what_it_does_at_once(asks, kind
     assert counters(stepped) == counters(whole)
     for side in Side:
         assert stepped.depth(side, 50) == whole.depth(side, 50)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["ann", "ben", "cy"]), st.sampled_from(list(Side)),
+                          st.integers(95, 105), st.integers(1, 4),
+                          st.sampled_from([CommandType.PLACE] * 4 + [CommandType.CANCEL,
+                                                                     CommandType.CANCEL_ALL])),
+                min_size=1, max_size=80),
+       st.integers(1, 400))
+def test_a_step_writes_no_more_documents_than_its_budget_counted(commands, budget):
+    """The step budget's costs bound the documents a batch writes (write_count), so a step
+    within STEP_BUDGET fits one transaction: a full step never has to be halved."""
+    book = restore(CONFIG, None)
+    for n in range(30):   # a resting book of both sides and owners to fill and cancel
+        side = Side.SELL if n % 2 else Side.BUY
+        book.submit(Order(f"r{n}", ("ann", "ben", "cy")[n % 3], side, (100 + (3 if n % 2 else -3)
+                          + n % 4) * 5, 2, TimeInForce.GTC, 10**9 if side is Side.BUY else 0))
+    applied = [Command(f"c{n}", kind, owner,
+                       order_id=f"r{(n * 7) % 30}" if kind is CommandType.CANCEL else None,
+                       order=(f"o{n}", owner, side.value, price * 5, qty * 2, "gtc",
+                              10**9 if side is Side.BUY else 0)
+                       if kind is CommandType.PLACE else None)
+               for n, (owner, side, price, qty, kind) in enumerate(commands)]
+    out = apply_commands(book, applied, budget)
+    assert write_count(out) <= out.work + BOOK_DOCS + len(CANDLE_SECONDS)
+    full = apply_commands(restore(CONFIG, None), applied)
+    assert write_count(full) <= MAX_WRITES
 
 
 def test_a_closed_book_cancels_every_order_in_steps_and_rejects_later_places():

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from shared.domain.exchange.matching import Book, Fill, Order, OrderStatus, Side, TimeInForce
+from shared.domain.exchange.matching import Book, Fill, Order, Side, TimeInForce
 from shared.domain.errors import MintbookError
 from shared.domain.exchange.books import CommandType
 from shared.domain.exchange.postings import Posting, postings_of
@@ -41,20 +41,16 @@ class Outcome:
     applied: list[Command] = field(default_factory=list)                   # in order
     paused: Command | None = None   # the last applied command, not finished: the next step's
     work: int = 0                   # budget units spent
-    owners: set[str] = field(default_factory=set)   # traders charged OWNER_COST so far
 
 
-# Firestore commits at most 500 writes. A step's budget is an estimate of its writes, kept from
-# when a batch also wrote the ledger (it no longer does, so the estimate is now generous: a
-# fill writes its trade, two fills, two orders and at most two postings): a fill 20, a cancel,
-# a rejection or an order ending cancelled 6, and any command 2 (itself and its order). An estimate short of the truth
-# costs a halving, which rebuilds the book from its documents: keep it on the safe side. A command that needs more than a step continues in the next
-# one (`paused`); the sequencer checks the exact count (write_count) and halves the step while
-# it exceeds MAX_WRITES.
-STEP_BUDGET = 440
-FILL_COST, CANCEL_COST, COMMAND_COST = 20, 6, 2
-# Each trader a step touches is charged once more per step (it was its accounts and escrows).
-OWNER_COST = 10
+# Firestore commits at most 500 writes. A step's budget counts the documents it writes, from
+# above: any command 3 (itself, its order and its order's posting), a fill 5 (the trade, two
+# fill documents, the maker's order and posting), a cancel 2 (the order and its posting). With
+# the book's own documents and the candles (write_count) a full step stays within MAX_WRITES;
+# the sequencer still checks the exact count and halves a step past it. A command that needs
+# more than a step continues in the next one (`paused`).
+STEP_BUDGET = 470
+FILL_COST, CANCEL_COST, COMMAND_COST = 5, 2, 3
 MAX_WRITES = 480
 BOOK_DOCS = 3  # the book's head, its depth and its lease
 
@@ -79,7 +75,6 @@ def apply_commands(book: Book, commands: list[Command], budget: int = STEP_BUDGE
             if done is not None:
                 out.touched[done.id] = done
                 out.work += CANCEL_COST
-                _charge_owner(out, done.owner)
             out.results[c.id] = "cancelled" if done else "not_open"
         elif c.type is CommandType.CLOSE:
             _close(book, c, out, left)
@@ -95,8 +90,6 @@ def _cancel_all(book: Book, c: Command, out: Outcome, left: int) -> None:
     for o in gone:
         o.reason = "cancelled_by_user"
         out.touched[o.id] = o
-    if gone:
-        _charge_owner(out, c.owner)
     out.work += CANCEL_COST * len(gone)
     if more:
         out.paused = c
@@ -108,10 +101,9 @@ def _close(book: Book, c: Command, out: Outcome, left: int) -> None:
     """Delisting: cancel every resting order in steps like cancel_all; from its first step the
     book is closed, so a place sequenced after it is rejected (`book_closed`)."""
     book.closed = True
-    gone, more = book.cancel_every(max(left // (CANCEL_COST + OWNER_COST), 1), "book_closed")
+    gone, more = book.cancel_every(max(left // CANCEL_COST, 1), "book_closed")
     for o in gone:
         out.touched[o.id] = o
-        _charge_owner(out, o.owner)
         out.work += CANCEL_COST
     if more:
         out.paused = c
@@ -119,22 +111,14 @@ def _close(book: Book, c: Command, out: Outcome, left: int) -> None:
         out.results[c.id] = "closed"
 
 
-def _charge_owner(out: Outcome, owner: str) -> None:
-    if owner not in out.owners:
-        out.owners.add(owner)
-        out.work += OWNER_COST
-
-
 def _place(book: Book, c: Command, out: Outcome, left: int, resume: Order | None) -> None:
     oid, owner, side, price, quantity, tif, funds = c.order
     if book.closed and resume is None:   # accepted before the book closed, sequenced after
         out.rejected[oid] = "book_closed"
         out.results[c.id] = REJECTED
-        out.work += CANCEL_COST
-        _charge_owner(out, owner)
         return
-    # Fills and self-trade cancels, each priced as a fill with a trader not yet in the step.
-    steps = max(left // (FILL_COST + OWNER_COST), 1)
+    # Fills and self-trade cancels, each priced as a fill.
+    steps = max(left // FILL_COST, 1)
     if resume is not None:
         order, result = resume, book.resume(resume, steps)
     else:
@@ -144,20 +128,13 @@ def _place(book: Book, c: Command, out: Outcome, left: int, resume: Order | None
         except MintbookError as err:
             out.rejected[oid] = err.code
             out.results[c.id] = REJECTED
-            out.work += CANCEL_COST
-            _charge_owner(out, owner)
             return
     out.touched[oid] = order
     for maker in (*result.makers.values(), *result.cancelled):
         out.touched[maker.id] = maker
-        _charge_owner(out, maker.owner)
-    if result.fills or order.status is OrderStatus.CANCELLED:
-        _charge_owner(out, owner)
     by_id = {oid: order, **result.makers}
     out.fills.extend((f, order, by_id[f.maker_id]) for f in result.fills)
     out.work += FILL_COST * (len(result.fills) + len(result.cancelled))
-    if order.status is OrderStatus.CANCELLED:   # its hold's rest is voided: an IOC, FOK, cap
-        out.work += CANCEL_COST
     if result.paused:
         out.paused = c
     else:
