@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.support.waiting import eventually
+
 from .helpers import error, key, ok, reconcile, set_chips
 from .test_markets_lifecycle import commit, create_market, resolve, settled, wait_past_close
 
@@ -249,11 +251,17 @@ def test_leaderboard_rows_show_display_names_until_erasure_and_past_periods_by_s
     # when bob deletes his account (forfeiting his tokens)
     ok(api.call("POST", "delete_my_account", "bob", idempotency_key=key(),
                 json={"confirm_forfeit": True}))
-    # then every board, current or past, shows his row without his name; ann's stays
+    # then every board, current or past, shows his row without his name once the user
+    # trigger has erased his public profile (on_user_written: delivered after the commit);
+    # ann's stays
+    def named(params: dict) -> list[tuple[str, str | None]]:
+        return [(r["uid"], r["display_name"]) for r in board(api, **params)["rows"]]
+
+    erased = [("ann", "Ann Example"), ("bob", None)]
     for params in ({}, {"start": "1970-01-01"}):
-        rows = board(api, **params)["rows"]
-        assert [(r["uid"], r["display_name"]) for r in rows] == \
-            [("ann", "Ann Example"), ("bob", None)]
+        eventually(lambda: named(params) == erased or None, timeout_s=30, interval_s=0.3,
+                   what="bob's name erased from the board")
+        assert named(params) == erased
     rows = ok(api.call("GET", "get_leaderboard", params={"period": "week"}))["rows"]
     assert "Bob Builder" not in str(rows)
     assert reconcile(api, admin_uid)["ok"]
