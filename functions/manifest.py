@@ -277,7 +277,10 @@ READS: dict[str, str] = {
     "admin_fund_rewards": "110", "admin_rewards_pool": "limit + 5",
     "pay_reward": "110",  # its home shard, or at most 100 shards when that one cannot pay
     "admin_set_price": "5", "list_prices": "4 * limit + 4", "get_price_history": "limit + 2",
-    "get_conversion_rate": "4", "job_price_feed": "limit + 5", "create_swap_offer": "12",
+    "get_conversion_rate": "4", "create_swap_offer": "12",
+    # job_price_feed records a point per asset each hour: O(assets) by what it is (its set
+    # price, twice; its creator book and that book's depth; the asset, when not cached)
+    "job_price_feed": "5 * assets + 5",
     "execute_swap_offer": "12", "cancel_swap_offer": "6", "list_swap_offers": "limit + 2",
     "get_swap_volume": "32",  # a day per document: a default range of 30 days
     "get_portfolio": "limit + 5", "get_portfolio_history": "limit + 10",
