@@ -48,13 +48,15 @@ def run(budget_s: float = 50.0) -> dict:
     deadline = time.monotonic() + budget_s
     moved = shares = 0
     for bucket in range(changes.BUCKETS):
-        since = changes.checkpoint(SPREAD_FEED, bucket)
-        for page in changes.changed(SPREAD_FEED, ACCOUNTS, bucket, since, MOVES_PER_TRANSACTION):
+        point = changes.checkpoint(SPREAD_FEED, bucket)
+        for page in changes.changed(SPREAD_FEED, ACCOUNTS, bucket, point.since,
+                                    MOVES_PER_TRANSACTION):
             shares += len(page)
             moved += run_transaction(lambda txn, ids=[s.id for s in page]: _move(txn, ids))
-            changes.advance(SPREAD_FEED, bucket, page[-1].get("changed_at"))
+            point.advance(page[-1].get("changed_at"))
             if time.monotonic() > deadline:
                 return {"complete": False, "shares_read": shares, "moved": moved}
+        point.finish()
     collection(STATUS).document("status").set({"completed_run_started_at": started})
     return {"complete": True, "shares_read": shares, "moved": moved}
 

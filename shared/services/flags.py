@@ -85,10 +85,12 @@ class _FactsRead:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
+        self.points: dict[str, changes.Checkpoint] = {}
         self.newest: dict[str, datetime] = {}
 
     def since_last_scan(self, facts: str, window: timedelta) -> list[dict]:
-        since = max(changes.checkpoint(f"flags.{facts}", 0), self.now - window)
+        point = self.points[facts] = changes.checkpoint(f"flags.{facts}", 0)
+        since = max(point.since, self.now - window)
         docs = [s.to_dict() | {"id": s.id} for s in collection(facts)
                 .where(filter=FieldFilter("at", ">=", since)).order_by("at").stream()]
         if docs:
@@ -96,8 +98,11 @@ class _FactsRead:
         return docs
 
     def advance(self) -> None:
-        for facts, at in self.newest.items():
-            changes.advance(f"flags.{facts}", 0, at)
+        for facts, point in self.points.items():
+            if facts in self.newest:
+                point.advance(self.newest[facts])
+            else:
+                point.finish()
 
 
 def _add(uid: str, reasons: list[rules.Reason]) -> int:

@@ -32,8 +32,8 @@ def snapshot_balances(now: datetime | None = None) -> dict:
     day = (now or datetime.now(timezone.utc)).date().isoformat()
     written = 0
     for bucket in range(changes.BUCKETS):
-        since = changes.checkpoint(USER_FEED, bucket)
-        for page in changes.changed(USER_FEED, ACCOUNTS, bucket, since, PAGE):
+        point = changes.checkpoint(USER_FEED, bucket)
+        for page in changes.changed(USER_FEED, ACCOUNTS, bucket, point.since, PAGE):
             batch = db().batch()
             for snap in page:
                 account = account_from(snap.id, snap.to_dict())
@@ -45,7 +45,8 @@ def snapshot_balances(now: datetime | None = None) -> dict:
                     "taken_at": firestore.SERVER_TIMESTAMP})
             batch.commit()
             written += len(page)
-            changes.advance(USER_FEED, bucket, page[-1].get("changed_at"))
+            point.advance(page[-1].get("changed_at"))
+        point.finish()
     collection(changes.CHECKPOINTS).document(RUN).set(
         {"date": day, "updated_at": firestore.SERVER_TIMESTAMP})
     return {"date": day, "snapshots": written}

@@ -59,11 +59,13 @@ def recompute(at: datetime | None = None) -> dict:
     touched: dict[str, tuple[Period, str, datetime]] = {}
     tallied = 0
     for bucket in range(changes.BUCKETS):
-        since = changes.checkpoint(FEED, bucket)
-        for page in changes.changed(FEED, market_store.REPUTATION_EVENTS, bucket, since, PAGE):
+        point = changes.checkpoint(FEED, bucket)
+        for page in changes.changed(FEED, market_store.REPUTATION_EVENTS, bucket, point.since,
+                                    PAGE):
             ids = [s.id for s in page]
             tallied += run_transaction(lambda txn, ids=ids: _tally(txn, ids, touched))
-            changes.advance(FEED, bucket, page[-1].get("changed_at"))
+            point.advance(page[-1].get("changed_at"))
+        point.finish()
     current = {leaderboard_id(p, c, period_start(p, at)): (p, c, period_start(p, at))
                for p in Period for c in CATEGORIES}
     refs = [collection(store.LEADERBOARDS).document(i) for i in current]
