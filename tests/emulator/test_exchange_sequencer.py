@@ -255,9 +255,9 @@ SMALL_STEP = 73
 def test_a_sweep_past_one_transaction_resumes_in_a_new_sequencer_and_stops_at_the_fill_cap(
         book, monkeypatch):
     """Given 50 one-unit asks and a fill cap of 30 (1,000 in production), a buy for 60 fills 30
-    makers over three transactions (14 fills each at most: a step budget of 73), the second run by a
-    sequencer that never saw the book: between them the depth still shows the book before the buy and the head
-    names the command to resume. The buy ends cancelled with reason max_fills, every commit
+    makers over three transactions (14 fills each at most: a step budget of 73), the second by a
+    sequencer that never saw the book: between them the depth still shows the book before the
+    buy and the head names the command to resume. The buy ends cancelled with reason max_fills, every commit
     within MAX_WRITES, and replaying the commands at once gives the same trades."""
     from shared.domain.exchange import matching
     from shared.domain.exchange.batch import MAX_WRITES

@@ -10,9 +10,10 @@ Guarantees:
   transaction, a page at a time and resumable (services/markets/fanouts.py).
 - The closing-soon reminder for a market is sent once: market_reminders/{market_id} records how
   far its fan-out got. A run reads only the markets new to the window since the last run
-  (change_feeds/markets_closing.run), not every market closing soon; a run cut short (a crash, its budget) is completed by a task or by the
-  next run of the job, which spends at most CLOSING_BUDGET_S itself, hands the rest of the
-  markets to tasks and wakes every fan-out left unfinished (a new market's too).
+  (change_feeds/markets_closing.run), not every market closing soon; a run cut short (a
+  crash, its budget) is completed by a task or by the next run of the job, which spends at
+  most CLOSING_BUDGET_S itself, hands the rest of the markets to tasks and wakes every fan-out
+  left unfinished (a new market's too).
 - Mark-read only touches the caller's own notifications, at most MARK_ALL_LIMIT (or the 100
   ids given) a call, so its reads and writes are bounded; `more` says another call has work.
 """
@@ -96,7 +97,8 @@ def _newly_closing(at: datetime) -> list[firestore.DocumentSnapshot]:
     the whole window. Reads: what is new since the last run, not every market closing soon."""
     last = collection(CHECKPOINTS).document(CLOSING_CHECKPOINT).get()
     since = last.get("at") if last.exists else None
-    open_markets = collection(market_store.MARKETS).where(filter=FieldFilter("status", "==", "open"))
+    open_markets = (collection(market_store.MARKETS)
+                    .where(filter=FieldFilter("status", "==", "open")))
     entered = (open_markets
                .where(filter=FieldFilter("closes_at", ">", max(at, since + CLOSING_WINDOW)
                                          if since else at))
