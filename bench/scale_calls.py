@@ -29,6 +29,10 @@ NOT_CALLED = {
     "admin_update_package": "needs the package's version", "admin_clear_flag": "needs a flag",
     "flag_forecast": "moderation", "clear_forecast_flag": "needs a flag",
     "wallet_unlink": "needs a linked wallet",
+    "delete_my_account": "would erase the bench's user",
+    "admin_delete_user": "would erase a seeded user",
+    "apply_as_creator": "one application per user: each call needs a new user",
+    "admin_review_creator_application": "needs a pending application",
 }
 
 
@@ -106,6 +110,12 @@ def _args(w: World) -> dict[str, Callable[[], Args]]:
         "create_swap_offer": lambda: (ALICE, {"give_asset": "CHIP", "give_amount": 100,
                                               "want_asset": "LUNA", "want_amount": 1}, None),
         "get_swap_volume": lambda: (None, None, {"a": "CHIP", "b": "LUNA"}),
+        "admin_set_book_status": lambda: (ADMIN, {"book": BOOK, "status": "open",
+                                                  "reason": "scale: no change"}, None),
+        "update_creator_profile": lambda: (creator, {"bio": f"scale {_k()}"}, None),
+        "check_symbol": lambda: (None, None, {"symbol": f"Z{_k().upper()[:6]}"}),
+        "search_creators": lambda: (None, None, {"q": "S", "limit": 2}),  # seeded symbols: S...
+        "admin_export_user": lambda: (ADMIN, None, {"uid": ALICE, "reason": "scale"}),
         # every seeded market is "Will bench.scale stay flat?": a full page of 2 at both sizes
         "search_markets": lambda: (None, None, {"q": "flat", "limit": 2}),
     }
