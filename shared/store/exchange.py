@@ -7,6 +7,9 @@ orders, fills; server only: book_states, book_leases, order_commands):
                         whatever the book holds; the resting orders are the book's order
                         documents with `resting` true, each carrying its own matching state
 - book_leases/{id}      which sequencer may write the book, and its epoch
+- book_transactions/{id}  the transaction id of the holder's batch in progress, written before
+                        the batch reads anything, so a successor can roll back a dead holder's
+                        transaction and its locks (roll_back_abandoned)
 - book_depth/{id}       aggregated levels and the last price, rewritten by every batch
 - orders/{order_id}     one per order; created when accepted, then written only by the sequencer
 - order_commands/{id}   accepted place/cancel commands, taken in (accepted_at, id) order from
@@ -23,21 +26,26 @@ never locks) the book document.
 """
 from __future__ import annotations
 
+import logging
 import os
 import time
 
+from google.api_core import exceptions as gexc
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.errors import NotFound
 from shared.domain.exchange.books import BookConfig, queue_keys
 
-from shared.store.client import collection
+from shared.store.client import collection, db
 from shared.store.pages import page
+
+log = logging.getLogger(__name__)
 
 BOOKS, STATES, LEASES, DEPTH = "books", "book_states", "book_leases", "book_depth"
 ORDERS, COMMANDS, TRADES, FILLS, CANDLES = "orders", "order_commands", "trades", "fills", "candles"
 DEAD_LETTERS = "exchange_dead_letters"
+TRANSACTIONS = "book_transactions"
 POSTINGS = "order_postings"
 TTL_S = 30.0
 # A killed sequencer blocks its book at most this long; tests shorten it.
@@ -76,6 +84,44 @@ def books_page(cursor: str | None, limit: int) -> tuple[list[BookConfig], str | 
 
 def forget_cache() -> None:
     _cache.clear()
+
+
+def record_transaction(book_id: str, holder: str, epoch: int, transaction_id: bytes) -> None:
+    """Say which transaction the holder's batch runs in, before it reads (and so locks) the
+    lease, head and commands."""
+    ref(TRANSACTIONS, book_id).set({"holder": holder, "epoch": epoch,
+                                    "transaction": transaction_id, "at": time.time()})
+
+
+def roll_back_abandoned(book_id: str, lease: dict) -> bool:
+    """Roll back the batch transaction of the lease's (expired) holder, if it recorded one.
+
+    A holder killed inside a batch leaves its transaction open, and with it the locks on what it
+    read, until Firestore ends it (about 60 s idle, on the emulator too): the successor could not
+    even take the lease. Rolling it back frees them at once. Harmless to a holder that is alive
+    after all: its commit fails, it reads a lease it no longer holds and commits nothing (and
+    one already committed or ended is not found, which is fine too)."""
+    snap = ref(TRANSACTIONS, book_id).get()
+    seen = snap.to_dict() if snap.exists else {}
+    if seen.get("holder") != lease.get("holder") or seen.get("epoch") != lease.get("epoch"):
+        return False
+    client = db()
+    try:  # the client has no public call to end a transaction it did not begin
+        client._firestore_api.rollback(request={"database": client._database_string,
+                                                "transaction": seen["transaction"]})
+    except gexc.GoogleAPICallError as err:
+        log.info("no batch transaction to roll back", extra={"book": book_id, "error": repr(err)})
+        return False
+    log.warning("rolled back an expired holder's batch transaction",
+                extra={"book": book_id, "holder": seen["holder"], "epoch": seen["epoch"]})
+    return True
+
+
+def is_closed_transaction(err: BaseException) -> bool:
+    """The commit of a transaction another process rolled back (roll_back_abandoned)."""
+    text = str(err).lower()
+    return isinstance(err, gexc.InvalidArgument) and "transaction" in text and (
+        "invalid or closed" in text or "expired" in text or "no longer valid" in text)
 
 
 def pending_command_ids(book_id: str, limit: int) -> list[str]:

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, TypeVar
 
+from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
 from shared.domain.exchange.matching import Book, Order, Side
@@ -41,6 +42,10 @@ from shared.store import exchange as store
 from shared.store import wire
 from shared.store.client import db
 from shared.store.transactions import run_transaction
+
+from shared.services.markets import pacing
+
+T = TypeVar("T")
 
 # The levels per side a batch publishes: as many as get_depth accepts (DepthQuery.levels).
 DEPTH_LEVELS = 50
@@ -102,9 +107,31 @@ def process(book_id: str, holder: str, epoch: int, command_ids: list[str]) -> Pr
         committed.append(_Held(token, book))
         return Processed(len(out.applied), (*out.touched, *out.rejected), tuple(posted))
 
-    done = run_transaction(work, serialize_on=[f"book:{book_id}"], deadline_s=20.0)
+    done = run_under_lease(book_id, holder, epoch, work)
     _held[book_id] = committed[0]
     return done
+
+
+def run_under_lease(book_id: str, holder: str, epoch: int,
+                    work: Callable[[firestore.Transaction], T]) -> T:
+    """Run a transaction of the lease's holder: each attempt first records its transaction id
+    (book_transactions, paced like the book's other shared documents), so that if this process
+    dies inside it a successor rolls it back instead of waiting out its locks; an attempt rolled
+    back that way has lost the lease."""
+    record = store.ref(store.TRANSACTIONS, book_id).path
+
+    def recorded(txn: firestore.Transaction) -> T:
+        pacing.pace(record, None)
+        store.record_transaction(book_id, holder, epoch, txn.id)
+        pacing.wrote(record)
+        return work(txn)
+
+    try:
+        return run_transaction(recorded, serialize_on=[f"book:{book_id}"], deadline_s=20.0)
+    except gexc.InvalidArgument as err:
+        if store.is_closed_transaction(err):
+            raise Conflict("a successor rolled back this batch", code="lease_lost") from err
+        raise
 
 
 def _take(config: BookConfig, head: dict | None) -> Book:

@@ -31,7 +31,6 @@ from shared.store import exchange as store
 from shared.store import wire
 from shared.store.client import collection
 from shared.store.pages import page
-from shared.store.transactions import run_transaction
 
 from shared.services.exchange import batches, order_settlement
 
@@ -126,7 +125,7 @@ def reject(book_id: str, holder: str, epoch: int, command_id: str, kind: str, er
             "error": error[:1_000], "attempts": attempts, "at": firestore.SERVER_TIMESTAMP})
         return order_id
 
-    order_id = run_transaction(work, serialize_on=[f"book:{book_id}"], deadline_s=20.0)
+    order_id = batches.run_under_lease(book_id, holder, epoch, work)
     order_settlement.settle(posted, book_id)
     return order_id
 

@@ -26,11 +26,18 @@ Guarantees:
   is written on acquire, on release and by a batch only in the second half of its term, each
   write paced the same way (across processes by the `written_at` it records).
 
+- Bounded recovery: each attempt of a holder's transaction first records its id
+  (book_transactions/{book}). A holder killed inside a batch leaves that transaction open, with
+  locks on the lease, head and commands it read, for about 60 s; a successor that finds the
+  lease expired rolls the recorded transaction back before taking the lease, so the book runs
+  again within the lease plus a wake-up (README: the measured bound).
+
 Race timeline (two sequencers, S1 holding epoch 3):
   S2 acquire: lease held and not expired -> busy, S2 leaves (a task retries after the lease TTL)
   S1 is killed mid-batch: its transaction never commits; its commands stay accepted
-  lease expires; S2 acquires epoch 4 and processes them
-  S1 (if only paused) resumes: its batch reads epoch 4 != 3 -> lease_lost, nothing written
+  lease expires; S2 rolls back S1's recorded transaction, acquires epoch 4 and processes them
+  S1 (if only paused) resumes: its commit fails (rolled back) or its next batch reads
+  epoch 4 != 3 -> lease_lost, nothing written
 """
 from __future__ import annotations
 
@@ -80,6 +87,8 @@ def acquire(book_id: str, holder: str) -> int | None:
     seen = lease_ref.get().to_dict() or {}
     if held_by_another(seen):
         return None
+    if seen.get("holder") not in (None, holder):   # expired: its holder may have died mid-batch
+        store.roll_back_abandoned(book_id, seen)
     pacing.pace(lease_ref.path, _written_at(seen))
 
     def work(txn: firestore.Transaction) -> int | None:
