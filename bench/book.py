@@ -2,7 +2,9 @@
 create_transfer offered the same way by the same clients.
 
 Stack: an emulator and the dev server (one process serving every function, with its task
-dispatch, which delivers the sequencer's wake-ups), started as bench.big_market starts them.
+dispatch, which delivers the sequencer's wake-ups), started as bench.big_market starts them,
+without the RPC counter between them (a proxy in this process: orders and transfers alike
+would pay its hop and this process's GIL).
 This process is the clients: a scheduler sends each request at its planned time from a pool of
 256 threads, rotating over 300 funded users (so no per-user rate limit applies), and a slow
 answer never delays the next request (open loop). A request's time counts from when it was due.
@@ -180,7 +182,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--grace", type=float, default=5.0)
     args = parser.parse_args()
-    with stack("bench-book") as s:
+    with stack("bench-book", counted=False) as s:   # counts are not needed: timing only
         uids = seed()
 
         def orders_at(rate: float) -> tuple[list[Offered], float]:

@@ -58,14 +58,15 @@ def book(ledger):
     return BOOK
 
 
-def accept_flow(count: int) -> list[str]:
-    """`count` crossing limit orders from six traders, accepted but not yet matched."""
+def accept_flow(count: int, first: int = 0) -> list[str]:
+    """`count` crossing limit orders from six traders, accepted but not yet matched (orders
+    `first`.. of the flow)."""
     from shared.domain.idempotency import Operation
     from shared.services.exchange import orders
     from shared.store.users import get_user
 
     ids = []
-    for n in range(count):
+    for n in range(first, first + count):
         user = get_user(f"trader{n % 6}")
         side = Side.BUY if n % 2 else Side.SELL
         price = 100 + (n * 7) % 9 - (2 if side is Side.SELL else 0)
@@ -164,6 +165,39 @@ def test_a_stale_sequencer_commits_nothing_once_its_lease_is_taken(book, monkeyp
     with pytest.raises(Conflict) as lost:
         batches.process(BOOK, "old", old_epoch, stuck)
     assert lost.value.code == "lease_lost"
+    check_exactly_once_in_recorded_order()
+
+
+def test_a_run_that_stops_for_time_keeps_the_lease_for_the_next_run_or_releases_it(
+        book, monkeypatch):
+    from shared.services.exchange import sequencer
+    from shared.store import exchange as store
+
+    def lease() -> dict:
+        return store.ref(store.LEASES, BOOK).get().to_dict() or {}
+
+    accept_flow(12)
+    monkeypatch.setattr(sequencer, "BATCH_SIZE", 2)
+    monkeypatch.setattr(sequencer, "KEEP_S", 0.5)
+    assert sequencer.run(BOOK, max_s=0.3)["status"] == "more"
+    kept = lease()
+    assert kept["holder"] is not None and pending()
+    # The next run goes on under the kept lease: same holder and epoch (an acquire bumps it).
+    monkeypatch.setattr(sequencer, "BATCH_SIZE", 200)
+    assert sequencer.run(BOOK)["status"] == "idle" and not pending()
+    assert lease()["epoch"] == kept["epoch"] and lease()["holder"] is None  # released when idle
+
+    accept_flow(12, first=12)
+    monkeypatch.setattr(sequencer, "BATCH_SIZE", 2)
+    assert sequencer.run(BOOK, max_s=0.3)["status"] == "more"
+    kept = lease()
+    assert kept["holder"] is not None
+    # Nobody takes it over: released after KEEP_S, so any process may acquire it.
+    eventually(lambda: lease()["holder"] is None, timeout_s=5, interval_s=0.1,
+               what="the unclaimed lease released")
+    monkeypatch.setattr(sequencer, "BATCH_SIZE", 200)
+    assert sequencer.run(BOOK, holder="another")["status"] == "idle" and not pending()
+    assert lease()["epoch"] == kept["epoch"] + 1
     check_exactly_once_in_recorded_order()
 
 

@@ -24,7 +24,9 @@ Guarantees:
   depth and candles take at most two writes in any second; under load a
   batch takes everything that arrived meanwhile, up to BATCH_SIZE and the step budget); the lease
   is written on acquire, on release and by a batch only in the second half of its term, each
-  write paced the same way (across processes by the `written_at` it records).
+  write paced the same way (across processes by the `written_at` it records). A run that stops
+  for time (RUN_S) with commands left keeps the lease for KEEP_S, and the next run in the same
+  process continues under it with no lease write; unclaimed, it is released.
 
 - Bounded recovery: each attempt of a holder's transaction first records its id
   (book_transactions/{book}). A holder killed inside a batch leaves that transaction open, with
@@ -67,6 +69,10 @@ TASK = "task_exchange_sequence"
 # A wake-up runs the book in the calling request's thread for about this long, then leaves the
 # rest to a task: batches are paced, so an unbounded run would hold one placer's answer.
 RUN_S = 3.0
+# A run that stops for time with commands left keeps the lease this long for the next run in
+# this process (under load the next placer's wake-up, moments later): it goes on at once, where
+# a release and a new acquire would be two lease writes paced apart. Unclaimed, it is released.
+KEEP_S = 1.0
 
 
 def new_holder() -> str:
@@ -138,9 +144,14 @@ def run(book_id: str, holder: str | None = None, max_batches: int = 40,
     deadline = time.monotonic() + max_s if max_s is not None else float("inf")
     book_path = store.ref(store.STATES, book_id).path
     while batch_count < max_batches and time.monotonic() < deadline:
-        epoch = acquire(book_id, holder)
+        kept = _claim_kept(book_id)
+        if kept is not None:
+            holder, epoch = kept
+        else:
+            epoch = acquire(book_id, holder)
         if epoch is None:
             return {"book": book_id, "status": "busy", "processed": processed}
+        keep, ids = False, []
         try:
             lingered = False
             while batch_count < max_batches and time.monotonic() < deadline:
@@ -167,12 +178,19 @@ def run(book_id: str, holder: str | None = None, max_batches: int = 40,
                 # settled balances. A settlement that fails is the sweep's; the book goes on.
                 order_settlement.settle(done.postings, book_id)
                 progress.announce(done.orders)
+            keep = max_s is not None and time.monotonic() >= deadline and bool(ids)
         except Conflict as err:
             if err.code == "lease_lost":
                 return {"book": book_id, "status": "lease_lost", "processed": processed}
             raise
         finally:
-            release(book_id, holder, epoch)
+            if keep:
+                _keep(book_id, holder, epoch)
+            else:
+                release(book_id, holder, epoch)
+        if keep:
+            wake_later(book_id, delay_s=int(KEEP_S) + 1)   # after an unclaimed release
+            return {"book": book_id, "status": "more", "processed": processed}
         # A command committed after our last query but before the release would otherwise wait
         # for the sweep: look once more now that anyone may take the lease.
         if not store.pending_command_ids(book_id, 1):
@@ -181,6 +199,34 @@ def run(book_id: str, holder: str | None = None, max_batches: int = 40,
             return {"book": book_id, "status": "idle", "processed": processed}
     wake_later(book_id, delay_s=0)
     return {"book": book_id, "status": "more", "processed": processed}
+
+
+_kept: dict[str, tuple[str, int]] = {}   # book -> (holder, epoch) a run kept the lease as
+_kept_lock = threading.Lock()
+
+
+def _keep(book_id: str, holder: str, epoch: int) -> None:
+    with _kept_lock:
+        _kept[book_id] = (holder, epoch)
+    timer = threading.Timer(KEEP_S, _release_unclaimed, (book_id, holder, epoch))
+    timer.daemon = True
+    timer.start()
+
+
+def _claim_kept(book_id: str) -> tuple[str, int] | None:
+    with _kept_lock:
+        return _kept.pop(book_id, None)
+
+
+def _release_unclaimed(book_id: str, holder: str, epoch: int) -> None:
+    with _kept_lock:
+        if _kept.get(book_id) != (holder, epoch):
+            return   # a later run took it over
+        del _kept[book_id]
+    try:
+        release(book_id, holder, epoch)
+    except Exception:  # noqa: BLE001 - the lease then expires; the task or sweep goes on
+        log.exception("could not release a kept lease", extra={"book": book_id})
 
 
 class _Local:
