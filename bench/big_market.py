@@ -92,7 +92,13 @@ def stack(name: str = "big-market", counted: bool = True) -> Iterator[Stack]:
     with emulator, FirestoreCounter(emulator.host_port) as counter:
         os.environ.update(server_env(emulator.host_port, port))
         from shared.config import settings
+        from shared.store import assets, exchange
+        from shared.store.client import db
+        # A stack after another in this process: its client and caches were the old emulator's.
         settings.cache_clear()
+        db.cache_clear()
+        assets.forget_cache()
+        exchange.forget_cache()
         log_path = LOG_DIR / f"{name}-server.log"
         with open(log_path, "wb") as log:
             upstream = counter.host_port if counted else emulator.host_port

@@ -179,7 +179,7 @@ def test_a_run_that_stops_for_time_keeps_the_lease_for_the_next_run_or_releases_
     accept_flow(12)
     monkeypatch.setattr(sequencer, "BATCH_SIZE", 2)
     monkeypatch.setattr(sequencer, "KEEP_S", 0.5)
-    assert sequencer.run(BOOK, max_s=0.3)["status"] == "more"
+    assert sequencer.run(BOOK, max_s=2.0)["status"] == "more"   # 6 paced batches: > 3 s
     kept = lease()
     assert kept["holder"] is not None and pending()
     # The next run goes on under the kept lease: same holder and epoch (an acquire bumps it).
@@ -189,7 +189,7 @@ def test_a_run_that_stops_for_time_keeps_the_lease_for_the_next_run_or_releases_
 
     accept_flow(12, first=12)
     monkeypatch.setattr(sequencer, "BATCH_SIZE", 2)
-    assert sequencer.run(BOOK, max_s=0.3)["status"] == "more"
+    assert sequencer.run(BOOK, max_s=2.0)["status"] == "more"   # 6 paced batches: > 3 s
     kept = lease()
     assert kept["holder"] is not None
     # Nobody takes it over: released after KEEP_S, so any process may acquire it.

@@ -114,24 +114,36 @@ def process(book_id: str, holder: str, epoch: int, command_ids: list[str]) -> Pr
 
 def run_under_lease(book_id: str, holder: str, epoch: int,
                     work: Callable[[firestore.Transaction], T]) -> T:
-    """Run a transaction of the lease's holder: each attempt first records its transaction id
-    (book_transactions, paced like the book's other shared documents), so that if this process
-    dies inside it a successor rolls it back instead of waiting out its locks; an attempt rolled
-    back that way has lost the lease."""
+    """Run a transaction of the lease's holder that writes the book's shared documents (head,
+    depth, candles).
+
+    - Each attempt first records its transaction id (book_transactions, paced like the book's
+      other shared documents), so that if this process dies inside it a successor rolls it back
+      instead of waiting out its locks; an attempt rolled back that way has lost the lease.
+    - Its commit is sent at least pacing.GAP_S after the book's last one returned, so those
+      documents take at most two writes in any second. The wait comes after the reads and the
+      matching, not before them: a busy book's batches then follow each other every GAP_S, not
+      every GAP_S plus a batch's own time. Meanwhile the transaction holds its read locks on the
+      lease, head and commands, which no placer writes (a new command is a new document)."""
     record = store.ref(store.TRANSACTIONS, book_id).path
+    head = store.ref(store.STATES, book_id).path
 
     def recorded(txn: firestore.Transaction) -> T:
         pacing.pace(record, None)
         store.record_transaction(book_id, holder, epoch, txn.id)
         pacing.wrote(record)
-        return work(txn)
+        result = work(txn)
+        pacing.pace(head, None)
+        return result
 
     try:
-        return run_transaction(recorded, serialize_on=[f"book:{book_id}"], deadline_s=20.0)
+        result = run_transaction(recorded, serialize_on=[f"book:{book_id}"], deadline_s=20.0)
     except gexc.InvalidArgument as err:
         if store.is_closed_transaction(err):
             raise Conflict("a successor rolled back this batch", code="lease_lost") from err
         raise
+    pacing.wrote(head)
+    return result
 
 
 def _take(config: BookConfig, head: dict | None) -> Book:

@@ -166,12 +166,10 @@ def run(book_id: str, holder: str | None = None, max_batches: int = 40,
                 if not ids:
                     break
                 lingered = False
-                # Every batch rewrites the book's shared documents (head, depth, escrows, its
-                # fee share, candles): under load batches coalesce in time instead, each taking
-                # what arrived while the last one was paced.
-                pacing.pace(book_path, None)
+                # Every batch rewrites the book's shared documents (head, depth, candles): under
+                # load batches coalesce in time instead, each taking what arrived while the last
+                # one was paced (its commit is paced: batches.run_under_lease).
                 done = dead_letters.process(book_id, holder, epoch, ids)
-                pacing.wrote(book_path)
                 processed += done.commands
                 batch_count += 1
                 # Its orders' ledger effects, before a waiting placer is told: it then sees
