@@ -15,7 +15,9 @@ entries); bytes are what crossed the wire. One row per function:
 `status` is ok, over (reads above the budget at either size), grows (a flat budget, one naming
 no data size, whose reads grew more than 1.1 times), error (the call failed) or not called
 (with why); a job's row ends with quiet_large=N, its second run's reads at the larger size
-(nothing new since the first: what it costs when nothing changed). Last line:
+(nothing new since the first: what it costs when nothing changed), and changed_large=N when the
+job reports how many changed documents it found (`changed` in its answer: the value its budget's
+`changed` takes on a first run; 0 on the quiet run, see sizes_of). Last line:
   over_budget=N worst_function=F worst_read_growth=G jobs_over_budget=M
 where worst_read_growth is taken over functions with a flat budget. Not seen: listener reads.
 """
@@ -42,6 +44,7 @@ class Count(NamedTuple):
     reads: int
     bytes_read: int
     writes: int = 0
+    changed: int | None = None  # what a job says it found changed (its `changed`), if it says
 
 
 def settle(stack: Stack, timeout_s: float = 60.0) -> None:
@@ -60,7 +63,17 @@ def count_call(stack: Stack, call: Call) -> Count:
     response = stack.client.send(call)
     rpcs = [r for r in stack.counter.records(mark) if r.tag.split(" ")[-1] == call.request_id]
     bill = total(rpcs)
-    return Count(response.status_code, bill.reads, bill.bytes_read, bill.writes + bill.deletes)
+    return Count(response.status_code, bill.reads, bill.bytes_read, bill.writes + bill.deletes,
+                 _changed(response))
+
+
+def _changed(response) -> int | None:
+    try:
+        data = response.json().get("data")
+    except ValueError:
+        return None
+    changed = data.get("changed") if isinstance(data, dict) else None
+    return changed if isinstance(changed, int) else None
 
 
 def followers(stack: Stack, since: int) -> dict[str, int]:
@@ -92,13 +105,27 @@ def measure(stack: Stack, world: World, manifest) -> dict[str, list[Count]]:
     return counts
 
 
-def sizes_of(world: World, job_run: int) -> dict[str, int]:
-    """Values of a budget's data-size names at this size; a job's second run saw no change."""
+# Jobs whose `changed` is a trailing window's documents (job_discovery: the last 24 hours of
+# candles and swap volume), not what changed since their last run: the quiet run has them too.
+WINDOWED = frozenset({"job_discovery"})
+
+
+def sizes_of(world: World, job_run: int, reported: int | None = None,
+             windowed: bool = False, units: int | None = None) -> dict[str, int]:
+    """Values of a budget's data-size names at this size. `changed`: on a job's first run what
+    the job reports it found changed (documents its change feeds returned), else the units
+    seeded; on its second run 0, since nothing changed in between (a job that reads everything
+    whatever changed, and says so, is over there), unless the job's window is `windowed`."""
     # `markets`, `assets`: open markets and assets (job_discovery counts each market's recent
-    # commits and reads each asset's supply); seeding adds n // 5 of each at each size, besides
-    # the demo's and those the counted calls create.
-    return {"limit": DEFAULT_LIMIT, "changed": world.n if job_run == 0 else 0, "levels": 10,
-            "markets": world.n // 5 + 15, "assets": world.n // 5 + 20}
+    # commits and reads each asset's supply); seeding adds n // 5 of each at each size (so the
+    # larger size has both sizes' seeding: `units`), besides the demo's and those the counted
+    # calls create.
+    changed = world.n if job_run == 0 else 0
+    if reported is not None and (job_run == 0 or windowed):
+        changed = reported
+    units = units if units is not None else world.n
+    return {"limit": DEFAULT_LIMIT, "changed": changed, "levels": 10,
+            "markets": units // 5 + 20, "assets": units // 5 + 20}
 
 
 class Row(NamedTuple):
@@ -112,6 +139,7 @@ class Row(NamedTuple):
     writes_large: int | None
     status: str
     quiet_large: int | None = None  # a job's second run at the larger size: nothing new
+    changed_large: int | None = None  # what the job's first run there said it found changed
 
 
 def row(f, budget: str, small: list[Count] | None, large: list[Count] | None,
@@ -122,15 +150,16 @@ def row(f, budget: str, small: list[Count] | None, large: list[Count] | None,
     reads_s, reads_l = max(c.reads for c in small), max(c.reads for c in large)
     growth = round(reads_l / reads_s, 2) if reads_s else None
     failed = [c.status for c in small + large if c.status >= 400]
-    over = any(c.reads > evaluate(budget, sizes_of(w, i))
-               for counts, w in ((small, worlds[0]), (large, worlds[1]))
-               for i, c in enumerate(counts))
+    seeded = ((small, worlds[0], worlds[0].n), (large, worlds[1], worlds[0].n + worlds[1].n))
+    over = any(c.reads > evaluate(budget, sizes_of(w, i, c.changed, f.name in WINDOWED, units))
+               for counts, w, units in seeded for i, c in enumerate(counts))
     status = ("error " + ",".join(map(str, sorted(set(failed)))) if failed else
               "over" if over else
               "grows" if is_flat(budget) and growth and growth > GROWTH_LIMIT else "ok")
     return Row(f.name, f.kind, budget, reads_s, reads_l, growth,
                max(c.bytes_read for c in large), max(c.writes for c in large), status,
-               large[-1].reads if f.kind == "job" else None)
+               large[-1].reads if f.kind == "job" else None,
+               large[0].changed if f.kind == "job" else None)
 
 
 def report(rows: list[Row], sizes: tuple[int, int]) -> list[str]:
@@ -140,6 +169,7 @@ def report(rows: list[Row], sizes: tuple[int, int]) -> list[str]:
     lines += [f"{r.function} {r.kind} [{r.budget}] {r.small} {r.large} {r.growth} "
               f"{r.bytes_large} {r.writes_large} {r.status}"
               + (f" quiet_large={r.quiet_large}" if r.quiet_large is not None else "")
+              + (f" changed_large={r.changed_large}" if r.changed_large is not None else "")
               for r in rows]
     counted = [r for r in rows if r.small is not None]
     over = [r for r in counted if r.status == "over"]

@@ -224,9 +224,9 @@ READS: dict[str, str] = {
     "admin_adjust": "5", "admin_set_role": "3", "admin_set_status": "3",
     "admin_ledger_stats": "30", "admin_audit_log": "limit + 2",
     "admin_reconcile": "changed + 100", "on_user_written": "2",
-    "job_reconcile": "changed + 100", "job_consolidate": "changed + 50",
-    "job_snapshot_balances": "changed + 70", "admin_list_flags": "limit + 2",
-    "admin_clear_flag": "3", "job_flag_suspicious": "changed + 10",
+    "job_reconcile": "changed + 100", "job_consolidate": "2 * changed + 70",
+    "job_snapshot_balances": "changed + 100", "admin_list_flags": "limit + 2",
+    "admin_clear_flag": "3", "job_flag_suspicious": "3 * changed + 10",
     # purchases
     "list_packages": "limit + 1", "create_purchase": "8", "list_purchases": "limit + 2",
     "admin_list_packages": "limit + 2", "admin_create_package": "2",
@@ -300,9 +300,9 @@ READS: dict[str, str] = {
     # discovery (issue 21): a multi-word search scans 4 * limit candidates, then reads each
     # answered market and its totals; the rest read the job's one document. The job reads the
     # last 24 h's hourly candles and swap volume rows and the traded books' creators
-    # (`changed`), the open markets and a count each (`markets`), 2 accounts per asset
-    # (`assets`), 7 more counts and the consolidation status.
+    # (`changed`), the open markets and a count each (`markets`), each asset and its 2 main
+    # accounts (`assets`), 7 more counts and the consolidation status.
     "search_markets": "6 * limit + 1", "list_categories": "1", "get_trending": "1",
     "get_platform_stats": "1", "on_order_written": "1", "update_notification_settings": "1",
-    "job_discovery": "2 * changed + 2 * markets + 2 * assets + 40",
+    "job_discovery": "2 * changed + 2 * markets + 3 * assets + 40",
 }

@@ -55,10 +55,11 @@ def run(budget_s: float = 50.0) -> dict:
             moved += run_transaction(lambda txn, ids=[s.id for s in page]: _move(txn, ids))
             point.advance(page[-1].get("changed_at"))
             if time.monotonic() > deadline:
-                return {"complete": False, "shares_read": shares, "moved": moved}
+                return {"complete": False, "shares_read": shares, "moved": moved,
+                        "changed": shares}
         point.finish()
     collection(STATUS).document("status").set({"completed_run_started_at": started})
-    return {"complete": True, "shares_read": shares, "moved": moved}
+    return {"complete": True, "shares_read": shares, "moved": moved, "changed": shares}
 
 
 def status() -> datetime | None:

@@ -116,12 +116,13 @@ def refresh(at: datetime | None = None) -> dict:
         "markets_by_commits": _markets_by_commits(at),
         "as_of": at}
     by_category = {c.value: _open_markets(at, c.value) for c in Category}
+    swaps, swap_rows = _swap_volume(at)
     stats_doc = {
         "users": admin.count(collection(USERS)),
         "open_markets": sum(by_category.values()),
         "open_markets_by_category": by_category,
         "trading_volume_24h": _trading_volume(rows.values()),
-        "swap_volume_24h": _swap_volume(at),
+        "swap_volume_24h": swaps,
         "circulation": [{"asset": s["asset"], "supply": s["supply"], "as_of": s["as_of"]}
                         for s in admin.supply_by_asset()],
         "as_of": at}
@@ -131,7 +132,8 @@ def refresh(at: datetime | None = None) -> dict:
     batch.commit()
     return {"traded_books": len(rows), "trending_creators": len(trending_doc["creators_by_volume"]),
             "trending_markets": len(trending_doc["markets_by_commits"]),
-            "open_markets": stats_doc["open_markets"]}
+            "open_markets": stats_doc["open_markets"],
+            "changed": len(candles) + swap_rows}   # the day's activity this run read
 
 
 def _hourly_candles(at: datetime) -> list[dict]:
@@ -201,13 +203,16 @@ def _trading_volume(rows) -> list[dict]:
     return [{"quote": k, **v} for k, v in sorted(quote.items())]
 
 
-def _swap_volume(at: datetime) -> list[dict]:
+def _swap_volume(at: datetime) -> tuple[list[dict], int]:
+    """Each pair's volume over the last 24 hours, and how many volume rows that took."""
     since = (at - timedelta(hours=23)).strftime("%Y-%m-%dT%H")
     pairs: dict[str, dict] = {}
+    rows = 0
     for row in swap_store.volume_since(since):
+        rows += 1
         p = pairs.setdefault(row["pair"], {"pair": row["pair"], "base": row["base"],
                                            "quote": row["quote"], "base_volume": 0,
                                            "quote_volume": 0, "fills": 0})
         for name in ("base_volume", "quote_volume", "fills"):
             p[name] += int(row.get(name, 0))
-    return [pairs[k] for k in sorted(pairs)]
+    return [pairs[k] for k in sorted(pairs)], rows

@@ -75,7 +75,7 @@ def scan(now: datetime | None = None) -> dict:
     for uid in sorted({r.uid for r in reasons}):
         added += _add(uid, [r for r in reasons if r.uid == uid])
     read.advance()   # only once every reason is recorded: a crash before re-reads the facts
-    return {"reasons": len(reasons), "added": added}
+    return {"reasons": len(reasons), "added": added, "changed": read.facts}
 
 
 class _FactsRead:
@@ -87,6 +87,7 @@ class _FactsRead:
         self.now = now
         self.points: dict[str, changes.Checkpoint] = {}
         self.newest: dict[str, datetime] = {}
+        self.facts = 0   # how many facts the scan read: what changed since the last one
 
     def since_last_scan(self, facts: str, window: timedelta) -> list[dict]:
         point = self.points[facts] = changes.checkpoint(f"flags.{facts}", 0)
@@ -95,6 +96,7 @@ class _FactsRead:
                 .where(filter=FieldFilter("at", ">=", since)).order_by("at").stream()]
         if docs:
             self.newest[facts] = docs[-1]["at"]
+        self.facts += len(docs)
         return docs
 
     def advance(self) -> None:

@@ -49,7 +49,7 @@ def snapshot_balances(now: datetime | None = None) -> dict:
         point.finish()
     collection(changes.CHECKPOINTS).document(RUN).set(
         {"date": day, "updated_at": firestore.SERVER_TIMESTAMP})
-    return {"date": day, "snapshots": written}
+    return {"date": day, "snapshots": written, "changed": written}
 
 
 def last_run_date() -> str | None:

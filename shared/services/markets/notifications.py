@@ -86,7 +86,8 @@ def remind_closing() -> dict:
                                       {"market_id": market_id, "kind": kind},
                                       delay_s=0, window_s=600)
     collection(CHECKPOINTS).document(CLOSING_CHECKPOINT).set({"at": at})
-    return {"markets": len(markets), "notified": sent, "handed_on": handed_on}
+    return {"markets": len(markets), "notified": sent, "handed_on": handed_on,
+            "changed": len(markets) + sent}   # markets new to the window, forecasters told
 
 
 def _newly_closing(at: datetime) -> list[firestore.DocumentSnapshot]:
