@@ -234,8 +234,8 @@ READS: dict[str, str] = {
     "admin_purchase_stats": "10", "admin_list_stripe_failures": "limit + 2",
     "admin_replay_stripe_event": "10", "admin_stripe_sync": "limit + 10", "stripe_webhook": "10",
     "job_stripe_sync": "changed + 10", "job_expire_purchases": "limit + 2",
-    # markets
-    "create_market": "5", "list_markets": "3 * limit + 2", "get_market": "3",
+    # markets (create_market: 6 with its asset, when this instance has not cached it)
+    "create_market": "6", "list_markets": "3 * limit + 2", "get_market": "3",
     "commit_forecast": "7", "estimate_forecast": "3", "list_my_forecasts": "limit + 2",
     "resolve_market": "6", "cancel_market": "6", "suspend_market": "7", "reopen_market": "7",
     "admin_markets_needing_resolution": "limit + 2", "admin_market_history": "limit + 3",

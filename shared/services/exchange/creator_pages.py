@@ -120,15 +120,16 @@ def update_profile(user: User, changes: dict) -> dict:
     """The creator edits their own page's sections (and nothing else)."""
     ref = store.ref(CREATORS, user.uid)
 
-    def work(txn: firestore.Transaction) -> None:
-        if not ref.get(transaction=txn).exists:
+    def work(txn: firestore.Transaction) -> dict:
+        snap = ref.get(transaction=txn)
+        if not snap.exists:
             raise NotFound("you are not a creator", code="unknown_creator")
         edited = {k: v for k, v in changes.items() if k in SECTIONS}
         if edited:  # an empty edit changes nothing (and Firestore refuses an empty update)
             txn.update(ref, edited)
+        return snap.to_dict() | edited   # the page as committed: no second read
 
-    run_transaction(work)
-    return page_view(ref.get().to_dict())
+    return page_view(run_transaction(work))
 
 
 def search(query: str, limit: int) -> dict:
