@@ -290,6 +290,9 @@ READS: dict[str, str] = {
     "job_price_feed": "5 * assets + 5",
     "execute_swap_offer": "12", "cancel_swap_offer": "6", "list_swap_offers": "limit + 2",
     "get_swap_volume": "32",  # a day per document: a default range of 30 days
+    # get_portfolio: the user's accounts and their prices, then the positions read model (one
+    # document per book traded, at most 100) and each book, its base asset and depth: never the
+    # fills (11 reads for one book and one asset); a user of many books or assets exceeds it
     "get_portfolio": "limit + 5", "get_portfolio_history": "limit + 10",
     # operations and data rights (issue 22)
     "ready": "1",

@@ -5,6 +5,9 @@ import pytest
 import requests
 
 from .helpers import key, ok, reconcile
+from .test_hot_paths import counted
+
+__all__ = ["counted"]
 
 pytestmark = pytest.mark.usefixtures("ledger")
 
@@ -146,3 +149,51 @@ def test_history_carries_a_balance_over_the_days_it_did_not_change(api, admin_ui
     recent = ok(api.call("GET", "get_portfolio_history", "ann", params={"days": 2}))
     assert [(p["date"], p["value_platform"]) for p in recent["points"]] == [
         ("2025-03-03", 10_000), ("2025-03-04", 15_000)]
+
+
+def test_positions_read_the_same_at_4_and_16_fills_and_equal_the_fills_listed(api, admin_uid,
+                                                                              counted):
+    from bench.budgets import evaluate
+    from dev.firestore_bill import total
+    from functions.manifest import READS
+    from shared.domain.portfolio import Fill, position
+
+    from .test_prices_api import list_creator, place, set_price
+
+    client, counter = counted
+    list_creator(api, admin_uid, "cora", "CORA", supply=10_000)
+    set_price(api, admin_uid, "CHIP", 5_000_000, 100_000)
+    api.call("GET", "get_me", "eve")
+    reads, traded = [], 0
+    for size in (4, 16):
+        # given eve bought and sold CORA `size` times, each a fill of its own
+        for n in range(traded, size):
+            side, other = ("buy", "sell") if n % 3 != 2 else ("sell", "buy")
+            place(api, "cora", "CORA-CHIP", other, 5, 40 + n)
+            assert place(api, "eve", "CORA-CHIP", side, 5, 40 + n)["status"] == "filled"
+        traded = size
+        # when she reads her portfolio on the counted server (once before, so that its
+        # process caches of assets and books are warm at both sizes)
+        ok(client.call("GET", "get_portfolio", "eve"))
+        mark = counter.mark()
+        mine = ok(client.call("GET", "get_portfolio", "eve"))
+        counter.mark()  # every RPC of the call recorded
+        reads.append(total(r for r in counter.records(mark)
+                           if r.tag.startswith("get_portfolio http ")).reads)
+        # then her position is the fold of every fill list_my_fills shows her, in order
+        fills, cursor = [], None
+        while True:
+            page = ok(api.call("GET", "list_my_fills", "eve",
+                               params={"limit": 10, **({"cursor": cursor} if cursor else {})}))
+            fills += [Fill(f["seq"], f["side"], f["price"], f["quantity"], f.get("fee") or 0)
+                      for f in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert len(fills) == size
+        held = position(fills)
+        [shown] = mine["positions"]
+        assert (shown["quantity"], shown["cost"], shown["realised_pnl"]) == (
+            held.quantity, held.cost, held.realised)
+    # and reading it costs the same at both sizes, within the budget
+    assert reads[0] == reads[1] <= evaluate(READS["get_portfolio"], {"limit": 20}), reads
