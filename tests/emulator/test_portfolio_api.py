@@ -197,3 +197,20 @@ def test_positions_read_the_same_at_4_and_16_fills_and_equal_the_fills_listed(ap
             held.quantity, held.cost, held.realised)
     # and reading it costs the same at both sizes, within the budget
     assert reads[0] == reads[1] <= evaluate(READS["get_portfolio"], {"limit": 20}), reads
+
+    # when a posting came later than the position's window (as if: the stored fold lost a fill
+    # and is marked stale), the next read rebuilds it from her fills, once
+    from shared.store.positions import position_ref
+
+    ref = position_ref("eve", "CORA-CHIP")
+    ref.update({"stale": True, "tail": ref.get().get("tail")[1:]})  # her first buy lost
+    [again] = ok(api.call("GET", "get_portfolio", "eve"))["positions"]
+    assert (again["quantity"], again["cost"], again["realised_pnl"]) == (
+        held.quantity, held.cost, held.realised)
+    stored = ref.get().to_dict()
+    assert stored["stale"] is False and stored["rebuilt_through"] == max(f.seq for f in fills)
+    # and a fill after the rebuild is counted on top of it
+    place(api, "cora", "CORA-CHIP", "sell", 5, 99)
+    assert place(api, "eve", "CORA-CHIP", "buy", 5, 99)["status"] == "filled"
+    [after] = ok(api.call("GET", "get_portfolio", "eve"))["positions"]
+    assert after["quantity"] == held.quantity + 5
