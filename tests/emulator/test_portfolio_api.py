@@ -214,3 +214,30 @@ def test_positions_read_the_same_at_4_and_16_fills_and_equal_the_fills_listed(ap
     assert place(api, "eve", "CORA-CHIP", "buy", 5, 99)["status"] == "filled"
     [after] = ok(api.call("GET", "get_portfolio", "eve"))["positions"]
     assert after["quantity"] == held.quantity + 5
+
+
+def test_fills_settled_before_the_read_model_are_counted_after_the_backfill(api, admin_uid):
+    from dev.backfill_positions import backfill
+    from shared.store.positions import position_ref
+
+    from .test_prices_api import list_creator, place, set_price
+
+    # given fills settled before positions were kept (their documents are not there)
+    list_creator(api, admin_uid, "cleo", "CLEO")
+    set_price(api, admin_uid, "CHIP", 5_000_000, 100_000)
+    api.call("GET", "get_me", "fay")
+    for quantity, price in ((10, 50), (6, 70)):
+        place(api, "cleo", "CLEO-CHIP", "sell", quantity, price)
+        assert place(api, "fay", "CLEO-CHIP", "buy", quantity, price)["status"] == "filled"
+    before = positions(api, "fay")
+    for uid in ("fay", "cleo"):
+        position_ref(uid, "CLEO-CHIP").delete()
+    assert positions(api, "fay") == []
+    # when the backfill marks every (owner, book) with fills, and one more fill settles
+    assert backfill(page=1) == 2
+    place(api, "cleo", "CLEO-CHIP", "sell", 4, 70)
+    assert place(api, "fay", "CLEO-CHIP", "buy", 4, 70)["status"] == "filled"
+    # then her position counts every fill once: the old ones and the new one
+    [(asset, quote, quantity, cost, *_)] = positions(api, "fay")
+    assert (asset, quantity) == ("CLEO", 20) and before[0][2] == 16
+    assert cost == before[0][3] + 4 * 70 + 2   # taker fee 0.5% of 280, rounded up
