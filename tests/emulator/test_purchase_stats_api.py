@@ -138,3 +138,40 @@ def test_stats_read_the_same_few_documents_at_10_and_60_purchases(api, admin_uid
     # then every read is within the budget, and reads do not grow with the purchases
     budget = evaluate(READS["admin_purchase_stats"], {})
     assert max(reads) <= budget and reads[0] == reads[2] and reads[1] == reads[3], reads
+
+
+def test_a_rebuild_over_purchases_made_before_the_read_model_equals_them(api, admin_uid):
+    from shared.services.purchases.stats import rebuild
+    from shared.store.client import collection
+    from shared.store.purchase_stats import CHANGES, totals_ref
+
+    # given purchases (one refunded after its tokens were spent) whose changes were never
+    # recorded, as before the read model was deployed
+    usd = package(api, admin_uid, tokens=100, price=500)
+    ok(deliver(api, payment_event("succeeded", pending_purchase("ra", usd))))
+    api.call("GET", "get_me", "rb")
+    set_chips(api, admin_uid, "rb", 0)
+    spent = pending_purchase("rb", usd)
+    ok(deliver(api, payment_event("succeeded", spent)))
+    ok(api.call("POST", "admin_adjust", admin_uid, idempotency_key=key(),
+                json={"uid": "rb", "asset": "CHIP", "amount": -60, "reason": "spent"}))
+    ok(deliver(api, refund_event(spent, 500)))
+    pending_purchase("rc", usd)
+    for snap in collection(CHANGES).stream():
+        snap.reference.delete()
+    totals_ref().delete()
+    assert stats(api, admin_uid)["completed"] == 0
+    # and one change recorded since, still waiting
+    ok(deliver(api, payment_event("succeeded", pending_purchase("rd", usd))))
+    # when the totals are rebuilt, then the statistics are those of every purchase listed,
+    # the waiting change counted once
+    assert rebuild() == {"purchases": 4, "discarded": 2}
+    rebuilt = stats(api, admin_uid)
+    expected = expected_from_listings(api, admin_uid, ["ra", "rb", "rc", "rd"])
+    assert {k: v for k, v in rebuilt.items() if k not in ("complete", "folded_at")} == expected
+    assert (rebuilt["complete"], rebuilt["completed"], rebuilt["outstanding_receivables"]) == (
+        True, 3, 60)
+    # and later changes count on top of it
+    assert fold(api) == 0
+    ok(deliver(api, payment_event("succeeded", pending_purchase("rc", usd))))
+    assert stats(api, admin_uid)["completed"] == 4

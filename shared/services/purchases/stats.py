@@ -12,6 +12,8 @@ Guarantees:
   transaction (one snapshot: a concurrent fold cannot make a change count twice or not at
   all). With no more than WAITING waiting it is exact (`complete`); otherwise it answers the
   totals as of `folded_at` plus the changes it read and says it is not complete.
+- `rebuild` recomputes the totals from every purchase and receivable, once, when the read
+  model is deployed over existing data (`python -m dev.backfill_purchase_stats`).
 - A fold run reads each change twice (its query row and inside the folding transaction) and
   writes the totals once per page of PAGE changes, pages at least a second apart: the totals
   document takes at most one write a second, never one per purchase; a run folds at most
@@ -22,12 +24,17 @@ from __future__ import annotations
 import time
 
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 from google.cloud.firestore_v1.field_path import FieldPath
 
 from shared.domain import purchase_stats as model
+from shared.domain.accounts import AccountKind
+from shared.domain.errors import Conflict
 from shared.store import purchase_stats as store
 from shared.store import wire
 from shared.store.client import collection
+from shared.store.ledger import ACCOUNTS
+from shared.store.purchases import PURCHASES, purchase_from
 from shared.store.transactions import run_transaction
 
 WAITING = 7   # changes a read adds to the totals: 1 + 8 reads within the budget of 10
@@ -77,6 +84,37 @@ def _fold(txn: firestore.Transaction, ids: list[str]) -> int:
     if taken:
         txn.set(refs[0], {"totals": totals, "folded_at": firestore.SERVER_TIMESTAMP})
     return len(taken)
+
+
+def rebuild(max_waiting: int = PAGE) -> dict:
+    """Once, when the read model is deployed over existing purchases: the totals recomputed
+    from every purchase and receivable, in one transaction that also deletes the waiting
+    changes. Exact: each change commits with the state it describes, so the states read
+    already hold every change read, and a write after the transaction adds its change on top.
+    It reads (and locks) every purchase and receivable, so it refuses a backlog of more than
+    `max_waiting` changes (fold first) and is meant for a deployment, not a schedule."""
+    receivables = collection(ACCOUNTS).where(
+        filter=FieldFilter("kind", "==", AccountKind.RECEIVABLE.value))
+
+    def work(txn: firestore.Transaction) -> dict:
+        waiting = list(_waiting(max_waiting + 1).select([]).stream(transaction=txn))
+        if len(waiting) > max_waiting:
+            raise Conflict("more changes wait than one rebuild deletes: fold them first",
+                           code="fold_first")
+        totals: dict[str, int] = {}
+        purchases = list(collection(PURCHASES).stream(transaction=txn))
+        for snap in purchases:
+            totals = model.add(totals, model.contribution(purchase_from(snap.id, snap.to_dict())))
+        for snap in receivables.select(["debits_posted", "credits_posted"]).stream(
+                transaction=txn):
+            owed = int(snap.get("debits_posted") or 0) - int(snap.get("credits_posted") or 0)
+            totals = model.add(totals, {model.OWED: owed})
+        for snap in waiting:
+            txn.delete(snap.reference)
+        txn.set(store.totals_ref(), {"totals": totals, "folded_at": firestore.SERVER_TIMESTAMP})
+        return {"purchases": len(purchases), "discarded": len(waiting)}
+
+    return run_transaction(work, deadline_s=60)
 
 
 def _waiting(limit: int) -> firestore.Query:
