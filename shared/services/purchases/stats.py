@@ -29,7 +29,6 @@ from google.cloud.firestore_v1.field_path import FieldPath
 
 from shared.domain import purchase_stats as model
 from shared.domain.accounts import AccountKind
-from shared.domain.errors import Conflict
 from shared.store import purchase_stats as store
 from shared.store import wire
 from shared.store.client import collection
@@ -99,8 +98,8 @@ def rebuild(max_waiting: int = PAGE) -> dict:
     def work(txn: firestore.Transaction) -> dict:
         waiting = list(_waiting(max_waiting + 1).select([]).stream(transaction=txn))
         if len(waiting) > max_waiting:
-            raise Conflict("more changes wait than one rebuild deletes: fold them first",
-                           code="fold_first")
+            # an operator's one-off, never an HTTP answer: no error code of the API
+            raise RuntimeError("more changes wait than one rebuild deletes: fold them first")
         totals: dict[str, int] = {}
         purchases = list(collection(PURCHASES).stream(transaction=txn))
         for snap in purchases:
