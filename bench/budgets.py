@@ -1,9 +1,10 @@
 """Read budgets: what the manifest promises a call or run of a function reads, evaluated.
 
 A budget (functions/manifest.py READS) is a small arithmetic expression: integers, `+`, `*`,
-and names. `limit` is the page size the call asked for (20 when it did not); any other name is
-a data size the function is allowed to grow with (`changed`: documents changed since a job's
-checkpoint; `levels`: price levels asked for; `markets`: open markets; `assets`: assets), and bench.scale gives it its value per size.
+and names. `limit` is the page size the call got (its `limit`, else its query's default, else
+20: bench/scale.py page_size); any other name is a data size the function is allowed to grow
+with (`changed`: documents changed since a job's checkpoint; `levels`: price levels asked for;
+`markets`: open markets; `assets`: assets), and bench.scale gives it its value per size.
 A budget that names only `limit` and constants is flat: its reads must not grow with the data.
 """
 from __future__ import annotations

@@ -45,6 +45,7 @@ class Count(NamedTuple):
     bytes_read: int
     writes: int = 0
     changed: int | None = None  # what a job says it found changed (its `changed`), if it says
+    limit: int = DEFAULT_LIMIT  # the page size the call got: what `limit` in its budget means
 
 
 def settle(stack: Stack, timeout_s: float = 60.0) -> None:
@@ -56,6 +57,15 @@ def settle(stack: Stack, timeout_s: float = 60.0) -> None:
 def _spec(target: str):
     module, attribute = target.split(":")
     return getattr(importlib.import_module(module), attribute).spec
+
+
+def page_size(spec, call: Call) -> int:
+    """The page size a call gets: its `limit` parameter, else its query's default (an export
+    pages 200 documents by default, a candle chart 60), else DEFAULT_LIMIT."""
+    if call.query and "limit" in call.query:
+        return int(call.query["limit"])
+    field = (spec.query.model_fields.get("limit") if spec.query is not None else None)
+    return int(field.default) if field is not None else DEFAULT_LIMIT
 
 
 def count_call(stack: Stack, call: Call) -> Count:
@@ -96,7 +106,7 @@ def measure(stack: Stack, world: World, manifest) -> dict[str, list[Count]]:
             spec = _spec(f.target)
             call = http_call(f.name, world, spec.auth.value if spec.auth else None)
             if call is not None:
-                counts[f.name] = [count_call(stack, call)]
+                counts[f.name] = [count_call(stack, call)._replace(limit=page_size(spec, call))]
         elif f.kind == "job":
             counts[f.name] = [count_call(stack, job(f.name)) for _ in range(2)]
     settle(stack)
@@ -151,7 +161,8 @@ def row(f, budget: str, small: list[Count] | None, large: list[Count] | None,
     growth = round(reads_l / reads_s, 2) if reads_s else None
     failed = [c.status for c in small + large if c.status >= 400]
     seeded = ((small, worlds[0], worlds[0].n), (large, worlds[1], worlds[0].n + worlds[1].n))
-    over = any(c.reads > evaluate(budget, sizes_of(w, i, c.changed, f.name in WINDOWED, units))
+    over = any(c.reads > evaluate(budget, sizes_of(w, i, c.changed, f.name in WINDOWED, units)
+                                  | {"limit": c.limit})
                for counts, w, units in seeded for i, c in enumerate(counts))
     status = ("error " + ",".join(map(str, sorted(set(failed)))) if failed else
               "over" if over else

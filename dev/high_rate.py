@@ -114,6 +114,8 @@ HIGH_RATE: tuple[HighRate, ...] = (
                        "owner, read, created_at desc": "kept: one user's unread notifications"}),
     HighRate("stripe_events", "every Stripe event applied by the webhook or the sync",
              low_cardinality=("type", "outcome"), sequential=("at",)),
+    HighRate("purchase_stat_changes", "each purchase write and each posting to a receivable "
+             "(created once, deleted by the fold)", low_cardinality=(), sequential=()),
     HighRate("idempotency", "every mutating call whose answer is not kept on its transfer",
              low_cardinality=("operation",), sequential=("created_at",)),
     HighRate("rate_limits", "every rate-limited request: a counter per caller and window",

@@ -98,6 +98,7 @@ PURCHASES: tuple[Function, ...] = (
     _http("stripe_webhook", "stripe_webhook", min_instances=1),
     _job("job_stripe_sync", "purchases", "*/10 * * * *"),
     _job("job_expire_purchases", "purchases", "*/15 * * * *"),
+    _job("job_fold_purchase_stats", "purchases", "* * * * *"),
 )
 
 MARKETS: tuple[Function, ...] = (
@@ -231,9 +232,13 @@ READS: dict[str, str] = {
     "list_packages": "limit + 1", "create_purchase": "8", "list_purchases": "limit + 2",
     "admin_list_packages": "limit + 2", "admin_create_package": "2",
     "admin_update_package": "3", "admin_list_purchases": "limit + 2",
-    "admin_purchase_stats": "10", "admin_list_stripe_failures": "limit + 2",
+    "admin_purchase_stats": "10",  # the caller, the totals and <= 8 waiting changes
+    "admin_list_stripe_failures": "limit + 2",
     "admin_replay_stripe_event": "10", "admin_stripe_sync": "limit + 10", "stripe_webhook": "10",
     "job_stripe_sync": "changed + 10", "job_expire_purchases": "limit + 2",
+    # job_fold_purchase_stats (services/purchases/stats.py) reads each waiting change twice
+    # (its query row, then in the folding transaction) and the totals once per page of 400
+    "job_fold_purchase_stats": "2 * changed + 30",
     # markets (create_market: 6 with its asset, when this instance has not cached it)
     "create_market": "6", "list_markets": "3 * limit + 2", "get_market": "3",
     "commit_forecast": "7", "estimate_forecast": "3", "list_my_forecasts": "limit + 2",
@@ -285,6 +290,9 @@ READS: dict[str, str] = {
     "job_price_feed": "5 * assets + 5",
     "execute_swap_offer": "12", "cancel_swap_offer": "6", "list_swap_offers": "limit + 2",
     "get_swap_volume": "32",  # a day per document: a default range of 30 days
+    # get_portfolio: the user's accounts and their prices, then the positions read model (one
+    # document per book traded, at most 100) and each book, its base asset and depth: never the
+    # fills (11 reads for one book and one asset); a user of many books or assets exceeds it
     "get_portfolio": "limit + 5", "get_portfolio_history": "limit + 10",
     # operations and data rights (issue 22)
     "ready": "1",

@@ -3,7 +3,7 @@ sync with Stripe."""
 from __future__ import annotations
 
 from shared.domain.users import Role
-from shared.services.purchases import sync
+from shared.services.purchases import stats, sync
 from shared.services.purchases import webhook
 from shared.web.endpoint import Context, endpoint
 from shared.web.schemas.common import Empty
@@ -12,9 +12,10 @@ from shared.web.schemas.purchases.operations import (EventResult, FailurePage, F
 
 
 @endpoint("admin_purchase_stats", auth=Role.ADMIN, response=PurchaseStats,
-          summary="Tokens sold, revenue and refunds per currency, outstanding receivables")
+          summary="Tokens sold, revenue and refunds per currency, outstanding receivables, "
+          "from a read model (complete says whether every change was counted)")
 def admin_purchase_stats(ctx: Context, _: None) -> dict:
-    return sync.stats()
+    return stats.stats()
 
 
 @endpoint("admin_list_stripe_failures", auth=Role.ADMIN, query=FailureQuery,

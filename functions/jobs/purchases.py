@@ -1,5 +1,6 @@
-"""Scheduled Stripe sync (every 10 minutes) and expiry of stale pending purchases."""
-from shared.services.purchases import sync
+"""Scheduled Stripe sync (every 10 minutes), expiry of stale pending purchases, and the fold of
+the purchase statistics (every minute)."""
+from shared.services.purchases import stats, sync
 from shared.web.job import job
 
 
@@ -13,3 +14,8 @@ def job_stripe_sync(request) -> dict:
 @job("job_expire_purchases")
 def job_expire_purchases(request) -> dict:
     return sync.expire()
+
+
+@job("job_fold_purchase_stats")
+def job_fold_purchase_stats(request) -> dict:
+    return stats.fold()

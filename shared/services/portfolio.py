@@ -6,9 +6,12 @@ Guarantees:
   smallest unit, each rounded down, at the price that counts (prices.current_prices: a traded
   creator token at its last trade price). An asset without a price is listed with no value and
   left out of the totals (never valued at zero silently: `unpriced` names it).
-- Positions come from the user's own fills (domain/portfolio): cost, average cost, realised and
-  unrealised profit or loss at the book's last trade price, all in the quote asset's smallest
-  units.
+- Positions come from the user's positions read model (store/positions.py), which settlement
+  folds from each of their fills once, in the transaction that posts it (domain FoldedPosition:
+  in sequence order, whatever order postings arrive in; a position left stale by a posting
+  later than its window is rebuilt here from the user's fills of that book): cost, average cost,
+  realised and unrealised profit or loss at the book's last trade price, all in the quote
+  asset's smallest units. A call reads at most MAX_POSITIONS positions, never the fills.
 - History comes from the daily balance snapshots (job_snapshot_balances: an account's snapshot
   on each day it changed, carried forward over the days between), one point per day,
   each valued at that day's prices: the last price_history point at or before the end of the
@@ -26,18 +29,24 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.config import settings
 from shared.domain.accounts import AccountKind
 from shared.domain.assets import AssetKind
-from shared.domain.errors import NotFound
-from shared.domain.portfolio import Fill, PricePoint, day_end, position, price_on
+from shared.domain.errors import NotFound, Unavailable
+from shared.domain.portfolio import FoldedPosition, Position, PricePoint, day_end, price_on
 from shared.domain.prices import Price, rate
 from shared.store import exchange as books
+from shared.store import positions as positions_store
 from shared.store import prices as price_store
+from shared.store import wire
 from shared.store.assets import get_asset
 from shared.store.client import collection, db
 from shared.store.ledger import ACCOUNTS
+from shared.store.transactions import run_transaction
 
 from shared.services.balances import SNAPSHOTS, balances
 from shared.services.snapshots import last_run_date
 from shared.services.prices.market import current_prices
+
+
+MAX_POSITIONS = 100  # books a portfolio shows positions on (a stated cap)
 
 
 def units() -> dict:
@@ -88,14 +97,15 @@ def portfolio(uid: str) -> dict:
 
 
 def positions(uid: str) -> list[dict]:
-    """One position per creator-token book the user bought on, from their own fills."""
-    by_book: dict[str, list[Fill]] = defaultdict(list)
-    query = (collection(books.FILLS).where(filter=FieldFilter("owner", "==", uid))
-             .order_by("at", direction=firestore.Query.DESCENDING))
-    for snap in query.stream():
-        d = snap.to_dict()
-        by_book[d["book"]].append(Fill(int(d["seq"]), d["side"], int(d["price"]),
-                                       int(d["quantity"]), int(d.get("fee") or 0)))
+    """One position per creator-token book the user bought on, from their positions read model
+    (store/positions.py): at most MAX_POSITIONS books, whatever the number of fills."""
+    by_book: dict[str, Position] = {}
+    for snap in positions_store.owned(uid, MAX_POSITIONS):
+        data = snap.to_dict()
+        folded = positions_store.folded_from(data)
+        if folded.stale:
+            folded = _rebuild(uid, data["book"])
+        by_book[data["book"]] = folded.current
     configs = []
     for book_id in sorted(by_book):
         try:
@@ -108,7 +118,7 @@ def positions(uid: str) -> list[dict]:
         if configs else {}
     out = []
     for config in configs:
-        held = position(by_book[config.id])
+        held = by_book[config.id]
         snap = depth.get(config.id)
         last = (snap.to_dict() or {}).get("last_price") if snap is not None else None
         if held.bought == 0 or last is None:
@@ -119,6 +129,32 @@ def positions(uid: str) -> list[dict]:
                     "market_value": held.quantity * int(last),
                     "unrealised_pnl": held.unrealised(int(last)), "realised_pnl": held.realised})
     return out
+
+
+def _rebuild(uid: str, book_id: str) -> FoldedPosition:
+    """A stale position (a posting arrived later than its window: domain FoldedPosition)
+    rebuilt from every fill of the owner on the book; rare, and O(those fills). The fills are
+    read outside the transaction (a query there would lock the range the book's batches write);
+    if postings folded fills newer than those read into the base meanwhile, read again."""
+    ref = positions_store.position_ref(uid, book_id)
+    for _ in range(3):
+        fills = positions_store.owner_fills(uid, book_id)
+        newest = max((f.seq for f in fills), default=0)
+
+        def work(txn: firestore.Transaction, fills=fills, newest=newest) -> FoldedPosition | None:
+            folded = positions_store.folded_from(wire.get_all(txn, [ref])[ref.path])
+            if not folded.stale:   # another rebuild got there first
+                return folded
+            if folded.through > newest:
+                return None
+            folded = folded.rebuilt(fills)
+            wire.set(txn, ref, positions_store.folded_doc(uid, book_id, folded))
+            return folded
+
+        done = run_transaction(work, serialize_on=[f"positions:{uid}.{book_id}"])
+        if done is not None:
+            return done
+    raise Unavailable("the position is changing too fast to rebuild; try again")
 
 
 def history(uid: str, days: int) -> dict:

@@ -7,7 +7,9 @@ Guarantees:
   counters (and a `version` one higher); blind system accounts get increments only, so no user
   transaction ever reads or locks them (a share of a spread system account also carries the
   change-feed fields of SPREAD_FEED); every transfer is created (a duplicate id fails the commit)
-  and every journal entry is created with the commit's server timestamp.
+  and every journal entry is created with the commit's server timestamp. A batch that posts to
+  receivables also creates the change in what they owe, for the purchase statistics
+  (store/purchase_stats.py), in the same transaction.
 - A receipt (an operation's idempotent answer) rides on the transfer whose id is the operation id,
   so the hot paths write no separate idempotency record: the transfer's existence and the answer
   commit together by construction, and a replay reads the one document it would have created.
@@ -26,7 +28,7 @@ from shared.domain.ledger import BatchResult, Hold, HoldStatus, JournalEntry, Tr
 
 from shared.domain.idempotency import Operation
 
-from shared.store import wire
+from shared.store import purchase_stats, wire
 from shared.store.changes import feed_fields
 from shared.store.client import collection, db
 from shared.store.idempotency import record_fields, record_ref, replayed
@@ -232,3 +234,4 @@ def write(txn: firestore.Transaction, result: BatchResult, receipt: Receipt | No
     for entry in result.journal:
         wire.create(txn, collection(JOURNAL).document(entry.id),
                     journal_doc(entry, memos.get(entry.transfer_id, "")))
+    purchase_stats.record_owed(txn, result.journal)

@@ -5,6 +5,9 @@ import pytest
 import requests
 
 from .helpers import key, ok, reconcile
+from .test_hot_paths import counted
+
+__all__ = ["counted"]
 
 pytestmark = pytest.mark.usefixtures("ledger")
 
@@ -146,3 +149,95 @@ def test_history_carries_a_balance_over_the_days_it_did_not_change(api, admin_ui
     recent = ok(api.call("GET", "get_portfolio_history", "ann", params={"days": 2}))
     assert [(p["date"], p["value_platform"]) for p in recent["points"]] == [
         ("2025-03-03", 10_000), ("2025-03-04", 15_000)]
+
+
+def test_positions_read_the_same_at_4_and_16_fills_and_equal_the_fills_listed(api, admin_uid,
+                                                                              counted):
+    from bench.budgets import evaluate
+    from dev.firestore_bill import total
+    from functions.manifest import READS
+    from shared.domain.portfolio import Fill, position
+
+    from .test_prices_api import list_creator, place, set_price
+
+    client, counter = counted
+    list_creator(api, admin_uid, "cora", "CORA", supply=10_000)
+    set_price(api, admin_uid, "CHIP", 5_000_000, 100_000)
+    api.call("GET", "get_me", "eve")
+    reads, traded = [], 0
+    for size in (4, 16):
+        # given eve bought and sold CORA `size` times, each a fill of its own
+        for n in range(traded, size):
+            side, other = ("buy", "sell") if n % 3 != 2 else ("sell", "buy")
+            place(api, "cora", "CORA-CHIP", other, 5, 40 + n)
+            assert place(api, "eve", "CORA-CHIP", side, 5, 40 + n)["status"] == "filled"
+        traded = size
+        # when she reads her portfolio on the counted server (once before, so that its
+        # process caches of assets and books are warm at both sizes)
+        ok(client.call("GET", "get_portfolio", "eve"))
+        mark = counter.mark()
+        mine = ok(client.call("GET", "get_portfolio", "eve"))
+        counter.mark()  # every RPC of the call recorded
+        reads.append(total(r for r in counter.records(mark)
+                           if r.tag.startswith("get_portfolio http ")).reads)
+        # then her position is the fold of every fill list_my_fills shows her, in order
+        fills, cursor = [], None
+        while True:
+            page = ok(api.call("GET", "list_my_fills", "eve",
+                               params={"limit": 10, **({"cursor": cursor} if cursor else {})}))
+            fills += [Fill(f["seq"], f["side"], f["price"], f["quantity"], f.get("fee") or 0)
+                      for f in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert len(fills) == size
+        held = position(fills)
+        [shown] = mine["positions"]
+        assert (shown["quantity"], shown["cost"], shown["realised_pnl"]) == (
+            held.quantity, held.cost, held.realised)
+    # and reading it costs the same at both sizes, within the budget
+    assert reads[0] == reads[1] <= evaluate(READS["get_portfolio"], {"limit": 20}), reads
+
+    # when a posting came later than the position's window (as if: the stored fold lost a fill
+    # and is marked stale), the next read rebuilds it from her fills, once
+    from shared.store.positions import position_ref
+
+    ref = position_ref("eve", "CORA-CHIP")
+    ref.update({"stale": True, "tail": ref.get().get("tail")[1:]})  # her first buy lost
+    [again] = ok(api.call("GET", "get_portfolio", "eve"))["positions"]
+    assert (again["quantity"], again["cost"], again["realised_pnl"]) == (
+        held.quantity, held.cost, held.realised)
+    stored = ref.get().to_dict()
+    assert stored["stale"] is False and stored["rebuilt_through"] == max(f.seq for f in fills)
+    # and a fill after the rebuild is counted on top of it
+    place(api, "cora", "CORA-CHIP", "sell", 5, 99)
+    assert place(api, "eve", "CORA-CHIP", "buy", 5, 99)["status"] == "filled"
+    [after] = ok(api.call("GET", "get_portfolio", "eve"))["positions"]
+    assert after["quantity"] == held.quantity + 5
+
+
+def test_fills_settled_before_the_read_model_are_counted_after_the_backfill(api, admin_uid):
+    from dev.backfill_positions import backfill
+    from shared.store.positions import position_ref
+
+    from .test_prices_api import list_creator, place, set_price
+
+    # given fills settled before positions were kept (their documents are not there)
+    list_creator(api, admin_uid, "cleo", "CLEO")
+    set_price(api, admin_uid, "CHIP", 5_000_000, 100_000)
+    api.call("GET", "get_me", "fay")
+    for quantity, price in ((10, 50), (6, 70)):
+        place(api, "cleo", "CLEO-CHIP", "sell", quantity, price)
+        assert place(api, "fay", "CLEO-CHIP", "buy", quantity, price)["status"] == "filled"
+    before = positions(api, "fay")
+    for uid in ("fay", "cleo"):
+        position_ref(uid, "CLEO-CHIP").delete()
+    assert positions(api, "fay") == []
+    # when the backfill marks every (owner, book) with fills, and one more fill settles
+    assert backfill(page=1) == 2
+    place(api, "cleo", "CLEO-CHIP", "sell", 4, 70)
+    assert place(api, "fay", "CLEO-CHIP", "buy", 4, 70)["status"] == "filled"
+    # then her position counts every fill once: the old ones and the new one
+    [(asset, quote, quantity, cost, *_)] = positions(api, "fay")
+    assert (asset, quantity) == ("CLEO", 20) and before[0][2] == 16
+    assert cost == before[0][3] + 4 * 70 + 2   # taker fee 0.5% of 280, rounded up

@@ -181,3 +181,47 @@ def test_closing_soon_reads_the_markets_new_to_its_window_not_every_market_closi
     run()
     assert kinds(api, "cat")["market_closing_soon"] == 1
     assert kinds(api, "ann")["market_closing_soon"] == kinds(api, "bob")["market_closing_soon"] == 1
+
+
+def test_an_export_page_reads_its_page_and_a_constant_and_the_pages_hold_everything_once(
+        api, admin_uid, counted):
+    from functions.manifest import READS
+
+    client, counter = counted
+    ok(api.call("GET", "get_me", "exq"))
+    sent, per_page = 0, []
+    for size in (15, 60):
+        # given a user whose history is several pages of 10
+        for n in range(sent, size):
+            ok(api.call("POST", "create_transfer", "exp", idempotency_key=key(),
+                        json={"to": "exq", "asset": "CHIP", "amount": 1 + n}))
+        sent = size
+        # when they page through their export 10 documents a page on the counted server
+        pages, reads, cursor = [], [], None
+        while True:
+            params = {"limit": 10, **({"cursor": cursor} if cursor else {})}
+            mark = counter.mark()
+            pages.append(ok(client.call("GET", "export_my_data", "exp", params=params)))
+            counter.mark()  # every RPC of the call recorded
+            reads.append(total(r for r in counter.records(mark)
+                               if r.tag.startswith("export_my_data http ")).reads)
+            cursor = pages[-1]["next_cursor"]
+            if cursor is None:
+                break
+        # then each page reads at most its budget, whatever the history
+        assert len(pages) > size // 10 and max(reads) <= evaluate(
+            READS["export_my_data"], {"limit": 10}), reads
+        per_page.append(max(reads))
+        # and the pages hold every journal entry the user's history lists, each once
+        journal = [d["id"] for p in pages for d in p["sections"].get("journal", [])]
+        listed, after = [], None
+        while True:
+            page = ok(api.call("GET", "list_transactions", "exp",
+                               params={"limit": 100, **({"cursor": after} if after else {})}))
+            listed += [e["id"] for e in page["items"]]
+            after = page["next_cursor"]
+            if after is None:
+                break
+        assert len(journal) == len(set(journal)) and set(journal) == set(listed)
+        assert len(journal) >= size
+    assert per_page[0] == per_page[1], per_page

@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.domain.portfolio import Fill, PricePoint, position, price_on
+from shared.domain.portfolio import (TAIL, Fill, FoldedPosition, PricePoint, position,
+                                     price_on)
 
 
 def test_buys_add_cost_with_fees_and_a_sell_removes_average_cost():
@@ -58,3 +59,46 @@ def test_a_days_price_is_its_last_point_at_or_before_its_close():
     points = [PricePoint(at(1, 12), 1, 1), PricePoint(at(2, 23), 2, 2), PricePoint(at(4, 0), 4, 4)]
     assert [price_on(points, f"2025-01-0{d}").usd for d in range(1, 5)] == [1, 2, 2, 4]
     assert price_on(points, "2024-12-31") is None
+
+
+FILLS = st.lists(st.tuples(st.sampled_from(["buy", "sell"]), st.integers(1, 100),
+                           st.integers(1, 50), st.integers(0, 5)), min_size=1, max_size=80)
+
+
+def _fills(raw) -> list[Fill]:
+    return [Fill(n + 1, side, price, qty, fee) for n, (side, price, qty, fee) in enumerate(raw)]
+
+
+def _postings(fills: list[Fill], shift: int) -> list[list[Fill]]:
+    """The fills grouped into postings of up to 3, each posting moved up to `shift` places
+    earlier than its turn (postings applied out of order, within the window)."""
+    postings = [fills[i:i + 3] for i in range(0, len(fills), 3)]
+    for i in range(len(postings) - 1, 0, -1):
+        j = max(0, i - shift)
+        postings[j], postings[i] = postings[i], postings[j]
+    return postings
+
+
+@given(FILLS, st.integers(0, 5))
+def test_a_folded_position_equals_the_fold_in_order_when_postings_come_late_within_its_window(
+        raw, shift):
+    fills = _fills(raw)
+    folded = FoldedPosition()
+    for posting in _postings(fills, shift):
+        folded = folded.add(posting)
+    assert not folded.stale and folded.current == position(fills)
+
+
+def test_a_fill_older_than_the_window_makes_it_stale_and_a_rebuild_counts_everything_once():
+    fills = _fills([("buy", 10, 5, 1)] * (TAIL + 10) + [("sell", 30, 7, 2)])
+    late, early = fills[0], fills[1:]
+    folded = FoldedPosition().add(early)
+    assert not folded.stale
+    folded = folded.add([late])       # older than everything the window kept
+    assert folded.stale
+    # a rebuild from the fill documents counts every fill, and their postings, applied after
+    # it, count nothing again; a newer fill is counted on top
+    rebuilt = folded.rebuilt(fills)
+    newer = Fill(len(fills) + 1, "sell", 40, 3, 0)
+    assert not rebuilt.stale and rebuilt.current == position(fills)
+    assert rebuilt.add([late, fills[-1]]).add([newer]).current == position([*fills, newer])

@@ -20,6 +20,20 @@ def test_a_budget_naming_only_the_page_is_flat_and_one_naming_a_size_is_not():
     assert evaluate("2 * limit + 3", {"limit": 20}) == 43
 
 
+def test_limit_is_the_page_size_the_call_got_its_own_or_its_query_s_default():
+    from bench.count_setups import Call
+    from bench.scale import _spec, page_size
+    from functions.manifest import BY_NAME
+
+    def size(function: str, query: dict | None = None) -> int:
+        spec = _spec(BY_NAME[function].target)
+        return page_size(spec, Call(function, "http", "GET", "demo-alice", query=query))
+
+    assert size("export_my_data") == 200          # an export's default page
+    assert size("export_my_data", {"limit": 7}) == 7
+    assert size("list_transactions") == 20 and size("get_me") == 20
+
+
 @pytest.mark.parametrize("bad", ["limit - 1", "__import__('os')", "limit ** 2", "'1'"])
 def test_anything_but_sums_and_products_is_refused(bad):
     with pytest.raises((ValueError, KeyError)):

@@ -392,7 +392,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Tokens sold, revenue and refunds per currency, outstanding receivables
+         * Tokens sold, revenue and refunds per currency, outstanding receivables, from a read model (complete says whether every change was counted)
          * @description Requires a signed-in user with role admin or above.
          */
         get: operations["admin_purchase_stats"];
@@ -4863,6 +4863,17 @@ export interface components {
             by_currency: components["schemas"]["CurrencyTotals"][];
             /** Outstanding Receivables */
             outstanding_receivables: number;
+            /**
+             * Complete
+             * @description every committed change is counted; false while more than a few wait for the fold job (then the totals are as of folded_at, plus the changes read)
+             */
+            complete: boolean;
+            /**
+             * Folded At
+             * @description when the fold job last added changes
+             * @default null
+             */
+            folded_at: string | null;
         };
         /**
          * PurchaseStatus

@@ -12,9 +12,13 @@ Guarantees:
   deletes it; its transfer ids derive from its fills, so a second runner (the sweep racing the
   sequencer) finds it gone, and a replay of a committed one could not post twice anyway.
 - Small and off the book: a transaction reads the posting, the order's hold, its owner's account
-  and escrow in what the order pays, and each counterparty's account and receivable in that
-  asset; never a document a batch reads or writes (lease, head, commands, orders, depth), so a
-  settlement that stalls or dies never blocks the book; its locks only delay its traders.
+  and escrow in what the order pays, its owner's position when it has fills, and each
+  counterparty's account and receivable in that asset; never a document a batch reads or
+  writes (lease, head, commands, orders, depth), so a settlement that stalls or dies never
+  blocks the book; its locks only delay its traders.
+- The owner's position on the book (store/positions.py, the read model get_portfolio reads)
+  counts the posting's fills in the transaction that applies it, so each fill is counted
+  exactly once, with its ledger effects; the position document is the owner's own.
 - A done order's release waits for its fills: `apply` refuses (NotReady) until the order's other
   postings are applied, and then `settle_order` applies them all, fills first.
 - Who runs it: the sequencer, right after each batch commits and before it announces the
@@ -32,8 +36,11 @@ from google.cloud import firestore
 
 from shared.domain.exchange.postings import NotReady, Posting, accounts_to_read, apply
 from shared.domain.ledger import LedgerBatch
+from shared.domain.portfolio import Fill
 from shared.store import exchange as store
 from shared.store import ledger as ledger_store
+from shared.store import wire
+from shared.store.positions import folded_doc, folded_from, position_ref
 from shared.store.transactions import run_transaction
 
 log = logging.getLogger(__name__)
@@ -70,15 +77,21 @@ def apply_one(posting_id: str, p: Posting, book_id: str) -> bool:
     posting_ref = store.ref(store.POSTINGS, posting_id)
     accounts = accounts_to_read(config, p)
 
+    position = position_ref(p.owner, book_id)
+    fills = [Fill(f.seq, p.side.value, f.price, f.quantity, f.fee) for f in p.fills]
+
     def work(txn: firestore.Transaction) -> bool:
-        read = ledger_store.read(txn, accounts, hold_ids=[p.order_id],
-                                 other_paths=[posting_ref.path])
+        others = [posting_ref.path, *([position.path] if fills else [])]
+        read = ledger_store.read(txn, accounts, hold_ids=[p.order_id], other_paths=others)
         if read.others[posting_ref.path] is None:
             return False
         batch = LedgerBatch(read.accounts, read.holds)
         apply(batch, config, p)
         ledger_store.write(txn, batch.result)
         txn.delete(posting_ref)
+        if fills:
+            folded = folded_from(read.others[position.path]).add(fills)
+            wire.set(txn, position, folded_doc(p.owner, book_id, folded))
         return True
 
     users = [a for a in accounts if not a.startswith("sys.") and not a.endswith(":receivable")]

@@ -6,7 +6,9 @@ Guarantees:
 - Creating a purchase is idempotent per (user, Idempotency-Key): the purchase id IS the
   operation id, so a replay finds the same purchase and the same PaymentIntent (created with the
   purchase id as Stripe's idempotency key). The hourly limit counts the user's purchases of the
-  last hour inside the creating transaction; Stripe is called only after it commits.
+  last hour inside the creating transaction; Stripe is called only after it commits. The
+  creating transaction records the new pending purchase for the statistics
+  (store/purchase_stats.py); linking the PaymentIntent changes no statistic.
 - The package document is read outside the transaction (like assets): many buyers of one
   package never lock it.
 """
@@ -22,8 +24,10 @@ from shared.domain.errors import IdempotencyConflict, NotFound, VersionConflict
 from shared.domain.idempotency import Operation
 from shared.domain.purchases import (Package, Purchase, PurchaseStatus, check_limits,
                                      require_valid_package)
+from shared.domain.purchase_stats import change
 from shared.domain.users import User
 from shared.integrations import stripe_client
+from shared.store import purchase_stats as stats_store
 from shared.store.client import collection
 from shared.store.idempotency import run_idempotent
 from shared.store.pages import page
@@ -120,6 +124,8 @@ def _record_pending(op: Operation, user: User, package: Package) -> Purchase:
                             bonus=package.bonus, amount=package.price, currency=package.currency)
         txn.create(ref, {**purchase_doc(purchase), "fingerprint": op.fingerprint,
                          "created_at": firestore.SERVER_TIMESTAMP, **first_sync_check()})
+        stats_store.record(txn, stats_store.purchase_change_id(purchase.id, purchase.version),
+                           change(None, purchase))
         return purchase
 
     return run_transaction(work, serialize_on=[f"purchases:{user.uid}"])

@@ -13,7 +13,8 @@ available; a credit repays the receivable first); issuance is debited and credit
 clawback the receivable owes is recorded for the suspicious-activity scan in the same
 transaction (services/flags.py). The buyer's notification of what changed (credited, failed,
 clawed back) is set in the same transaction (services/notices.py), with an id derived from
-the purchase or the event.
+the purchase or the event. What the write changes in the purchase statistics is recorded in
+the same transaction too (store/purchase_stats.py).
 """
 from __future__ import annotations
 
@@ -30,7 +31,9 @@ from shared.domain.notices import PURCHASE_CREDITED, PURCHASE_FAILED, REFUND_CLA
 from shared.domain.purchases import (DisputeStatus, Purchase, PurchaseStatus, at_stake,
                                      check_payment, dispute_hold_id,
                                      mint_transfer_id, refund_clawback, refund_transfer_id)
+from shared.domain.purchase_stats import change
 from shared.store import ledger as ledger_store
+from shared.store import purchase_stats as stats_store
 from shared.store import wire
 from shared.store.client import collection, db
 from shared.store.purchases import (PURCHASES, event_path, failure_path, purchase_doc,
@@ -93,6 +96,9 @@ def apply(event_id: str, event_type: str, purchase: PurchaseRef | Purchase, fact
         if updated != current:
             wire.merge(txn, collection(PURCHASES).document(current.id),
                        purchase_doc(updated._replace(version=current.version + 1)))
+            stats_store.record(txn, stats_store.purchase_change_id(current.id,
+                                                                   current.version + 1),
+                               change(current, updated))
         record_event(txn, event_id, event_type, current.id, outcome)
         _notify(txn, event_id, current, updated)
         return outcome

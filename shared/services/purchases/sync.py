@@ -1,4 +1,5 @@
-"""Stripe sync, expiry of stale purchases, purchase stats and the purchases reconciliation check.
+"""Stripe sync, expiry of stale purchases, failed deliveries and the purchases reconciliation
+check (the statistics are services/purchases/stats.py).
 
 Guarantees:
 - The scheduled sync asks Stripe about the purchases that are due (`sync_at` passed: a bounded
@@ -25,13 +26,12 @@ from datetime import datetime, timedelta, timezone
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared.domain.accounts import AccountKind
 from shared.domain.ledger import TransferType
 from shared.domain.purchases import Purchase, PurchaseStatus
 from shared.domain.reconciliation import Drift
 from shared.integrations import stripe_client
 from shared.store.client import collection, db
-from shared.store.ledger import ACCOUNTS, TRANSFERS
+from shared.store.ledger import TRANSFERS
 from shared.store.purchases import PURCHASES, purchase_from, status_shards, sync_checked
 
 from shared.services.purchases import effects
@@ -156,36 +156,6 @@ def purchase_drift(txn: firestore.Transaction | None = None) -> list[Drift]:
         if net.get(p.id, 0) != expected:
             out.append(Drift("purchases", p.id, "minted", expected, net.get(p.id, 0)))
     return out
-
-
-def stats() -> dict:
-    """Tokens sold, revenue and refunds per currency, outstanding receivables."""
-    counts: dict[str, int] = defaultdict(int)
-    by_currency: dict[str, dict] = {}
-    sold = clawed = 0
-    for snap in collection(PURCHASES).stream():
-        p = purchase_from(snap.id, snap.to_dict())
-        counts[p.status.value] += 1
-        if not p.minted:
-            continue
-        sold += p.total
-        clawed += p.clawed_back
-        row = by_currency.setdefault(p.currency, {"currency": p.currency, "revenue": 0,
-                                                  "refunded": 0, "purchases": 0})
-        row["revenue"] += p.amount - p.refunded
-        row["refunded"] += p.refunded
-        row["purchases"] += 1
-    owed = 0
-    receivables = collection(ACCOUNTS).where(
-        filter=FieldFilter("kind", "==", AccountKind.RECEIVABLE.value))
-    for snap in receivables.select(["credits_posted", "debits_posted"]).stream():
-        d = snap.to_dict()
-        owed += max(int(d.get("debits_posted", 0)) - int(d.get("credits_posted", 0)), 0)
-    return {"tokens_sold": sold, "tokens_clawed_back": clawed,
-            "completed": counts["completed"], "pending": counts["pending"],
-            "failed": counts["failed"] + counts["canceled"],
-            "by_currency": sorted(by_currency.values(), key=lambda r: r["currency"]),
-            "outstanding_receivables": owed}
 
 
 def failures(include_resolved: bool, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:

@@ -3,6 +3,8 @@ and their replay, sync with Stripe, purchase stats."""
 
 from datetime import datetime
 
+from pydantic import Field
+
 from shared.web.schemas.common import Body, DocId, Page, PageQuery, View
 
 
@@ -55,3 +57,7 @@ class PurchaseStats(View):
     failed: int
     by_currency: list[CurrencyTotals]
     outstanding_receivables: int
+    complete: bool = Field(description="every committed change is counted; false while more "
+                           "than a few wait for the fold job (then the totals are as of "
+                           "folded_at, plus the changes read)")
+    folded_at: datetime | None = Field(None, description="when the fold job last added changes")
