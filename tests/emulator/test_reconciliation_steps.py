@@ -1,0 +1,116 @@
+"""Reconciliation in bounded steps: partitions of accounts over a period, journal entries folded
+once into sums, and transfers checked against their entries. Steps are run in this process with
+small partitions, or with no lag so that the entries just written are folded."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from shared.services import reconciliation
+
+from .helpers import ok, reconcile
+
+pytestmark = pytest.mark.usefixtures("ledger")
+NO_LAG = timedelta(0)
+
+
+def one_period(**step) -> list[dict]:
+    """Steps until one comes back with the period complete."""
+    reports = [reconciliation.run(**step)]
+    while not reports[-1]["partition"]["period_complete"]:
+        reports.append(reconciliation.run(**step))
+        assert len(reports) < 50
+    return reports
+
+
+def drift_of(report: dict) -> dict:
+    return {(d["check"], d["subject"], d["field"]): d["difference"] for d in report["drift"]}
+
+
+def seed(api, admin_uid) -> str:
+    for uid in (admin_uid, "ann", "bob", "cy"):
+        api.call("GET", "get_me", uid)
+    return ok(api.call("POST", "create_transfer", "ann", idempotency_key="t-ann-bob",
+                       json={"to": "bob", "asset": "CHIP", "amount": 300}))["transfer_id"]
+
+
+def account_ids(firestore_rest) -> list[str]:
+    rows = firestore_rest.query("accounts").json()
+    return sorted(r["document"]["name"].rsplit("/", 1)[1] for r in rows if "document" in r)
+
+
+def test_partitions_cover_every_account_once_a_period_and_name_an_edited_one(
+        api, admin_uid, firestore_rest):
+    # given a healthy ledger verified two accounts a step
+    seed(api, admin_uid)
+    accounts = account_ids(firestore_rest)
+    period = one_period(accounts_per_step=2)
+    assert all(r["ok"] for r in period) and len(period) == len(accounts) // 2 + 1
+    assert [r["partition"]["after"] for r in period] == \
+        ["", *[r["partition"]["through"] for r in period[:-1]]]
+    assert sum(r["accounts"] for r in period) == len(accounts)
+    assert not any(r["partition"]["whole_ledger"] for r in period)
+    # when bob's account is edited behind the ledger
+    account = firestore_rest.read("accounts/bob:CHIP")
+    firestore_rest.update("accounts/bob:CHIP", {"credits_posted": account["credits_posted"] + 5})
+    # then within the next period exactly the step whose partition holds it names it
+    period = one_period(accounts_per_step=2)
+    named = [r for r in period if ("journal", "bob:CHIP", "credits_posted") in drift_of(r)]
+    assert len(named) == 1 and not named[0]["ok"]
+    assert drift_of(named[0])[("journal", "bob:CHIP", "credits_posted")] == 5
+    assert named[0]["partition"]["after"] < "bob:CHIP" <= named[0]["partition"]["through"]
+    assert all(r["ok"] for r in period if r is not named[0])
+
+
+def test_folded_entries_are_counted_once_and_the_sums_stand_in_for_the_journal(
+        api, admin_uid, firestore_rest):
+    # given a ledger whose entries are all folded
+    seed(api, admin_uid)
+    entries = sum(1 for r in firestore_rest.query("journal").json() if "document" in r)
+    first = reconciliation.run(lag=NO_LAG)
+    assert first["ok"] and first["journal"]["folded"] == entries
+    assert first["journal"]["caught_up"] and first["journal"]["tail_entries"] == 0
+    assert first["partition"]["whole_ledger"]
+    assert reconciliation.run(lag=NO_LAG)["journal"]["folded"] == 0
+    # when a new transfer lands, younger than the lag
+    ok(api.call("POST", "create_transfer", "bob", idempotency_key="t-bob-cy",
+                json={"to": "cy", "asset": "CHIP", "amount": 40}))
+    # then the admin's call reads it in the tail beside the folded sums, and the ledger is ok
+    report = reconcile(api, admin_uid)
+    assert report["ok"] and report["journal"]["folded"] == 0
+    assert report["journal"]["tail_entries"] >= 2
+    # and an account edited behind the ledger is named against sums plus tail
+    account = firestore_rest.read("accounts/cy:CHIP")
+    firestore_rest.update("accounts/cy:CHIP", {"debits_posted": account["debits_posted"] + 7})
+    assert drift_of(reconcile(api, admin_uid))[("journal", "cy:CHIP", "debits_posted")] == 7
+    folded = reconciliation.run(lag=NO_LAG)
+    assert folded["journal"]["folded"] >= 2 and folded["journal"]["tail_entries"] == 0
+    assert drift_of(folded)[("journal", "cy:CHIP", "debits_posted")] == 7
+
+
+def test_a_journal_entry_edited_behind_the_ledger_is_named_against_its_transfer(
+        api, admin_uid, firestore_rest):
+    # given a transfer of 300 from ann to bob
+    transfer_id = seed(api, admin_uid)
+    path = f"journal/{transfer_id}~bob:CHIP"
+    entry = firestore_rest.read(path)
+    # when its credit entry is edited to say 309
+    firestore_rest.update(path, {"credits_posted": entry["credits_posted"] + 9})
+    # then the report names the transfer and bob's account, while the entry is new (the tail)
+    drift = drift_of(reconcile(api, admin_uid))
+    assert drift[("transfer", transfer_id, "credits_posted")] == 9
+    assert drift[("journal", "bob:CHIP", "credits_posted")] == -9
+    # and once it is folded: the step that folds it names the transfer, and bob's sums stay off
+    folded = drift_of(reconciliation.run(lag=NO_LAG))
+    assert folded[("transfer", transfer_id, "credits_posted")] == 9
+    later = drift_of(reconciliation.run(lag=NO_LAG))
+    assert later == {("journal", "bob:CHIP", "credits_posted"): -9}
+
+
+def test_a_deleted_journal_entry_is_named_as_missing(api, admin_uid, firestore_rest):
+    transfer_id = seed(api, admin_uid)
+    firestore_rest.delete(f"journal/{transfer_id}~ann:CHIP").raise_for_status()
+    drift = drift_of(reconcile(api, admin_uid))
+    assert drift[("transfer", transfer_id, "missing_entry:debit")] == -1
+    assert drift[("journal", "ann:CHIP", "debits_posted")] == 300
