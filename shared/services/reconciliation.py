@@ -10,7 +10,10 @@ A step (admin_reconcile, or job_reconcile every 15 minutes) does two things:
    sums plus its journal tail (entries after its bucket's watermark, read in the same
    transaction, so even entries younger than LAG count), its pending counters equal its open
    holds, limits and its stored balance hold; the tail's transfers are checked like folded ones;
-   folded sums of an account that does not exist are named. The cursor wraps when a partition
+   folded sums of an account that does not exist are named; and the layouts hold for the
+   partition's accounts (domain/layouts.py: a spread share that consolidation says it moved is
+   empty, an order book's escrow holds nothing posted, a settled market's escrows and pools
+   are empty). The cursor wraps when a partition
    comes back short: a period (every account verified once) takes ceil(accounts /
    ACCOUNTS_PER_STEP) steps, i.e. that many times 15 minutes of the job (500 accounts a step:
    100,000 accounts in 200 steps, about 50 hours; admin_reconcile calls shorten it). An account
@@ -35,15 +38,18 @@ from datetime import datetime, timedelta, timezone
 
 from google.cloud import firestore
 
-from shared.domain.accounts import Counters
+from shared.domain.accounts import Account, Counters
 from shared.domain.journal_audit import against_sums, fold, orphan_sums
+from shared.domain.layouts import book_escrows, market_of, settled_escrows, unconsolidated
 from shared.domain.reconciliation import (Drift, against_holds, limits, stored_balances,
                                           zero_sum)
-from shared.services import journal_fold
+from shared.services import consolidation, journal_fold
 from shared.store import reconciliation as store
+from shared.store import wire
 from shared.store.changes import LAG, bucket
 from shared.store.client import collection
 from shared.store.ledger import BALANCE, account_from, hold_from
+from shared.store.markets.market import MARKETS
 from shared.store.transactions import run_transaction
 
 REPORTS = "reconciliation_reports"
@@ -114,9 +120,25 @@ def _verify(txn: firestore.Transaction, after: str, limit: int) -> _Step:
     out.drift += against_holds(accounts, holds) + limits(accounts)
     out.drift += stored_balances(accounts, {i: d.get(BALANCE) for i, d in snaps})
     out.drift += journal_fold.checks(txn, tail)
+    out.drift += _layouts(txn, accounts, {i: d.get("changed_at") for i, d in snaps})
     if out.whole:
         out.drift = zero_sum(accounts) + out.drift + purchase_drift(txn)
     return out
+
+
+def _layouts(txn: firestore.Transaction, accounts: list[Account],
+             changed: dict[str, datetime | None]) -> list[Drift]:
+    """The layout checks (domain/layouts.py) of the partition's accounts: what consolidation
+    says it moved, and the escrows of settled markets, read at the partition's read time."""
+    markets = sorted({m for a in accounts if (m := market_of(a)) is not None})
+    refs = [collection(consolidation.STATUS).document("status"),
+            *(collection(MARKETS).document(m) for m in markets)]
+    found = wire.get_all(txn, refs)
+    run_started = (found[refs[0].path] or {}).get("completed_run_started_at")
+    settled = {m for m, ref in zip(markets, refs[1:])
+               if ((found[ref.path] or {}).get("settlement") or {}).get("state") == "settled"}
+    return (unconsolidated(((a, changed.get(a.id)) for a in accounts), run_started, LAG)
+            + book_escrows(accounts) + settled_escrows(accounts, settled))
 
 
 def _unique(drift: list[Drift]) -> list[Drift]:

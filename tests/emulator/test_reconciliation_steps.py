@@ -1,9 +1,10 @@
 """Reconciliation in bounded steps: partitions of accounts over a period, journal entries folded
 once into sums, and transfers checked against their entries. Steps are run in this process with
-small partitions, or with no lag so that the entries just written are folded."""
+small partitions, or with no lag so that the entries just written are folded. The layouts
+(consolidated shares, settled markets' escrows) are broken through the emulator's REST API."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -114,3 +115,75 @@ def test_a_deleted_journal_entry_is_named_as_missing(api, admin_uid, firestore_r
     drift = drift_of(reconcile(api, admin_uid))
     assert drift[("transfer", transfer_id, "missing_entry:debit")] == -1
     assert drift[("journal", "ann:CHIP", "debits_posted")] == 300
+
+
+def test_a_share_that_consolidation_says_it_moved_but_holds_fees_is_named(
+        api, admin_uid, firestore_rest):
+    # given every share consolidated, then a transfer whose fee lands in a fees share
+    from shared.services import consolidation
+
+    seed(api, admin_uid)
+    assert consolidation.run()["complete"]
+    assert reconcile(api, admin_uid)["ok"]
+    ok(api.call("POST", "create_transfer", "bob", idempotency_key="t-bob-cy",
+                json={"to": "cy", "asset": "CHIP", "amount": 1_500}))
+    assert reconcile(api, admin_uid)["ok"]   # consolidation has not run since: nothing owed
+    # when consolidation's status claims a complete run that started after that fee
+    later = datetime.now(timezone.utc) + timedelta(minutes=2)
+    firestore_rest.write("consolidation/status", {"completed_run_started_at": later})
+    # then the share still holding the fee is named with it
+    shares = {i: firestore_rest.read(f"accounts/{i}")["balance"]
+              for i in account_ids(firestore_rest) if i.startswith("sys.fees.")}
+    named = {s: d for (check, s, _), d in drift_of(reconcile(api, admin_uid)).items()
+             if check == "consolidation"}
+    assert named and named == {s: b for s, b in shares.items() if b}
+
+
+def test_a_market_marked_settled_whose_escrow_still_holds_commits_is_named(
+        api, admin_uid, firestore_rest):
+    # given ann's commit of 70 held in her escrow in an open market
+    from shared.domain.markets.market import escrow_account_id
+
+    seed(api, admin_uid)
+    closes = datetime.now(timezone.utc) + timedelta(hours=1)
+    market = ok(api.call("POST", "create_market", admin_uid, idempotency_key="m-1", json={
+        "slug": "escrow-check", "title": "Will the escrow empty?", "category": "crypto",
+        "outcomes": [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}],
+        "closes_at": closes.isoformat(), "max_per_user": 1_000, "asset": "CHIP"}))["id"]
+    ok(api.call("POST", "commit_forecast", "ann", idempotency_key="f-1",
+                json={"market_id": market, "outcome": "yes", "amount": 70}))
+    assert reconcile(api, admin_uid)["ok"]
+    # when the market is marked settled behind settlement's back
+    firestore_rest.update(f"markets/{market}", {"settlement": {"state": "settled"}})
+    # then her escrow is named: 70 still pending in a settled market
+    escrow = escrow_account_id(market, "ann", "CHIP")
+    assert drift_of(reconcile(api, admin_uid)) == \
+        {("market_escrow", escrow, "credits_pending"): 70}
+
+
+def test_an_order_book_escrow_holding_a_posted_balance_is_named(api, admin_uid, firestore_rest):
+    # given sal's resting sell order of 10 GOLD, held in her escrow in the book
+    from shared.domain.exchange.books import escrow_account_id
+
+    seed(api, admin_uid)
+    ok(api.call("POST", "admin_create_asset", admin_uid, idempotency_key="a-gold",
+                json={"code": "GOLD", "name": "Gold creator", "decimals": 0, "kind": "creator"}))
+    api.call("GET", "get_me", "sal")
+    ok(api.call("POST", "admin_adjust", admin_uid, idempotency_key="adj-sal",
+                json={"uid": "sal", "asset": "GOLD", "amount": 1_000, "reason": "listing"}))
+    ok(api.call("POST", "admin_create_book", admin_uid, idempotency_key="b-gold", json={
+        "base": "GOLD", "tick_size": 1, "min_quantity": 1, "max_quantity": 500}))
+    ok(api.call("POST", "place_order", "sal", idempotency_key="o-1", json={
+        "book": "GOLD-CHIP", "side": "sell", "type": "limit", "tif": "gtc", "quantity": 10,
+        "price": 100}))
+    assert reconcile(api, admin_uid)["ok"]
+    # when 11 GOLD appear posted in her escrow behind the ledger
+    escrow = escrow_account_id("GOLD-CHIP", "sal", "GOLD")
+    account = firestore_rest.read(f"accounts/{escrow}")
+    assert account["credits_pending"] == 10
+    firestore_rest.update(f"accounts/{escrow}", {"credits_posted": account["credits_posted"] + 11,
+                                                  "balance": account["balance"] + 11})
+    # then the escrow is named by the book's check, besides its journal and the asset's zero sum
+    drift = drift_of(reconcile(api, admin_uid))
+    assert drift == {("book_escrow", escrow, "balance"): 11,
+                     ("journal", escrow, "credits_posted"): 11, ("zero_sum", "GOLD", "balance"): 11}
