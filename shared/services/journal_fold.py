@@ -47,10 +47,13 @@ def run(cutoff: datetime, budget: int) -> Folded:
     out = Folded()
     marks = store.watermarks(None)
     order = sorted(marks.values(), key=lambda w: (w.at is not None, w.at or cutoff))
+    empty: list[store.Watermark] = []   # buckets never folded, with nothing before the cutoff
     for w in order:
         while budget > 0:
             page = store.journal_page(w, cutoff, min(PAGE, budget))
             if not page:
+                if w.at is None:
+                    empty.append(w)
                 break
             entries = [e for _, e in page]
             out.drift += checks(None, entries)
@@ -66,6 +69,8 @@ def run(cutoff: datetime, budget: int) -> Folded:
         else:
             out.caught_up = False
         marks[w.bucket] = w
+    if empty and run_transaction(lambda txn: _start(txn, empty, cutoff)):
+        marks.update((w.bucket, w._replace(at=cutoff)) for w in empty)
     out.caught_up = out.caught_up and budget > 0
     known = [w.at for w in marks.values() if w.at is not None]
     out.oldest = min(known) if len(known) == BUCKETS else None
@@ -84,6 +89,18 @@ def _commit(txn: firestore.Transaction, w: store.Watermark, entries: list[Entry]
     for account_id, total in fold(sums, entries).items():
         txn.set(collection(store.SUMS).document(account_id), dict(zip(FIELDS, total)))
     txn.set(refs[0], {"at": last_at, "id": last_id, "updated_at": firestore.SERVER_TIMESTAMP})
+    return True
+
+
+def _start(txn: firestore.Transaction, buckets: list[store.Watermark], cutoff: datetime) -> bool:
+    """Give never-folded buckets with no entry before `cutoff` the watermark (cutoff, ""), so a
+    partition's tail query can start at a time for every account (store.journal_tail)."""
+    refs = [store.watermark_ref(w.bucket) for w in buckets]
+    found = wire.get_all(txn, refs)
+    if any(found[ref.path] for ref in refs):
+        return False   # another run started them
+    for ref in refs:
+        txn.set(ref, {"at": cutoff, "id": "", "updated_at": firestore.SERVER_TIMESTAMP})
     return True
 
 

@@ -34,6 +34,7 @@ transfer) and the exact difference, and says what the step covered.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from google.cloud import firestore
@@ -68,7 +69,8 @@ def run(accounts_per_step: int = ACCOUNTS_PER_STEP, fold_entries: int = FOLD_ENT
                            read_only=True, deadline_s=60)
     period = int(cursor.get("period", 0))
     started = cursor.get("started_at") if cursor["after"] else now
-    store.save_partition_cursor("" if step.complete else step.through, period + step.complete,
+    store.save_partition_cursor("" if step.complete else step.through,
+                                period + 1 if step.complete else period,
                                 None if step.complete else started)
     drift = _unique(folded.drift + step.drift)
     report = {"at": firestore.SERVER_TIMESTAMP, "ok": not drift, "accounts": step.accounts,
@@ -87,12 +89,17 @@ def run(accounts_per_step: int = ACCOUNTS_PER_STEP, fold_entries: int = FOLD_ENT
     return {**report, "id": ref.id, "at": now.isoformat()}
 
 
+@dataclass
 class _Step:
-    def __init__(self) -> None:
-        self.drift: list[Drift] = []
-        self.accounts = self.journal_accounts = self.open_holds = self.tail = 0
-        self.through = ""
-        self.complete = self.whole = False
+    """What one partition's verification found and covered."""
+    drift: list[Drift] = field(default_factory=list)
+    accounts: int = 0
+    journal_accounts: int = 0
+    open_holds: int = 0
+    tail: int = 0
+    through: str = ""
+    complete: bool = False
+    whole: bool = False
 
 
 def _verify(txn: firestore.Transaction, after: str, limit: int) -> _Step:

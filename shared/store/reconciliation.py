@@ -32,7 +32,8 @@ IN_LIMIT = 30  # values of one `in` filter
 
 
 class Watermark(NamedTuple):
-    """The last folded entry of a bucket; `at` None before the first fold."""
+    """The last folded entry of a bucket; `at` None before the first fold. An empty `id` means
+    every entry created before `at` is folded (a bucket that had none when first folded)."""
     bucket: int
     at: datetime | None = None
     id: str = ""
@@ -73,7 +74,7 @@ def journal_page(w: Watermark, cutoff: datetime,
     if w.at is not None:
         query = query.where(filter=FieldFilter("created_at", ">=", w.at))
     query = query.order_by("created_at").order_by("__name__").limit(limit)
-    if w.at is not None:
+    if w.at is not None and w.id:
         query = query.start_after({"created_at": w.at,
                                    "__name__": collection(JOURNAL).document(w.id)})
     return [(s.get("created_at"), entry_from(s.id, s.to_dict())) for s in query.stream()]
