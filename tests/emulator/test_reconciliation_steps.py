@@ -90,6 +90,24 @@ def test_folded_entries_are_counted_once_and_the_sums_stand_in_for_the_journal(
     assert drift_of(folded)[("journal", "cy:CHIP", "debits_posted")] == 7
 
 
+def test_folding_a_few_entries_a_step_counts_each_once_across_pages(
+        api, admin_uid, firestore_rest):
+    # given a ledger whose entries share commit times (a transfer and its fee: one commit)
+    seed(api, admin_uid)
+    ok(api.call("POST", "create_transfer", "bob", idempotency_key="t-bob-cy",
+                json={"to": "cy", "asset": "CHIP", "amount": 1_500}))
+    entries = sum(1 for r in firestore_rest.query("journal").json() if "document" in r)
+    # when steps fold at most 3 entries each until caught up
+    steps = [reconciliation.run(lag=NO_LAG, fold_entries=3)]
+    while not steps[-1]["journal"]["caught_up"]:
+        steps.append(reconciliation.run(lag=NO_LAG, fold_entries=3))
+        assert len(steps) < 100
+    # then every entry was folded exactly once, and every step found the ledger whole
+    assert sum(s["journal"]["folded"] for s in steps) == entries
+    assert max(s["journal"]["folded"] for s in steps) <= 3
+    assert all(s["ok"] for s in steps) and steps[-1]["journal"]["tail_entries"] == 0
+
+
 def test_a_journal_entry_edited_behind_the_ledger_is_named_against_its_transfer(
         api, admin_uid, firestore_rest):
     # given a transfer of 300 from ann to bob
