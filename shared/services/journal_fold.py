@@ -9,8 +9,9 @@ run folding the same page meanwhile makes this one stop: never twice), adds the 
 accounts' sums and moves the watermark to the page's last entry.
 
 Before folding, each page's transfers are checked against their two entries (journal_audit's
-agreement) and each new once-only credit to a user is looked up by (type, reference, account)
-for a duplicate. Those reads happen outside the transaction: entries and transfers are immutable.
+agreement), each new once-only credit to a user is looked up by (type, reference, account)
+for a duplicate, and each purchase a new entry mints or claws back is checked against what its
+transfers minted. Those reads happen outside the transaction: entries and transfers are immutable.
 A finding is reported by the run that folds it (and logged); the entry is still folded, since
 the sums must stay the journal's whatever it holds.
 """
@@ -29,8 +30,10 @@ from shared.store import wire
 from shared.store.changes import BUCKETS
 from shared.store.client import collection
 from shared.store.ledger import JOURNAL, TRANSFERS, transfer_from
+from shared.store.purchases import PURCHASES, purchase_from
 from shared.store.transactions import run_transaction
 
+MINTING = {"purchase": 1, "bonus": 1, "clawback": -1}   # what a purchase's tokens net over
 PAGE = 100  # entries a transaction folds: ~4 reads and at most 1 sums write each
 
 
@@ -126,4 +129,22 @@ def checks(txn: firestore.Transaction | None, entries: list[Entry]) -> list[Drif
                 if e.type in ONCE_ONLY_CREDITS and e.delta.credits_posted > 0
                 and parse_account_id(e.account_id)[2] is AccountKind.USER}
     credits = [c for key in sorted(credited) for c in store.same_credits(txn, *key)]
-    return drift + duplicate_credits(credits)
+    return drift + duplicate_credits(credits) + _purchases(txn, entries)
+
+
+def _purchases(txn: firestore.Transaction | None, entries: list[Entry]) -> list[Drift]:
+    """The purchases check (services/purchases/sync.purchase_drift) for each purchase a new
+    entry mints or claws back: what its transfers minted, net, is what it says it minted."""
+    ids = sorted({e.reference for e in entries if e.type in MINTING and e.reference})
+    refs = [collection(PURCHASES).document(i) for i in ids]
+    found = wire.get_all(txn, refs)
+    out = []
+    for purchase_id, ref in zip(ids, refs):
+        if found.get(ref.path) is None:
+            continue   # a welcome bonus or another reference that is no purchase
+        p = purchase_from(purchase_id, found[ref.path])
+        expected = p.total - p.clawed_back if p.minted else 0
+        net = store.minted_for(txn, purchase_id, MINTING)
+        if net != expected:
+            out.append(Drift("purchases", purchase_id, "minted", expected, net))
+    return out

@@ -26,7 +26,8 @@ per entry), so the journal sums to zero per asset; every account equals its jour
 per partition); so the accounts sum to zero. Drift in one account breaks the second check for
 that account, within a period. When the whole ledger fits one step (a partition from the start
 that comes back short), the step also sums the accounts per asset at its read time (zero_sum)
-and runs the purchases check, which still reads every purchase (services/purchases/sync.py).
+and runs the whole purchases check, which reads every purchase (services/purchases/sync.py);
+otherwise a purchase is checked when a new entry mints or claws back its tokens (journal_fold).
 
 Drift is logged at ERROR with every finding, and the report document names each account (or
 transfer) and the exact difference, and says what the step covered.

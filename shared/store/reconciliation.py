@@ -150,6 +150,17 @@ def same_credits(txn: firestore.Transaction | None, kind: str, reference: str,
             if not s.to_dict().get("pending")]
 
 
+def minted_for(txn: firestore.Transaction | None, purchase_id: str,
+               kinds: dict[str, int]) -> int:
+    """Tokens posted for the purchase by transfers of `kinds` (type -> sign), as the purchases
+    check counts them (services/purchases/sync.purchase_drift); equality only."""
+    query = (collection(TRANSFERS).where(filter=FieldFilter("reference", "==", purchase_id))
+             .where(filter=FieldFilter("type", "in", list(kinds)))
+             .select(["type", "amount", "pending"]))
+    return sum(kinds[d["type"]] * int(d["amount"]) for d in
+               (s.to_dict() for s in query.stream(transaction=txn)) if not d.get("pending"))
+
+
 def partition_cursor(txn: firestore.Transaction | None) -> dict:
     snap = wire.get_all(txn, [collection(STATE).document(PARTITION)])
     return next(iter(snap.values())) or {"after": "", "period": 0}

@@ -205,3 +205,23 @@ def test_an_order_book_escrow_holding_a_posted_balance_is_named(api, admin_uid, 
     drift = drift_of(reconcile(api, admin_uid))
     assert drift == {("book_escrow", escrow, "balance"): 11,
                      ("journal", escrow, "credits_posted"): 11, ("zero_sum", "GOLD", "balance"): 11}
+
+
+def test_a_purchase_record_corrupted_after_its_mint_is_named_by_a_partition_step(
+        api, admin_uid, firestore_rest):
+    # given kai's purchase of 100 tokens, paid and minted
+    from .purchases_helpers import deliver, package, payment_event, pending_purchase
+
+    seed(api, admin_uid)
+    p = pending_purchase("kai", package(api, admin_uid, tokens=100, price=500))
+    ok(deliver(api, payment_event("succeeded", p)))
+    assert all(r["ok"] for r in one_period(accounts_per_step=2))
+    # when the purchase record says it failed
+    firestore_rest.update(f"purchases/{p['id']}", {"status": "failed"})
+    # then the steps of the next period (none of them the whole ledger) whose partitions hold
+    # an account its mint touched name it: 100 minted, 0 expected
+    period = one_period(accounts_per_step=2)
+    named = [drift_of(r)[("purchases", p["id"], "minted")] for r in period
+             if ("purchases", p["id"], "minted") in drift_of(r)]
+    assert named and set(named) == {100}
+    assert not any(r["partition"]["whole_ledger"] for r in period)
