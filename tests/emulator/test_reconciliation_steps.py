@@ -43,8 +43,9 @@ def account_ids(firestore_rest) -> list[str]:
 
 def test_partitions_cover_every_account_once_a_period_and_name_an_edited_one(
         api, admin_uid, firestore_rest):
-    # given a healthy ledger verified two accounts a step
+    # given a healthy ledger, its entries folded into sums, verified two accounts a step
     seed(api, admin_uid)
+    assert reconciliation.run(lag=NO_LAG)["journal"]["folded"] > 0
     accounts = account_ids(firestore_rest)
     period = one_period(accounts_per_step=2)
     assert all(r["ok"] for r in period) and len(period) == len(accounts) // 2 + 1
