@@ -9,7 +9,8 @@ A step (admin_reconcile, or job_reconcile every 15 minutes) does two things:
    meanwhile cannot make a healthy ledger look broken: each account's counters equal its folded
    sums plus its journal tail (entries after its bucket's watermark, read in the same
    transaction, so even entries younger than LAG count), its pending counters equal its open
-   holds, limits and its stored balance hold; the tail's transfers are checked like folded ones;
+   holds, limits and its stored balance hold; the tail's transfers are checked like folded ones
+   (after the transaction: they are immutable);
    folded sums of an account that does not exist are named; and the layouts hold for the
    partition's accounts (domain/layouts.py: a spread share that consolidation says it moved is
    empty, an order book's escrow holds nothing posted, a settled market's escrows and pools
@@ -41,7 +42,7 @@ from datetime import datetime, timedelta, timezone
 from google.cloud import firestore
 
 from shared.domain.accounts import Account, Counters
-from shared.domain.journal_audit import against_sums, fold, orphan_sums
+from shared.domain.journal_audit import Entry, against_sums, fold, orphan_sums
 from shared.domain.layouts import book_escrows, market_of, settled_escrows, unconsolidated
 from shared.domain.reconciliation import (Drift, against_holds, limits, stored_balances,
                                           zero_sum)
@@ -73,7 +74,10 @@ def run(accounts_per_step: int = ACCOUNTS_PER_STEP, fold_entries: int = FOLD_ENT
     store.save_partition_cursor("" if step.complete else step.through,
                                 period + 1 if step.complete else period,
                                 None if step.complete else started)
-    drift = _unique(folded.drift + step.drift)
+    # The tail's transfers, entries and purchases are checked after the read-only transaction,
+    # which must stay short (Firestore closes a transaction after 270 s, or 60 s idle): entries
+    # and transfers are immutable, and the fold checks purchases outside a transaction too.
+    drift = _unique(folded.drift + step.drift + journal_fold.checks(None, step.tail))
     report = {"at": firestore.SERVER_TIMESTAMP, "ok": not drift, "accounts": step.accounts,
               "journal_accounts": step.journal_accounts, "open_holds": step.open_holds,
               "partition": {"after": cursor["after"], "through": step.through,
@@ -81,7 +85,7 @@ def run(accounts_per_step: int = ACCOUNTS_PER_STEP, fold_entries: int = FOLD_ENT
                             "whole_ledger": step.whole},
               "journal": {"folded": folded.entries, "caught_up": folded.caught_up,
                           "watermark": folded.oldest.isoformat() if folded.oldest else None,
-                          "tail_entries": step.tail},
+                          "tail_entries": len(step.tail)},
               "drift": [d._asdict() | {"difference": d.difference} for d in drift]}
     ref = collection(REPORTS).document(now.strftime("%Y%m%dT%H%M%S.%fZ"))
     ref.set(report)
@@ -97,7 +101,7 @@ class _Step:
     accounts: int = 0
     journal_accounts: int = 0
     open_holds: int = 0
-    tail: int = 0
+    tail: list[Entry] = field(default_factory=list)
     through: str = ""
     complete: bool = False
     whole: bool = False
@@ -119,7 +123,7 @@ def _verify(txn: firestore.Transaction, after: str, limit: int) -> _Step:
     tail = store.journal_tail(txn, ids, {a: marks[bucket(a)] for a in ids})
     journal = {**sums, **fold(sums, tail)}
     holds = [hold_from(h) for h in store.open_holds(txn, ids)]
-    out.accounts, out.open_holds, out.tail = len(accounts), len(holds), len(tail)
+    out.accounts, out.open_holds, out.tail = len(accounts), len(holds), tail
     out.journal_accounts = sum(1 for c in journal.values() if not c.is_zero)
     for a in accounts:
         out.drift += against_sums(a.id, a.counters, journal.get(a.id, Counters()))
@@ -127,7 +131,6 @@ def _verify(txn: firestore.Transaction, after: str, limit: int) -> _Step:
         out.drift += orphan_sums(account_id, journal[account_id])
     out.drift += against_holds(accounts, holds) + limits(accounts)
     out.drift += stored_balances(accounts, {i: d.get(BALANCE) for i, d in snaps})
-    out.drift += journal_fold.checks(txn, tail)
     out.drift += _layouts(txn, accounts, {i: d.get("changed_at") for i, d in snaps})
     if out.whole:
         out.drift = zero_sum(accounts) + out.drift + purchase_drift(txn)
