@@ -80,6 +80,7 @@ def run(accounts_per_step: int = ACCOUNTS_PER_STEP, fold_entries: int = FOLD_ENT
     drift = _unique(folded.drift + step.drift + journal_fold.checks(None, step.tail))
     report = {"at": firestore.SERVER_TIMESTAMP, "ok": not drift, "accounts": step.accounts,
               "journal_accounts": step.journal_accounts, "open_holds": step.open_holds,
+              "changed": folded.entries + len(step.tail),
               "partition": {"after": cursor["after"], "through": step.through,
                             "period": period, "period_complete": step.complete,
                             "whole_ledger": step.whole},

@@ -73,6 +73,7 @@ def test_folded_entries_are_counted_once_and_the_sums_stand_in_for_the_journal(
     first = reconciliation.run(lag=NO_LAG)
     assert first["ok"] and first["journal"]["folded"] == entries
     assert first["journal"]["caught_up"] and first["journal"]["tail_entries"] == 0
+    assert first["changed"] == entries
     assert first["partition"]["whole_ledger"]
     assert reconciliation.run(lag=NO_LAG)["journal"]["folded"] == 0
     # when a new transfer lands, younger than the lag

@@ -118,6 +118,8 @@ class ReconciliationReport(View):
     accounts: int
     journal_accounts: int
     open_holds: int
+    changed: int = Field(description="journal entries this step checked (folded, or in the "
+                         "partition's tail): what its reads grow with")
     partition: PartitionCovered
     journal: JournalCovered
     drift: list[DriftView]
