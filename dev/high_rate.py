@@ -63,7 +63,13 @@ HIGH_RATE: tuple[HighRate, ...] = (
              low_cardinality=("type", "asset", "pending"), sequential=("created_at",)),
     HighRate("journal", "one entry per account a transfer touches",
              low_cardinality=("type", "asset"), sequential=("created_at",),
-             verdicts={"owner, created_at desc": OWNER_IS_SPREAD,
+             verdicts={"feed, created_at": "added: reconciliation folds each of 32 buckets of "
+                       "the journal (a hash of the entry's account) from its watermark; the "
+                       "timestamp follows a spread field, 1/32 of the writes per range",
+                       "account_id, created_at": "added: reconciliation reads the journal tail "
+                       "(entries after the watermark) of a partition's accounts; one account's "
+                       "entries per range, as for `owner`",
+                       "owner, created_at desc": OWNER_IS_SPREAD,
                        "owner, asset, created_at desc": AS_ABOVE,
                        "owner, type, created_at desc": AS_ABOVE,
                        "owner, asset, type, created_at desc": AS_ABOVE}),

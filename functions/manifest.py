@@ -224,8 +224,13 @@ READS: dict[str, str] = {
     "get_balance_history": "limit + 2", "create_transfer": "6", "admin_create_asset": "3",
     "admin_adjust": "5", "admin_set_role": "3", "admin_set_status": "3",
     "admin_ledger_stats": "30", "admin_audit_log": "limit + 2",
-    "admin_reconcile": "changed + 100", "on_user_written": "2",
-    "job_reconcile": "changed + 100", "job_consolidate": "2 * changed + 70",
+    # reconcile: one step (services/reconciliation.py): `changed` = journal entries folded or in
+    # the partition's tail (folded at most 1,000 a step; the step answers `changed`), ~4 reads
+    # each (entry, transfer, other entry, sums); 1,300 = 500 accounts, their sums, 32
+    # watermarks twice, the `in` queries, open holds of the partition's accounts (beyond ~200
+    # they are what it grows with).
+    "admin_reconcile": "4 * changed + 1300", "on_user_written": "2",
+    "job_reconcile": "4 * changed + 1300", "job_consolidate": "2 * changed + 70",
     "job_snapshot_balances": "changed + 100", "admin_list_flags": "limit + 2",
     "admin_clear_flag": "3", "job_flag_suspicious": "3 * changed + 10",
     # purchases

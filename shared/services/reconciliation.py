@@ -1,38 +1,92 @@
-"""Run reconciliation over a consistent snapshot and store the report.
+"""Reconciliation, one bounded step at a time, and its report.
 
-All reads happen in one read-only transaction, i.e. at one read time, so transfers committing
-meanwhile cannot make a healthy ledger look broken (read-only transactions take no locks). Drift is logged at ERROR with every finding, and the report document names each account
-and the exact difference.
+A step (admin_reconcile, or job_reconcile every 15 minutes) does two things:
+1. Folds new journal entries (services/journal_fold.py): each entry older than LAG is checked
+   once (its transfer agrees with its two entries; a once-only credit is not a duplicate) and
+   added to its account's maintained sums, at most FOLD_ENTRIES a step.
+2. Re-verifies the next partition of accounts (ACCOUNTS_PER_STEP, in account id order from a
+   cursor) in one read-only transaction, i.e. at one read time, so transfers committing
+   meanwhile cannot make a healthy ledger look broken: each account's counters equal its folded
+   sums plus its journal tail (entries after its bucket's watermark, read in the same
+   transaction, so even entries younger than LAG count), its pending counters equal its open
+   holds, limits and its stored balance hold; the tail's transfers are checked like folded ones
+   (after the transaction: they are immutable);
+   folded sums of an account that does not exist are named; and the layouts hold for the
+   partition's accounts (domain/layouts.py: a spread share that consolidation says it moved is
+   empty, an order book's escrow holds nothing posted, a settled market's escrows and pools
+   are empty). The cursor wraps when a partition
+   comes back short: a period (every account verified once) takes ceil(accounts /
+   ACCOUNTS_PER_STEP) steps, i.e. that many times 15 minutes of the job (500 accounts a step:
+   100,000 accounts in 200 steps, about 50 hours; admin_reconcile calls shorten it). An account
+   edited behind the ledger is named with its exact difference within one period.
+
+The per-asset zero sum, argued rather than summed at one read time across partitions (one read
+time would need every account in one transaction, which is what cannot scale; a read at a past
+time is only possible for an hour): every transfer's two entries mirror each other (checked once
+per entry), so the journal sums to zero per asset; every account equals its journal (checked
+per partition); so the accounts sum to zero. Drift in one account breaks the second check for
+that account, within a period. When the whole ledger fits one step (a partition from the start
+that comes back short), the step also sums the accounts per asset at its read time (zero_sum)
+and runs the whole purchases check, which reads every purchase (services/purchases/sync.py);
+otherwise a purchase is checked when a new entry mints or claws back its tokens (journal_fold).
+
+Drift is logged at ERROR with every finding, and the report document names each account (or
+transfer) and the exact difference, and says what the step covered.
 """
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 from google.cloud import firestore
-from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.accounts import Account, Counters
-from shared.domain.ledger import Hold
-from shared.domain.reconciliation import (FIELDS, ONCE_ONLY_CREDITS, Drift, reconcile,
-                                          stored_balances)
+from shared.domain.journal_audit import Entry, against_sums, fold, orphan_sums
+from shared.domain.layouts import book_escrows, market_of, settled_escrows, unconsolidated
+from shared.domain.reconciliation import (Drift, against_holds, limits, stored_balances,
+                                          zero_sum)
+from shared.services import consolidation, journal_fold
+from shared.store import reconciliation as store
+from shared.store import wire
+from shared.store.changes import LAG, bucket
 from shared.store.client import collection
+from shared.store.ledger import BALANCE, account_from, hold_from
+from shared.store.markets.market import MARKETS
 from shared.store.transactions import run_transaction
-from shared.store.ledger import (ACCOUNTS, BALANCE, HOLDS, JOURNAL, TRANSFERS, account_from,
-                                 hold_from)
 
 REPORTS = "reconciliation_reports"
+ACCOUNTS_PER_STEP = 500
+FOLD_ENTRIES = 1000
 log = logging.getLogger("mintbook.reconciliation")
 
 
-def run() -> dict:
-    accounts, journal, holds, credits, purchases = run_transaction(
-        _read_everything, read_only=True, deadline_s=60)
-    drift = reconcile(accounts, journal, holds, credits) + purchases
+def run(accounts_per_step: int = ACCOUNTS_PER_STEP, fold_entries: int = FOLD_ENTRIES,
+        lag: timedelta = LAG) -> dict:
+    """One step (module docstring); returns the stored report with its id."""
     now = datetime.now(timezone.utc)
-    report = {"at": firestore.SERVER_TIMESTAMP, "ok": not drift, "accounts": len(accounts),
-              "journal_accounts": len(journal), "open_holds": len(holds),
+    folded = journal_fold.run(now - lag, fold_entries)
+    cursor = store.partition_cursor(None)
+    step = run_transaction(lambda txn: _verify(txn, cursor["after"], accounts_per_step),
+                           read_only=True, deadline_s=60)
+    period = int(cursor.get("period", 0))
+    started = cursor.get("started_at") if cursor["after"] else now
+    store.save_partition_cursor("" if step.complete else step.through,
+                                period + 1 if step.complete else period,
+                                None if step.complete else started)
+    # The tail's transfers, entries and purchases are checked after the read-only transaction,
+    # which must stay short (Firestore closes a transaction after 270 s, or 60 s idle): entries
+    # and transfers are immutable, and the fold checks purchases outside a transaction too.
+    drift = _unique(folded.drift + step.drift + journal_fold.checks(None, step.tail))
+    report = {"at": firestore.SERVER_TIMESTAMP, "ok": not drift, "accounts": step.accounts,
+              "journal_accounts": step.journal_accounts, "open_holds": step.open_holds,
+              "changed": folded.entries + len(step.tail),
+              "partition": {"after": cursor["after"], "through": step.through,
+                            "period": period, "period_complete": step.complete,
+                            "whole_ledger": step.whole},
+              "journal": {"folded": folded.entries, "caught_up": folded.caught_up,
+                          "watermark": folded.oldest.isoformat() if folded.oldest else None,
+                          "tail_entries": len(step.tail)},
               "drift": [d._asdict() | {"difference": d.difference} for d in drift]}
     ref = collection(REPORTS).document(now.strftime("%Y%m%dT%H%M%S.%fZ"))
     ref.set(report)
@@ -41,28 +95,64 @@ def run() -> dict:
     return {**report, "id": ref.id, "at": now.isoformat()}
 
 
-def _read_everything(txn: firestore.Transaction) -> tuple[list[Account], dict[str, Counters],
-                                                          list[Hold], list, list[Drift]]:
-    """Accounts, per-account journal sums, open holds, once-only credits and the purchases
-    check, all from the snapshot of `txn`."""
+@dataclass
+class _Step:
+    """What one partition's verification found and covered."""
+    drift: list[Drift] = field(default_factory=list)
+    accounts: int = 0
+    journal_accounts: int = 0
+    open_holds: int = 0
+    tail: list[Entry] = field(default_factory=list)
+    through: str = ""
+    complete: bool = False
+    whole: bool = False
+
+
+def _verify(txn: firestore.Transaction, after: str, limit: int) -> _Step:
+    """The partition of accounts after `after`, all read at the transaction's read time."""
     from shared.services.purchases.sync import purchase_drift
 
-    snaps = [(s.id, s.to_dict()) for s in collection(ACCOUNTS).stream(transaction=txn)]
+    out = _Step()
+    snaps = [(s.id, s.to_dict()) for s in store.accounts_page(txn, after, limit)]
+    out.complete = len(snaps) < limit
+    out.whole = out.complete and not after
+    out.through = snaps[-1][0] if snaps else after
     accounts = [account_from(i, d) for i, d in snaps]
-    stored = {i: d.get(BALANCE) for i, d in snaps}
-    journal: dict[str, Counters] = defaultdict(Counters)
-    for s in collection(JOURNAL).select(["account_id", *FIELDS]).stream(transaction=txn):
-        d = s.to_dict()
-        journal[d["account_id"]] += Counters(*(int(d.get(f, 0)) for f in FIELDS))
-    open_holds = collection(HOLDS).where(filter=FieldFilter("status", "==", "pending"))
-    holds = [hold_from(s.to_dict()) for s in open_holds.stream(transaction=txn)]
-    return (accounts, journal, holds, _once_only_credits(txn),
-            purchase_drift(txn) + stored_balances(accounts, stored))
+    ids = [a.id for a in accounts]
+    marks = store.watermarks(txn)
+    sums = store.sums_range(txn, after, None if out.complete else out.through)
+    tail = store.journal_tail(txn, ids, {a: marks[bucket(a)] for a in ids})
+    journal = {**sums, **fold(sums, tail)}
+    holds = [hold_from(h) for h in store.open_holds(txn, ids)]
+    out.accounts, out.open_holds, out.tail = len(accounts), len(holds), tail
+    out.journal_accounts = sum(1 for c in journal.values() if not c.is_zero)
+    for a in accounts:
+        out.drift += against_sums(a.id, a.counters, journal.get(a.id, Counters()))
+    for account_id in sorted(set(journal) - set(ids)):
+        out.drift += orphan_sums(account_id, journal[account_id])
+    out.drift += against_holds(accounts, holds) + limits(accounts)
+    out.drift += stored_balances(accounts, {i: d.get(BALANCE) for i, d in snaps})
+    out.drift += _layouts(txn, accounts, {i: d.get("changed_at") for i, d in snaps})
+    if out.whole:
+        out.drift = zero_sum(accounts) + out.drift + purchase_drift(txn)
+    return out
 
 
-def _once_only_credits(txn: firestore.Transaction) -> list[tuple[str, str, str, str]]:
-    query = (collection(TRANSFERS).where(filter=FieldFilter("type", "in", list(ONCE_ONLY_CREDITS)))
-             .select(["type", "reference", "credit_account_id", "pending"]))
-    return [(d["type"], d.get("reference", ""), d["credit_account_id"], s.id)
-            for s, d in ((s, s.to_dict()) for s in query.stream(transaction=txn))
-            if not d.get("pending")]
+def _layouts(txn: firestore.Transaction, accounts: list[Account],
+             changed: dict[str, datetime | None]) -> list[Drift]:
+    """The layout checks (domain/layouts.py) of the partition's accounts: what consolidation
+    says it moved, and the escrows of settled markets, read at the partition's read time."""
+    markets = sorted({m for a in accounts if (m := market_of(a)) is not None})
+    refs = [collection(consolidation.STATUS).document("status"),
+            *(collection(MARKETS).document(m) for m in markets)]
+    found = wire.get_all(txn, refs)
+    run_started = (found[refs[0].path] or {}).get("completed_run_started_at")
+    settled = {m for m, ref in zip(markets, refs[1:])
+               if ((found[ref.path] or {}).get("settlement") or {}).get("state") == "settled"}
+    return (unconsolidated(((a, changed.get(a.id)) for a in accounts), run_started, LAG)
+            + book_escrows(accounts) + settled_escrows(accounts, settled))
+
+
+def _unique(drift: list[Drift]) -> list[Drift]:
+    """A transfer checked from both of its entries' buckets is named once."""
+    return list(dict.fromkeys(drift))

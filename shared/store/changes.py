@@ -35,10 +35,14 @@ CHECKPOINTS = "change_feeds"
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
+def bucket(key: str) -> int:
+    """The bucket of `key`: a stable hash, so a key always lands in the same one."""
+    return zlib.crc32(key.encode()) % BUCKETS
+
+
 def feed_fields(feed: str, doc_id: str) -> dict:
     """The fields every write of a document on `feed` carries."""
-    return {"feed": f"{feed}.{zlib.crc32(doc_id.encode()) % BUCKETS}",
-            "changed_at": firestore.SERVER_TIMESTAMP}
+    return {"feed": f"{feed}.{bucket(doc_id)}", "changed_at": firestore.SERVER_TIMESTAMP}
 
 
 def changed(feed: str, collection_name: str, bucket: int, since: datetime,

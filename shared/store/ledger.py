@@ -28,7 +28,7 @@ from shared.domain.ledger import BatchResult, Hold, HoldStatus, JournalEntry, Tr
 
 from shared.domain.idempotency import Operation
 
-from shared.store import purchase_stats, wire
+from shared.store import changes, purchase_stats, wire
 from shared.store.changes import feed_fields
 from shared.store.client import collection, db
 from shared.store.idempotency import record_fields, record_ref, replayed
@@ -38,6 +38,7 @@ COUNTERS = ("debits_posted", "credits_posted", "debits_pending", "credits_pendin
 BALANCE = "balance"  # stored beside the counters for ordering only: see account_doc
 SPREAD_FEED = "spread"  # shares of spread system accounts with a change to consolidate
 USER_FEED = "user_accounts"  # user accounts with a change to snapshot (services/snapshots.py)
+JOURNAL_FEED = "journal"  # every entry, bucketed by its account: reconciliation folds them
 
 
 @dataclass
@@ -196,10 +197,16 @@ def transfer_doc(t: Transfer) -> dict:
 
 def journal_doc(e: JournalEntry, memo: str = "") -> dict:
     """A journal entry; zero counters, unknown balances and empty memos are left out, since
-    every field costs index writes and readers default them (to 0, None and "")."""
+    every field costs index writes and readers default them (to 0, None and "").
+
+    `feed` is JOURNAL_FEED's bucket of the entry's account (not of the entry), so one account's
+    entries share a bucket and one watermark: reconciliation folds each bucket in (created_at,
+    id) order through the index (feed, created_at), which splits the sequential timestamp over
+    the buckets (store/changes.py); an entry is created once, so `created_at` is its change."""
     doc = {"transfer_id": e.transfer_id, "account_id": e.account_id, "owner": e.owner,
            "asset": e.asset, "type": e.type.value, "reference": e.reference, "amount": e.amount,
-           "created_at": firestore.SERVER_TIMESTAMP}
+           "created_at": firestore.SERVER_TIMESTAMP,
+           "feed": f"{JOURNAL_FEED}.{changes.bucket(e.account_id)}"}
     doc.update({name: getattr(e.delta, name) for name in COUNTERS if getattr(e.delta, name)})
     if e.balance_before is not None:
         doc.update(balance_before=e.balance_before, balance_after=e.balance_after,

@@ -117,6 +117,10 @@ DOCS: dict[str, dict] = {
     # consolidation of spread system accounts, change-feed checkpoints, counted market pools
     "consolidation/status": {"completed_run_started_at": CREATED},
     "change_feeds/spread.0": {"changed_at": CREATED},
+    # reconciliation's watermarks, partition cursor and folded journal sums: server-only
+    "reconciliation_state/journal.0": {"at": CREATED, "id": "t1~alice:CHIPS"},
+    f"reconciliation_sums/{OWNER}:CHIPS": {"debits_posted": 0, "credits_posted": 10,
+                                           "debits_pending": 0, "credits_pending": 0},
     "market_totals/m1": {"totals": {"yes": 1}, "forecasters": 1, "as_of": CREATED},
 }
 SEED: dict[str, dict] = {**WORLD, **DOCS}
@@ -168,6 +172,9 @@ TARGETS: dict[str, Target] = {
     "rate_limits": Target("rate_limits/r1", ALL, {"count": 0}),
     "consolidation": Target("consolidation/status", ALL, {"completed_run_started_at": None}),
     "change_feeds": Target("change_feeds/spread.0", ALL, {"changed_at": None}),
+    "reconciliation_state": Target("reconciliation_state/journal.0", ALL, {"id": ""}),
+    "reconciliation_sums": Target(f"reconciliation_sums/{OWNER}:CHIPS", ALL,
+                                  {"credits_posted": 10**9}),
     "market_totals": Target("market_totals/m1", ALL, {"totals": {"yes": 10**9}}),
     # purchases
     "packages": Target("packages/p1", ALL, {"price": 1}),
@@ -265,6 +272,8 @@ ALLOWED: dict[str, tuple[tuple[str, ...], ...]] = {
     "rate_limits":              (NONE,      NONE,  NONE,  NONE,      NONE),
     "consolidation":            (NONE,      NONE,  NONE,  NONE,      READ),
     "change_feeds":             (NONE,      NONE,  NONE,  NONE,      NONE),
+    "reconciliation_state":     (NONE,      NONE,  NONE,  NONE,      NONE),
+    "reconciliation_sums":      (NONE,      NONE,  NONE,  NONE,      NONE),
     "market_totals":            (READ,      READ,  READ,  READ,      READ),
     "packages":                 (READ,      READ,  READ,  READ,      READ),
     "purchases":                (NONE,      READ,  NONE,  NONE,      READ),

@@ -3912,6 +3912,29 @@ export interface components {
              */
             value_platform: number | null;
         };
+        /** JournalCovered */
+        JournalCovered: {
+            /**
+             * Folded
+             * @description journal entries checked and folded into sums by this step
+             */
+            folded: number;
+            /**
+             * Caught Up
+             * @description every entry older than the lag is folded
+             */
+            caught_up: boolean;
+            /**
+             * Watermark
+             * @description entries up to here are folded (the least advanced bucket; null until every bucket has folded)
+             */
+            watermark: string | null;
+            /**
+             * Tail Entries
+             * @description newer entries of the partition's accounts, read with them
+             */
+            tail_entries: number;
+        };
         /** JournalEntryView */
         JournalEntryView: {
             /** Id */
@@ -4589,6 +4612,37 @@ export interface components {
             fills: number;
         };
         /**
+         * PartitionCovered
+         * @description The accounts a step re-verified: ids in (after, through], in id order.
+         */
+        PartitionCovered: {
+            /**
+             * After
+             * @description the partition starts after this account id ("": first)
+             */
+            after: string;
+            /**
+             * Through
+             * @description the last account id verified
+             */
+            through: string;
+            /**
+             * Period
+             * @description which pass over all accounts this step belongs to
+             */
+            period: number;
+            /**
+             * Period Complete
+             * @description the step reached the last account
+             */
+            period_complete: boolean;
+            /**
+             * Whole Ledger
+             * @description every account in this one step, at one read time (then the per-asset zero sum is summed, not argued)
+             */
+            whole_ledger: boolean;
+        };
+        /**
          * Period
          * @enum {string}
          */
@@ -4941,6 +4995,13 @@ export interface components {
             journal_accounts: number;
             /** Open Holds */
             open_holds: number;
+            /**
+             * Changed
+             * @description journal entries this step checked (folded, or in the partition's tail): what its reads grow with
+             */
+            changed: number;
+            partition: components["schemas"]["PartitionCovered"];
+            journal: components["schemas"]["JournalCovered"];
             /** Drift */
             drift: components["schemas"]["DriftView"][];
         };

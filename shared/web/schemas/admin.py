@@ -92,6 +92,25 @@ class DriftView(View):
     difference: int
 
 
+class PartitionCovered(View):
+    """The accounts a step re-verified: ids in (after, through], in id order."""
+    after: str = Field(description="the partition starts after this account id (\"\": first)")
+    through: str = Field(description="the last account id verified")
+    period: int = Field(description="which pass over all accounts this step belongs to")
+    period_complete: bool = Field(description="the step reached the last account")
+    whole_ledger: bool = Field(description="every account in this one step, at one read time "
+                               "(then the per-asset zero sum is summed, not argued)")
+
+
+class JournalCovered(View):
+    folded: int = Field(description="journal entries checked and folded into sums by this step")
+    caught_up: bool = Field(description="every entry older than the lag is folded")
+    watermark: str | None = Field(description="entries up to here are folded (the least "
+                                  "advanced bucket; null until every bucket has folded)")
+    tail_entries: int = Field(description="newer entries of the partition's accounts, read "
+                              "with them")
+
+
 class ReconciliationReport(View):
     id: str
     ok: bool
@@ -99,4 +118,8 @@ class ReconciliationReport(View):
     accounts: int
     journal_accounts: int
     open_holds: int
+    changed: int = Field(description="journal entries this step checked (folded, or in the "
+                         "partition's tail): what its reads grow with")
+    partition: PartitionCovered
+    journal: JournalCovered
     drift: list[DriftView]
