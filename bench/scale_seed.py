@@ -19,7 +19,8 @@ after seeding), with a few workers:
   each, and the first page of list_creators (the demo's creators);
 - catalogue: n // 5 token packages, n // 5 past windows of the search service price, and
   max(n // 5, PAGE_PLUS) more LUNA prices set (its price history);
-- orders: demo-alice rests max(n // 5, PAGE_PLUS) bids of 1 LUNA at 1 on LUNA-CHIP.
+- orders: demo-alice rests max(n // 5, PAGE_PLUS) bids of 1 LUNA at 1 on LUNA-CHIP, and makes
+  PAGE_PLUS swap offers of 100 CHIP for 1 LUNA (list_swap_offers).
 Directly, in the layout the product writes it, where the real path takes minutes per unit:
 - reputation history: n settled-forecast events of demo-alice and her reputation record as
   settlement keeps it (shared.domain.markets.social: Record and CategoryRecord);
@@ -111,6 +112,9 @@ def seed(c: Client, n: int) -> World:
     _parallel(lambda i: c.ok("POST", "place_order", ALICE, {
         "book": "LUNA-CHIP", "side": "buy", "quantity": 1, "price": 1}),
         max(catalogue, PAGE_PLUS))
+    _parallel(lambda i: c.ok("POST", "create_swap_offer", ALICE, {  # as scale_calls' offer
+        "give_asset": "CHIP", "give_amount": 100, "want_asset": "LUNA", "want_amount": 1}),
+        PAGE_PLUS)
     _expired_challenges(n)
     seed_reputation(ALICE, n)
     _purchases(users, packages[0])
