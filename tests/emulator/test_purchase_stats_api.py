@@ -51,6 +51,19 @@ def expected_from_listings(api, admin: str, buyers: list[str]) -> dict:
         "outstanding_receivables": sum(balance(api, uid)["owed"] for uid in buyers)}
 
 
+def refunded_after_spending(api, admin: str, uid: str, pkg: dict, spent: int) -> dict:
+    """A purchase by `uid` (who held no CHIP before) credited, `spent` of it spent, then
+    refunded in full: the receivable owes what was spent."""
+    api.call("GET", "get_me", uid)
+    set_chips(api, admin, uid, 0)
+    purchase = pending_purchase(uid, pkg)
+    ok(deliver(api, payment_event("succeeded", purchase)))
+    ok(api.call("POST", "admin_adjust", admin, idempotency_key=key(),
+                json={"uid": uid, "asset": "CHIP", "amount": -spent, "reason": "spent"}))
+    ok(deliver(api, refund_event(purchase, 500)))
+    return purchase
+
+
 def test_stats_equal_the_purchases_listed_once_folded_and_say_when_changes_wait(api, admin_uid):
     # given purchases in two currencies that succeed, fail, stay pending, are partly refunded,
     # refunded after the tokens were spent (a debt, partly repaid later) and lost in a dispute
@@ -63,13 +76,7 @@ def test_stats_equal_the_purchases_listed_once_folded_and_say_when_changes_wait(
     ok(deliver(api, refund_event(refunded, 350)))
     ok(deliver(api, payment_event("payment_failed", pending_purchase("sc", usd))))
     pending_purchase("sd", usd)
-    api.call("GET", "get_me", "se")
-    set_chips(api, admin_uid, "se", 0)
-    spent = pending_purchase("se", usd)
-    ok(deliver(api, payment_event("succeeded", spent)))
-    ok(api.call("POST", "admin_adjust", admin_uid, idempotency_key=key(),
-                json={"uid": "se", "asset": "CHIP", "amount": -80, "reason": "spent"}))
-    ok(deliver(api, refund_event(spent, 500)))
+    refunded_after_spending(api, admin_uid, "se", usd, spent=80)
     ok(api.call("POST", "admin_adjust", admin_uid, idempotency_key=key(),
                 json={"uid": "se", "asset": "CHIP", "amount": 30, "reason": "a later credit"}))
     disputed = pending_purchase("sf", eur)
@@ -149,13 +156,7 @@ def test_a_rebuild_over_purchases_made_before_the_read_model_equals_them(api, ad
     # recorded, as before the read model was deployed
     usd = package(api, admin_uid, tokens=100, price=500)
     ok(deliver(api, payment_event("succeeded", pending_purchase("ra", usd))))
-    api.call("GET", "get_me", "rb")
-    set_chips(api, admin_uid, "rb", 0)
-    spent = pending_purchase("rb", usd)
-    ok(deliver(api, payment_event("succeeded", spent)))
-    ok(api.call("POST", "admin_adjust", admin_uid, idempotency_key=key(),
-                json={"uid": "rb", "asset": "CHIP", "amount": -60, "reason": "spent"}))
-    ok(deliver(api, refund_event(spent, 500)))
+    refunded_after_spending(api, admin_uid, "rb", usd, spent=60)
     pending_purchase("rc", usd)
     for snap in collection(CHANGES).stream():
         snap.reference.delete()
