@@ -173,13 +173,18 @@ def test_positions_read_the_same_at_4_and_16_fills_and_equal_the_fills_listed(ap
             assert place(api, "eve", "CORA-CHIP", side, 5, 40 + n)["status"] == "filled"
         traded = size
         # when she reads her portfolio on the counted server (once before, so that its
-        # process caches of assets and books are warm at both sizes)
+        # process caches of assets and books are warm at both sizes), twice: the fewer reads
+        # count, so a one-off (a retried transaction, a cache entry expiring) is not taken for
+        # growth with her fills, which would show in both
         ok(client.call("GET", "get_portfolio", "eve"))
-        mark = counter.mark()
-        mine = ok(client.call("GET", "get_portfolio", "eve"))
-        counter.mark()  # every RPC of the call recorded
-        reads.append(total(r for r in counter.records(mark)
-                           if r.tag.startswith("get_portfolio http ")).reads)
+        counts = []
+        for _ in range(2):
+            mark = counter.mark()
+            mine = ok(client.call("GET", "get_portfolio", "eve"))
+            counter.mark()  # every RPC of the call recorded
+            counts.append(total(r for r in counter.records(mark)
+                                if r.tag.startswith("get_portfolio http ")).reads)
+        reads.append(min(counts))
         # then her position is the fold of every fill list_my_fills shows her, in order
         fills, cursor = [], None
         while True:
