@@ -132,8 +132,11 @@ def test_two_sequencers_racing_on_one_book_fill_every_order_exactly_once(book, m
     errors: list[BaseException] = []
 
     def race(holder: str) -> None:
+        # Until the book is drained, not a number of tries: a try that finds the other holder
+        # busy costs milliseconds, a run that holds the lease seconds (its writes are paced).
+        deadline = time.monotonic() + 90
         try:
-            for _ in range(30):
+            while time.monotonic() < deadline:
                 sequencer.run(BOOK, holder=holder, max_batches=2)
                 if not pending():
                     return
