@@ -17,6 +17,7 @@ the sums must stay the journal's whatever it holds.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -45,35 +46,36 @@ class Folded:
     oldest: datetime | None = None            # the least advanced bucket's watermark
 
 
-def run(cutoff: datetime, budget: int) -> Folded:
-    """Fold at most `budget` entries, spread over the buckets from the one furthest behind."""
+def run(cutoff: datetime, budget: int, max_s: float = float("inf")) -> Folded:
+    """Fold at most `budget` entries, for about `max_s` seconds at most, spread over the buckets
+    from the one furthest behind."""
     out = Folded()
+    deadline = time.monotonic() + max_s
     marks = store.watermarks(None)
     order = sorted(marks.values(), key=lambda w: (w.at is not None, w.at or cutoff))
-    empty: list[store.Watermark] = []   # buckets never folded, with nothing before the cutoff
+    caught: list[store.Watermark] = []   # buckets folded up to the cutoff
     for w in order:
-        while budget > 0:
-            page = store.journal_page(w, cutoff, min(PAGE, budget))
-            if not page:
-                if w.at is None:
-                    empty.append(w)
-                break
+        while budget > 0 and time.monotonic() < deadline:
+            size = min(PAGE, budget)
+            page = store.journal_page(w, cutoff, size)
             entries = [e for _, e in page]
-            out.drift += checks(None, entries)
-            last_at, last = page[-1]
-            moved = run_transaction(lambda txn: _commit(txn, w, entries, last_at, last.id))
-            if not moved:
-                break   # another run folded this bucket meanwhile: its report has it
-            out.entries += len(entries)
-            budget -= len(entries)
-            w = w._replace(at=last_at, id=last.id)
-            if len(page) < PAGE:
+            if entries:
+                out.drift += checks(None, entries)
+                last_at, last = page[-1]
+                if not run_transaction(lambda txn: _commit(txn, w, entries, last_at, last.id)):
+                    break   # another run folded this bucket meanwhile: its report has it
+                out.entries += len(entries)
+                budget -= len(entries)
+                w = w._replace(at=last_at, id=last.id)
+            if len(page) < size:
+                caught.append(w)
                 break
         else:
             out.caught_up = False
         marks[w.bucket] = w
-    if empty and run_transaction(lambda txn: _start(txn, empty, cutoff)):
-        marks.update((w.bucket, w._replace(at=cutoff)) for w in empty)
+    if caught:
+        marks.update((w.bucket, w) for w in run_transaction(lambda txn: _advance(txn, caught,
+                                                                                  cutoff)))
     out.caught_up = out.caught_up and budget > 0
     known = [w.at for w in marks.values() if w.at is not None]
     out.oldest = min(known) if len(known) == BUCKETS else None
@@ -95,16 +97,21 @@ def _commit(txn: firestore.Transaction, w: store.Watermark, entries: list[Entry]
     return True
 
 
-def _start(txn: firestore.Transaction, buckets: list[store.Watermark], cutoff: datetime) -> bool:
-    """Give never-folded buckets with no entry before `cutoff` the watermark (cutoff, ""), so a
-    partition's tail query can start at a time for every account (store.journal_tail)."""
+def _advance(txn: firestore.Transaction, buckets: list[store.Watermark],
+             cutoff: datetime) -> list[store.Watermark]:
+    """Move the watermarks of buckets folded up to `cutoff` to (cutoff, ""): every entry before
+    it is folded. A quiet bucket's watermark then stays recent, so a partition's tail query
+    (store.journal_tail, from the oldest watermark of its accounts) reads only recent entries.
+    A bucket another run moved meanwhile is left as it is."""
     refs = [store.watermark_ref(w.bucket) for w in buckets]
     found = wire.get_all(txn, refs)
-    if any(found[ref.path] for ref in refs):
-        return False   # another run started them
-    for ref in refs:
-        txn.set(ref, {"at": cutoff, "id": "", "updated_at": firestore.SERVER_TIMESTAMP})
-    return True
+    moved = []
+    for w, ref in zip(buckets, refs):
+        now = found[ref.path] or {}
+        if (now.get("at"), now.get("id", "")) == (w.at, w.id) and (w.at is None or w.at < cutoff):
+            txn.set(ref, {"at": cutoff, "id": "", "updated_at": firestore.SERVER_TIMESTAMP})
+            moved.append(w._replace(at=cutoff, id=""))
+    return moved
 
 
 def checks(txn: firestore.Transaction | None, entries: list[Entry]) -> list[Drift]:

@@ -3,19 +3,21 @@
 A step (admin_reconcile, or job_reconcile every 15 minutes) does two things:
 1. Folds new journal entries (services/journal_fold.py): each entry older than LAG is checked
    once (its transfer agrees with its two entries; a once-only credit is not a duplicate) and
-   added to its account's maintained sums, at most FOLD_ENTRIES a step.
+   added to its account's maintained sums, at most FOLD_ENTRIES or FOLD_S a step (far more
+   than a 15-minute job interval brings at today's rates, so the fold stays caught up).
 2. Re-verifies the next partition of accounts (ACCOUNTS_PER_STEP, in account id order from a
    cursor) in one read-only transaction, i.e. at one read time, so transfers committing
    meanwhile cannot make a healthy ledger look broken: each account's counters equal its folded
    sums plus its journal tail (entries after its bucket's watermark, read in the same
-   transaction, so even entries younger than LAG count), its pending counters equal its open
-   holds, limits and its stored balance hold; the tail's transfers are checked like folded ones
-   (after the transaction: they are immutable);
-   folded sums of an account that does not exist are named; and the layouts hold for the
-   partition's accounts (domain/layouts.py: a spread share that consolidation says it moved is
-   empty, an order book's escrow holds nothing posted, a settled market's escrows and pools
-   are empty). The cursor wraps when a partition
-   comes back short: a period (every account verified once) takes ceil(accounts /
+   transaction, so even entries younger than LAG count; at most MAX_TAIL entries are read: a
+   longer tail, while the fold is behind, shortens the partition to the accounts read, or
+   defers it to a later step when even the first accounts' tail is longer), its pending
+   counters equal its open holds, limits and its stored balance hold; the tail's transfers
+   are checked like folded ones (after the transaction: they are immutable); folded sums of an
+   account that does not exist are named; and the layouts hold for the partition's accounts
+   (domain/layouts.py: a spread share that consolidation says it moved is empty, an order
+   book's escrow holds nothing posted, a settled market's escrows and pools are empty). The
+   cursor wraps when a partition comes back short: a period (every account verified once) takes ceil(accounts /
    ACCOUNTS_PER_STEP) steps, i.e. that many times 15 minutes of the job (500 accounts a step:
    100,000 accounts in 200 steps, about 50 hours; admin_reconcile calls shorten it). An account
    edited behind the ledger is named with its exact difference within one period.
@@ -57,7 +59,9 @@ from shared.store.transactions import run_transaction
 
 REPORTS = "reconciliation_reports"
 ACCOUNTS_PER_STEP = 500
-FOLD_ENTRIES = 1000
+FOLD_ENTRIES = 10_000   # at most, and for at most FOLD_S: the fold must outrun the journal
+FOLD_S = 30.0
+MAX_TAIL = 2000   # journal entries one partition's transaction reads at most
 log = logging.getLogger("mintbook.reconciliation")
 
 
@@ -65,7 +69,7 @@ def run(accounts_per_step: int = ACCOUNTS_PER_STEP, fold_entries: int = FOLD_ENT
         lag: timedelta = LAG) -> dict:
     """One step (module docstring); returns the stored report with its id."""
     now = datetime.now(timezone.utc)
-    folded = journal_fold.run(now - lag, fold_entries)
+    folded = journal_fold.run(now - lag, fold_entries, FOLD_S)
     cursor = store.partition_cursor(None)
     step = run_transaction(lambda txn: _verify(txn, cursor["after"], accounts_per_step),
                            read_only=True, deadline_s=60)
@@ -83,7 +87,7 @@ def run(accounts_per_step: int = ACCOUNTS_PER_STEP, fold_entries: int = FOLD_ENT
               "changed": folded.entries + len(step.tail),
               "partition": {"after": cursor["after"], "through": step.through,
                             "period": period, "period_complete": step.complete,
-                            "whole_ledger": step.whole},
+                            "whole_ledger": step.whole, "deferred": step.deferred},
               "journal": {"folded": folded.entries, "caught_up": folded.caught_up,
                           "watermark": folded.oldest.isoformat() if folded.oldest else None,
                           "tail_entries": len(step.tail)},
@@ -105,6 +109,7 @@ class _Step:
     tail: list[Entry] = field(default_factory=list)
     through: str = ""
     complete: bool = False
+    deferred: bool = False
     whole: bool = False
 
 
@@ -114,14 +119,21 @@ def _verify(txn: firestore.Transaction, after: str, limit: int) -> _Step:
 
     out = _Step()
     snaps = [(s.id, s.to_dict()) for s in store.accounts_page(txn, after, limit)]
-    out.complete = len(snaps) < limit
+    marks = store.watermarks(txn)
+    ids = [i for i, _ in snaps]
+    tail, covered = store.journal_tail(txn, ids, {a: marks[bucket(a)] for a in ids}, MAX_TAIL)
+    # A tail too long to read at once (the fold is behind) shortens the partition to the
+    # accounts it covered; none covered defers the partition to a later step.
+    out.complete = len(snaps) < limit and covered == len(snaps)
+    out.deferred = covered == 0 and bool(snaps)
+    snaps = snaps[:covered]
     out.whole = out.complete and not after
     out.through = snaps[-1][0] if snaps else after
     accounts = [account_from(i, d) for i, d in snaps]
-    ids = [a.id for a in accounts]
-    marks = store.watermarks(txn)
+    ids = ids[:covered]
+    if out.deferred:
+        return out
     sums = store.sums_range(txn, after, None if out.complete else out.through)
-    tail = store.journal_tail(txn, ids, {a: marks[bucket(a)] for a in ids})
     journal = {**sums, **fold(sums, tail)}
     holds = [hold_from(h) for h in store.open_holds(txn, ids)]
     out.accounts, out.open_holds, out.tail = len(accounts), len(holds), tail

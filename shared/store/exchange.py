@@ -117,13 +117,6 @@ def roll_back_abandoned(book_id: str, lease: dict) -> bool:
     return True
 
 
-def is_closed_transaction(err: BaseException) -> bool:
-    """The commit of a transaction another process rolled back (roll_back_abandoned)."""
-    text = str(err).lower()
-    return isinstance(err, gexc.InvalidArgument) and "transaction" in text and (
-        "invalid or closed" in text or "expired" in text or "no longer valid" in text)
-
-
 def pending_command_ids(book_id: str, limit: int) -> list[str]:
     """Accepted commands in acceptance-commit order (server commit timestamp, then id), merged
     by the query from the book's queue lanes (`queue in [...]`, index queue + accepted_at)."""

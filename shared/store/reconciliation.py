@@ -33,7 +33,7 @@ IN_LIMIT = 30  # values of one `in` filter
 
 class Watermark(NamedTuple):
     """The last folded entry of a bucket; `at` None before the first fold. An empty `id` means
-    every entry created before `at` is folded (a bucket that had none when first folded)."""
+    every entry created before `at` is folded (a bucket folded up to a run's cutoff)."""
     bucket: int
     at: datetime | None = None
     id: str = ""
@@ -81,21 +81,28 @@ def journal_page(w: Watermark, cutoff: datetime,
 
 
 def journal_tail(txn: firestore.Transaction, account_ids: list[str],
-                 marks: dict[str, Watermark]) -> list[Entry]:
+                 marks: dict[str, Watermark], limit: int) -> tuple[list[Entry], int]:
     """The accounts' entries after their buckets' watermarks (`marks`: account id -> its
-    bucket's watermark), `in` IN_LIMIT accounts a query (index journal (account_id, created_at))."""
-    out = []
+    bucket's watermark), `in` IN_LIMIT accounts a query (index journal (account_id, created_at)),
+    and how many of the accounts (a prefix) they cover completely: reading stops before more
+    than `limit` entries (a fold that is behind must not make one transaction read without end)."""
+    out: list[Entry] = []
+    read = 0
     for i in range(0, len(account_ids), IN_LIMIT):
         chunk = account_ids[i:i + IN_LIMIT]
         query = collection(JOURNAL).where(filter=FieldFilter("account_id", "in", chunk))
         since = [marks[a].at for a in chunk if marks[a].at is not None]
         if len(since) == len(chunk):
             query = query.where(filter=FieldFilter("created_at", ">=", min(since)))
-        for s in query.stream(transaction=txn):
+        found = list(query.limit(limit - read + 1).stream(transaction=txn))
+        read += len(found)
+        if read > limit:
+            return out, i
+        for s in found:
             data = s.to_dict()
             if marks[data["account_id"]].before(data["created_at"], s.id):
                 out.append(entry_from(s.id, data))
-    return out
+    return out, len(account_ids)
 
 
 def accounts_page(txn: firestore.Transaction, after: str,

@@ -45,6 +45,14 @@ def _is_contention(exc: BaseException) -> bool:
     return isinstance(exc, ValueError) and isinstance(exc.__cause__, CONTENTION)
 
 
+def is_closed_transaction(err: BaseException) -> bool:
+    """Firestore ended the transaction before its commit: it ran too long (270 s, or 60 s idle),
+    or another process rolled it back (store/exchange.roll_back_abandoned)."""
+    text = str(err).lower()
+    return isinstance(err, gexc.InvalidArgument) and "transaction" in text and (
+        "invalid or closed" in text or "expired" in text or "no longer valid" in text)
+
+
 _STRIPES = [threading.RLock() for _ in range(256)]
 
 
@@ -114,6 +122,10 @@ def _run(work: Callable[[firestore.Transaction], T], deadline_s: float, read_onl
         try:
             return firestore.transactional(work)(txn)
         except Exception as exc:
+            if read_only and is_closed_transaction(exc):
+                # Reads that outlast a transaction's life: a retry would read as long again.
+                log.error("read-only transaction closed", extra={"error": repr(exc)})
+                raise Unavailable("the read took too long; retry shortly", retry_after_s=5) from exc
             if not _is_contention(exc):
                 raise
             elapsed = time.monotonic() - started

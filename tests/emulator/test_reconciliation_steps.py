@@ -110,6 +110,56 @@ def test_folding_a_few_entries_a_step_counts_each_once_across_pages(
     assert all(s["ok"] for s in steps) and steps[-1]["journal"]["tail_entries"] == 0
 
 
+def entries_per_account(firestore_rest) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for row in firestore_rest.query("journal").json():
+        if "document" in row:
+            account = row["document"]["fields"]["account_id"]["stringValue"]
+            counts[account] = counts.get(account, 0) + 1
+    return counts
+
+
+def test_a_tail_too_long_to_read_at_once_defers_the_partition_until_the_fold_catches_up(
+        api, admin_uid, firestore_rest, monkeypatch):
+    # given a ledger none of whose entries is folded yet, and bob's account edited behind it
+    seed(api, admin_uid)
+    account = firestore_rest.read("accounts/bob:CHIP")
+    firestore_rest.update("accounts/bob:CHIP", {"credits_posted": account["credits_posted"] + 5})
+    # when a step may read only one tail entry (the fold lags: nothing is older than the lag)
+    monkeypatch.setattr(reconciliation, "MAX_TAIL", 1)
+    deferred = reconciliation.run()
+    # then it verifies nothing and says so, and the next period starts where it was
+    assert deferred["partition"]["deferred"] and deferred["accounts"] == 0
+    assert not deferred["partition"]["period_complete"] and deferred["ok"]
+    # and once the fold has caught up, the same partition is verified and bob is named
+    caught_up = reconciliation.run(lag=NO_LAG)
+    assert caught_up["journal"]["caught_up"] and not caught_up["partition"]["deferred"]
+    assert drift_of(caught_up)[("journal", "bob:CHIP", "credits_posted")] == 5
+    assert caught_up["accounts"] == len(account_ids(firestore_rest))
+
+
+def test_a_long_tail_shortens_the_partition_and_every_account_is_still_verified(
+        api, admin_uid, firestore_rest, monkeypatch):
+    # given unfolded entries and bob's account edited behind the ledger
+    from shared.store import reconciliation as store
+
+    seed(api, admin_uid)
+    account = firestore_rest.read("accounts/bob:CHIP")
+    firestore_rest.update("accounts/bob:CHIP", {"credits_posted": account["credits_posted"] + 5})
+    # when a step may read as many tail entries as the busiest account has, one account a query
+    tails = entries_per_account(firestore_rest)
+    monkeypatch.setattr(store, "IN_LIMIT", 1)
+    monkeypatch.setattr(reconciliation, "MAX_TAIL", max(tails.values()))
+    period = one_period()
+    # then steps verify shorter partitions, none deferred, covering every account once
+    assert len(period) > 1 and not any(r["partition"]["deferred"] for r in period)
+    assert sum(r["accounts"] for r in period) == len(account_ids(firestore_rest))
+    assert all(r["journal"]["tail_entries"] <= max(tails.values()) for r in period)
+    named = [r for r in period if not r["ok"]]
+    assert len(named) == 1
+    assert drift_of(named[0])[("journal", "bob:CHIP", "credits_posted")] == 5
+
+
 def test_a_journal_entry_edited_behind_the_ledger_is_named_against_its_transfer(
         api, admin_uid, firestore_rest):
     # given a transfer of 300 from ann to bob

@@ -41,7 +41,7 @@ from shared.domain.exchange.postings import Posting
 from shared.store import exchange as store
 from shared.store import wire
 from shared.store.client import db
-from shared.store.transactions import run_transaction
+from shared.store.transactions import is_closed_transaction, run_transaction
 
 from shared.services.markets import pacing
 
@@ -139,7 +139,7 @@ def run_under_lease(book_id: str, holder: str, epoch: int,
     try:
         result = run_transaction(recorded, serialize_on=[f"book:{book_id}"], deadline_s=20.0)
     except gexc.InvalidArgument as err:
-        if store.is_closed_transaction(err):
+        if is_closed_transaction(err):
             raise Conflict("a successor rolled back this batch", code="lease_lost") from err
         raise
     pacing.wrote(head)
