@@ -5,6 +5,9 @@ Checks, each returning `Drift` values rather than raising, so one run reports ev
 - journal: each account's four counters equal the sum of its journal entries.
 - holds: each account's pending counters equal the remaining amounts of its open holds.
 - overdraft: no user spendable account has available < 0.
+- receivable: no receivable holds a positive posted balance (what a user owes is debited to it,
+  and a repayment never exceeds what is owed: domain/ledger.py), so the admin's outstanding
+  receivables, summed from postings (domain/purchase_stats.py), are what users owe.
 - range: no counter reaches 2**53.
 - stored_balance: an account's stored `balance` (kept for ordering holders) equals
   credits_posted - debits_posted (an account written before the field existed has none).
@@ -91,6 +94,8 @@ def limits(accounts: Iterable[Account]) -> list[Drift]:
     for account in accounts:
         if account.kind is AccountKind.USER and account.available < 0:
             out.append(Drift("overdraft", account.id, "available", 0, account.available))
+        if account.kind is AccountKind.RECEIVABLE and account.balance > 0:
+            out.append(Drift("receivable", account.id, "balance", 0, account.balance))
         for name in FIELDS:
             if abs(getattr(account.counters, name)) > MAX_AMOUNT:
                 out.append(Drift("range", account.id, name, MAX_AMOUNT, getattr(account.counters, name)))

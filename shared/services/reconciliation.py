@@ -28,9 +28,13 @@ time is only possible for an hour): every transfer's two entries mirror each oth
 per entry), so the journal sums to zero per asset; every account equals its journal (checked
 per partition); so the accounts sum to zero. Drift in one account breaks the second check for
 that account, within a period. When the whole ledger fits one step (a partition from the start
-that comes back short), the step also sums the accounts per asset at its read time (zero_sum)
-and runs the whole purchases check, which reads every purchase (services/purchases/sync.py);
-otherwise a purchase is checked when a new entry mints or claws back its tokens (journal_fold).
+that comes back short), the step also sums the accounts per asset at its read time (zero_sum),
+runs the whole purchases check, which reads every purchase (services/purchases/sync.py), and
+checks the purchase statistics read model against every purchase and receivable
+(services/purchases/stats.drift); otherwise a purchase is checked when a new entry mints or
+claws back its tokens (journal_fold), and the statistics are not proven: their totals are one
+sum over all purchases, which only a read of all of them at one time can prove. Each partition
+checks that no receivable holds a positive balance (what the statistics' total owed assumes).
 
 Drift is logged at ERROR with every finding, and the report document names each account (or
 transfer) and the exact difference, and says what the step covered.
@@ -115,6 +119,7 @@ class _Step:
 
 def _verify(txn: firestore.Transaction, after: str, limit: int) -> _Step:
     """The partition of accounts after `after`, all read at the transaction's read time."""
+    from shared.services.purchases import stats as purchase_stats
     from shared.services.purchases.sync import purchase_drift
 
     out = _Step()
@@ -146,7 +151,8 @@ def _verify(txn: firestore.Transaction, after: str, limit: int) -> _Step:
     out.drift += stored_balances(accounts, {i: d.get(BALANCE) for i, d in snaps})
     out.drift += _layouts(txn, accounts, {i: d.get("changed_at") for i, d in snaps})
     if out.whole:
-        out.drift = zero_sum(accounts) + out.drift + purchase_drift(txn)
+        out.drift = (zero_sum(accounts) + out.drift + purchase_drift(txn)
+                     + purchase_stats.drift(txn))
     return out
 
 

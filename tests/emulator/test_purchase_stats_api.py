@@ -176,3 +176,25 @@ def test_a_rebuild_over_purchases_made_before_the_read_model_equals_them(api, ad
     assert fold(api) == 0
     ok(deliver(api, payment_event("succeeded", pending_purchase("rc", usd))))
     assert stats(api, admin_uid)["completed"] == 4
+
+
+def test_reconciliation_names_totals_that_disagree_with_the_purchases_and_a_positive_receivable(
+        api, admin_uid, firestore_rest):
+    # given a purchase refunded after 80 of its tokens were spent (se owes 80), all folded
+    usd = package(api, admin_uid, tokens=100, bonus=10, price=500)
+    refunded_after_spending(api, admin_uid, "se", usd, spent=80)
+    fold(api)
+    assert reconcile(api, admin_uid)["ok"]
+    # when the folded totals are edited behind the read model, and the receivable is credited
+    # past zero behind the ledger
+    totals = firestore_rest.read("purchase_stats/totals")["totals"]
+    firestore_rest.update("purchase_stats/totals",
+                          {"totals": {**totals, "tokens_sold": totals["tokens_sold"] + 7}})
+    receivable = firestore_rest.read("accounts/se:CHIP:receivable")
+    firestore_rest.update("accounts/se:CHIP:receivable",
+                          {"credits_posted": receivable["debits_posted"] + 5})
+    # then reconciliation names both, with their exact differences
+    drift = {(d["check"], d["subject"], d["field"]): d["difference"]
+             for d in reconcile(api, admin_uid)["drift"]}
+    assert drift[("purchase_stats", "totals", "tokens_sold")] == 7
+    assert drift[("receivable", "se:CHIP:receivable", "balance")] == 5

@@ -29,6 +29,7 @@ from google.cloud.firestore_v1.field_path import FieldPath
 
 from shared.domain import purchase_stats as model
 from shared.domain.accounts import AccountKind
+from shared.domain.reconciliation import Drift
 from shared.store import purchase_stats as store
 from shared.store import wire
 from shared.store.client import collection
@@ -92,28 +93,47 @@ def rebuild(max_waiting: int = PAGE) -> dict:
     already hold every change read, and a write after the transaction adds its change on top.
     It reads (and locks) every purchase and receivable, so it refuses a backlog of more than
     `max_waiting` changes (fold first) and is meant for a deployment, not a schedule."""
-    receivables = collection(ACCOUNTS).where(
-        filter=FieldFilter("kind", "==", AccountKind.RECEIVABLE.value))
-
     def work(txn: firestore.Transaction) -> dict:
         waiting = list(_waiting(max_waiting + 1).select([]).stream(transaction=txn))
         if len(waiting) > max_waiting:
             # an operator's one-off, never an HTTP answer: no error code of the API
             raise RuntimeError("more changes wait than one rebuild deletes: fold them first")
-        totals: dict[str, int] = {}
-        purchases = list(collection(PURCHASES).stream(transaction=txn))
-        for snap in purchases:
-            totals = model.add(totals, model.contribution(purchase_from(snap.id, snap.to_dict())))
-        for snap in receivables.select(["debits_posted", "credits_posted"]).stream(
-                transaction=txn):
-            owed = int(snap.get("debits_posted") or 0) - int(snap.get("credits_posted") or 0)
-            totals = model.add(totals, {model.OWED: owed})
+        totals, purchases = _recomputed(txn)
         for snap in waiting:
             txn.delete(snap.reference)
         txn.set(store.totals_ref(), {"totals": totals, "folded_at": firestore.SERVER_TIMESTAMP})
-        return {"purchases": len(purchases), "discarded": len(waiting)}
+        return {"purchases": purchases, "discarded": len(waiting)}
 
     return run_transaction(work, deadline_s=60)
+
+
+def drift(txn: firestore.Transaction) -> list[Drift]:
+    """Reconciliation's check of the read model, for a ledger small enough to read whole at one
+    time (reconciliation's whole-ledger step): the totals plus every waiting change equal the
+    totals recomputed from every purchase and receivable, counter by counter."""
+    data = store.totals_ref().get(transaction=txn).to_dict() or {}
+    kept = dict(data.get("totals") or {})
+    for snap in collection(store.CHANGES).stream(transaction=txn):
+        kept = model.add(kept, snap.get("delta") or {})
+    expected, _ = _recomputed(txn)
+    return [Drift("purchase_stats", store.TOTALS, name, expected.get(name, 0), kept.get(name, 0))
+            for name in sorted(set(expected) | set(kept))
+            if expected.get(name, 0) != kept.get(name, 0)]
+
+
+def _recomputed(txn: firestore.Transaction) -> tuple[dict[str, int], int]:
+    """The totals from every purchase and receivable read in `txn`, and how many purchases."""
+    receivables = collection(ACCOUNTS).where(
+        filter=FieldFilter("kind", "==", AccountKind.RECEIVABLE.value))
+    totals: dict[str, int] = {}
+    purchases = 0
+    for snap in collection(PURCHASES).stream(transaction=txn):
+        totals = model.add(totals, model.contribution(purchase_from(snap.id, snap.to_dict())))
+        purchases += 1
+    for snap in receivables.select(["debits_posted", "credits_posted"]).stream(transaction=txn):
+        owed = int(snap.get("debits_posted") or 0) - int(snap.get("credits_posted") or 0)
+        totals = model.add(totals, {model.OWED: owed})
+    return totals, purchases
 
 
 def _waiting(limit: int) -> firestore.Query:
