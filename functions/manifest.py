@@ -225,12 +225,12 @@ READS: dict[str, str] = {
     "admin_adjust": "5", "admin_set_role": "3", "admin_set_status": "3",
     "admin_ledger_stats": "30", "admin_audit_log": "limit + 2",
     # reconcile: one step (services/reconciliation.py): `changed` = journal entries folded or in
-    # the partition's tail (folded at most 1,000 a step; the step answers `changed`), ~4 reads
-    # each (entry, transfer, other entry, sums); 1,300 = 500 accounts, their sums, 32
-    # watermarks twice, the `in` queries, open holds of the partition's accounts (beyond ~200
-    # they are what it grows with).
-    "admin_reconcile": "4 * changed + 1300", "on_user_written": "2",
-    "job_reconcile": "4 * changed + 1300", "job_consolidate": "2 * changed + 70",
+    # the partition's tail (the step answers `changed`), ~4 reads each (entry, transfer, other
+    # entry, sums); 1,300 = 500 accounts, their sums, 32 watermarks twice, the `in` queries,
+    # open holds of the partition's accounts (beyond ~200 they are what it grows with); 1,200
+    # = the positions step (50 positions, at most 1,000 fills, their owners' postings).
+    "admin_reconcile": "4 * changed + 2500", "on_user_written": "2",
+    "job_reconcile": "4 * changed + 2500", "job_consolidate": "2 * changed + 70",
     "job_snapshot_balances": "changed + 100", "admin_list_flags": "limit + 2",
     "admin_clear_flag": "3", "job_flag_suspicious": "3 * changed + 10",
     # purchases

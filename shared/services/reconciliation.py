@@ -1,6 +1,6 @@
 """Reconciliation, one bounded step at a time, and its report.
 
-A step (admin_reconcile, or job_reconcile every 15 minutes) does two things:
+A step (admin_reconcile, or job_reconcile every 15 minutes) does three things:
 1. Folds new journal entries (services/journal_fold.py): each entry older than LAG is checked
    once (its transfer agrees with its two entries; a once-only credit is not a duplicate) and
    added to its account's maintained sums, at most FOLD_ENTRIES or FOLD_S a step (far more
@@ -36,6 +36,9 @@ claws back its tokens (journal_fold), and the statistics are not proven: their t
 sum over all purchases, which only a read of all of them at one time can prove. Each partition
 checks that no receivable holds a positive balance (what the statistics' total owed assumes).
 
+3. Verifies the next partition of the positions read model against the fills each has
+   counted (services/position_audit.py), with its own cursor.
+
 Drift is logged at ERROR with every finding, and the report document names each account (or
 transfer) and the exact difference, and says what the step covered.
 """
@@ -52,7 +55,7 @@ from shared.domain.journal_audit import Entry, against_sums, fold, orphan_sums
 from shared.domain.layouts import book_escrows, market_of, settled_escrows, unconsolidated
 from shared.domain.reconciliation import (Drift, against_holds, limits, stored_balances,
                                           zero_sum)
-from shared.services import consolidation, journal_fold
+from shared.services import consolidation, journal_fold, position_audit
 from shared.store import reconciliation as store
 from shared.store import wire
 from shared.store.changes import LAG, bucket
@@ -85,7 +88,9 @@ def run(accounts_per_step: int = ACCOUNTS_PER_STEP, fold_entries: int = FOLD_ENT
     # The tail's transfers, entries and purchases are checked after the read-only transaction,
     # which must stay short (Firestore closes a transaction after 270 s, or 60 s idle): entries
     # and transfers are immutable, and the fold checks purchases outside a transaction too.
-    drift = _unique(folded.drift + step.drift + journal_fold.checks(None, step.tail))
+    positions = position_audit.run()
+    drift = _unique(folded.drift + step.drift + journal_fold.checks(None, step.tail)
+                    + positions.drift)
     report = {"at": firestore.SERVER_TIMESTAMP, "ok": not drift, "accounts": step.accounts,
               "journal_accounts": step.journal_accounts, "open_holds": step.open_holds,
               "changed": folded.entries + len(step.tail),
@@ -95,6 +100,7 @@ def run(accounts_per_step: int = ACCOUNTS_PER_STEP, fold_entries: int = FOLD_ENT
               "journal": {"folded": folded.entries, "caught_up": folded.caught_up,
                           "watermark": folded.oldest.isoformat() if folded.oldest else None,
                           "tail_entries": len(step.tail)},
+              "positions": positions.report(),
               "drift": [d._asdict() | {"difference": d.difference} for d in drift]}
     ref = collection(REPORTS).document(now.strftime("%Y%m%dT%H%M%S.%fZ"))
     ref.set(report)

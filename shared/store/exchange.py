@@ -151,6 +151,14 @@ def postings_of_order(order_id: str) -> list[tuple[str, dict]]:
     return [(snap.id, snap.to_dict()) for snap in query.stream()]
 
 
+def unapplied_fills_of(txn: firestore.Transaction, owner: str) -> set[tuple[str, int]]:
+    """(order id, seq) of every fill the owner's unapplied postings carry (a posting is deleted
+    once applied, so these are few; single-field index on owner)."""
+    query = collection(POSTINGS).where(filter=FieldFilter("owner", "==", owner))
+    return {(snap.get("order_id"), int(f["seq"])) for snap in query.stream(transaction=txn)
+            for f in snap.get("fills") or ()}
+
+
 def pending_postings(limit: int) -> list[tuple[str, dict]]:
     """Up to `limit` postings left unapplied (their settlement failed or its process died): a
     plain scan in name order, which needs no index, since applied ones are deleted."""

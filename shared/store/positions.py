@@ -6,7 +6,8 @@ Guarantees:
   write it, so it is the owner's document: it takes their trading rate, never anyone else's.
 - Its size is bounded: the fold so far and at most TAIL fills (domain/portfolio.py).
 - `owner_fills` reads an owner's fills of one book (index fills (book, owner, at desc)) for a
-  rebuild, which puts them in sequence order itself.
+  rebuild, which puts them in sequence order itself; `fills_with_orders` the same with each
+  fill's order, for reconciliation (services/position_audit.py).
 """
 from __future__ import annotations
 
@@ -55,7 +56,25 @@ def owned(uid: str, limit: int) -> list[firestore.DocumentSnapshot]:
 
 def owner_fills(uid: str, book_id: str) -> list[Fill]:
     """Every fill of the owner on the book committed so far, read at one time."""
-    query = (collection(FILLS).where(filter=FieldFilter("book", "==", book_id))
-             .where(filter=FieldFilter("owner", "==", uid))
-             .order_by("at", direction=firestore.Query.DESCENDING))  # the index list_my_fills uses
-    return [_fill(s.to_dict()) for s in query.stream()]
+    return [_fill(s.to_dict()) for s in _owner_fills(uid, book_id).stream()]
+
+
+def fills_with_orders(txn: firestore.Transaction, uid: str, book_id: str,
+                      limit: int) -> list[tuple[str, Fill]]:
+    """At most `limit` of the owner's fills on the book, each with its order id."""
+    return [(s.get("order_id"), _fill(s.to_dict()))
+            for s in _owner_fills(uid, book_id).limit(limit).stream(transaction=txn)]
+
+
+def _owner_fills(uid: str, book_id: str) -> firestore.Query:
+    return (collection(FILLS).where(filter=FieldFilter("book", "==", book_id))
+            .where(filter=FieldFilter("owner", "==", uid))
+            .order_by("at", direction=firestore.Query.DESCENDING))  # the index list_my_fills uses
+
+
+def page(txn: firestore.Transaction, after: str, limit: int) -> list[firestore.DocumentSnapshot]:
+    """The next `limit` positions in id order after `after` ("" = from the first)."""
+    query = collection(POSITIONS).order_by("__name__").limit(limit)
+    if after:
+        query = query.start_after({"__name__": collection(POSITIONS).document(after)})
+    return list(query.stream(transaction=txn))

@@ -246,3 +246,30 @@ def test_fills_settled_before_the_read_model_are_counted_after_the_backfill(api,
     [(asset, quote, quantity, cost, *_)] = positions(api, "fay")
     assert (asset, quantity) == ("CLEO", 20) and before[0][2] == 16
     assert cost == before[0][3] + 4 * 70 + 2   # taker fee 0.5% of 280, rounded up
+
+
+def test_reconciliation_names_a_position_that_differs_from_its_fills(
+        api, admin_uid, firestore_rest):
+    from .test_prices_api import list_creator, place, set_price
+
+    # given bob bought 40 CARA at 50 through the book, his position settled
+    list_creator(api, admin_uid, "cara", "CARA")
+    set_price(api, admin_uid, "CHIP", 5_000_000, 100_000)
+    api.call("GET", "get_me", "bob")
+    place(api, "cara", "CARA-CHIP", "sell", 40, 50)
+    assert place(api, "bob", "CARA-CHIP", "buy", 40, 50)["status"] == "filled"
+    clean = reconcile(api, admin_uid)
+    assert clean["ok"] and clean["positions"]["verified"] >= 1
+    # when his position document is edited behind the read model (3 more bought, 7 less cost)
+    path = "positions/bob.CARA-CHIP"
+    tail = firestore_rest.read(path)["tail"]
+    assert tail and tail[0]["quantity"] == 40
+    firestore_rest.update(path, {"tail": [{**tail[0], "quantity": 43}]})
+    # then reconciliation names the position and each field that is off, exactly
+    drift = {(d["check"], d["subject"], d["field"]): d["difference"]
+             for d in reconcile(api, admin_uid)["drift"]}
+    assert drift[("position", "bob.CARA-CHIP", "quantity")] == 3
+    assert drift[("position", "bob.CARA-CHIP", "bought")] == 3
+    assert {k for k in drift if k[0] == "position"} == {
+        ("position", "bob.CARA-CHIP", "quantity"), ("position", "bob.CARA-CHIP", "bought"),
+        ("position", "bob.CARA-CHIP", "cost")}

@@ -4641,6 +4641,11 @@ export interface components {
              * @description every account in this one step, at one read time (then the per-asset zero sum is summed, not argued)
              */
             whole_ledger: boolean;
+            /**
+             * Deferred
+             * @description nothing verified: even the first accounts' journal tail was longer than a step reads (the fold is behind)
+             */
+            deferred: boolean;
         };
         /**
          * Period
@@ -4741,6 +4746,25 @@ export interface components {
             /** Positions */
             positions: components["schemas"]["CreatorPosition"][];
             units: components["schemas"]["PortfolioUnits"];
+        };
+        /**
+         * PositionsCovered
+         * @description The positions a step verified against their fills: ids in (after, through].
+         */
+        PositionsCovered: {
+            /** Verified */
+            verified: number;
+            /**
+             * Too Large
+             * @description positions with more fills than a step reads: skipped, not proven
+             */
+            too_large: string[];
+            /** After */
+            after: string;
+            /** Through */
+            through: string;
+            /** Period Complete */
+            period_complete: boolean;
         };
         /** PriceHistoryPoint */
         PriceHistoryPoint: {
@@ -5002,6 +5026,7 @@ export interface components {
             changed: number;
             partition: components["schemas"]["PartitionCovered"];
             journal: components["schemas"]["JournalCovered"];
+            positions: components["schemas"]["PositionsCovered"];
             /** Drift */
             drift: components["schemas"]["DriftView"][];
         };

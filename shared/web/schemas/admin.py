@@ -100,6 +100,8 @@ class PartitionCovered(View):
     period_complete: bool = Field(description="the step reached the last account")
     whole_ledger: bool = Field(description="every account in this one step, at one read time "
                                "(then the per-asset zero sum is summed, not argued)")
+    deferred: bool = Field(description="nothing verified: even the first accounts' journal "
+                           "tail was longer than a step reads (the fold is behind)")
 
 
 class JournalCovered(View):
@@ -109,6 +111,16 @@ class JournalCovered(View):
                                   "advanced bucket; null until every bucket has folded)")
     tail_entries: int = Field(description="newer entries of the partition's accounts, read "
                               "with them")
+
+
+class PositionsCovered(View):
+    """The positions a step verified against their fills: ids in (after, through]."""
+    verified: int
+    too_large: list[str] = Field(description="positions with more fills than a step reads: "
+                                 "skipped, not proven")
+    after: str
+    through: str
+    period_complete: bool
 
 
 class ReconciliationReport(View):
@@ -122,4 +134,5 @@ class ReconciliationReport(View):
                          "partition's tail): what its reads grow with")
     partition: PartitionCovered
     journal: JournalCovered
+    positions: PositionsCovered
     drift: list[DriftView]
