@@ -24,6 +24,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, NamedTuple
 
 MAX_DAYS = 366  # the longest history one call returns
+MAX_POSITIONS = 100  # books a portfolio shows positions on (a stated cap: the first by book id)
 
 
 class Fill(NamedTuple):

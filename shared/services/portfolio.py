@@ -30,7 +30,8 @@ from shared.config import settings
 from shared.domain.accounts import AccountKind
 from shared.domain.assets import AssetKind
 from shared.domain.errors import NotFound, Unavailable
-from shared.domain.portfolio import FoldedPosition, Position, PricePoint, day_end, price_on
+from shared.domain.portfolio import (MAX_POSITIONS, FoldedPosition, Position, PricePoint,
+                                     day_end, price_on)
 from shared.domain.prices import Price, rate
 from shared.store import exchange as books
 from shared.store import positions as positions_store
@@ -46,7 +47,6 @@ from shared.services.snapshots import last_run_date
 from shared.services.prices.market import current_prices
 
 
-MAX_POSITIONS = 100  # books a portfolio shows positions on (a stated cap)
 
 
 def units() -> dict:

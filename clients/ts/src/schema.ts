@@ -4743,7 +4743,10 @@ export interface components {
             total_platform: number;
             /** Unpriced */
             unpriced: string[];
-            /** Positions */
+            /**
+             * Positions
+             * @description at most 100 books: the first by book id
+             */
             positions: components["schemas"]["CreatorPosition"][];
             units: components["schemas"]["PortfolioUnits"];
         };

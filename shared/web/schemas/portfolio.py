@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from shared.domain.portfolio import MAX_DAYS
+from shared.domain.portfolio import MAX_DAYS, MAX_POSITIONS
 from shared.web.schemas.common import Query, View
 
 
@@ -41,7 +41,8 @@ class PortfolioView(View):
     total_usd: int
     total_platform: int
     unpriced: list[str]
-    positions: list[CreatorPosition]
+    positions: list[CreatorPosition] = Field(
+        description=f"at most {MAX_POSITIONS} books: the first by book id")
     units: PortfolioUnits
 
 
