@@ -110,6 +110,11 @@ class Purchase(NamedTuple):
     def minted(self) -> bool:
         return self.status is PurchaseStatus.COMPLETED
 
+    @property
+    def net_minted(self) -> int:
+        """What its transfers must have minted, net of clawbacks (reconciliation's check)."""
+        return self.total - self.clawed_back if self.minted else 0
+
 
 def check_limits(amount: int, recent_count: int, max_amount: int) -> None:
     """Refuse a purchase over the per-purchase maximum or the hourly count; errors name the limit."""

@@ -150,7 +150,7 @@ def _purchases(txn: firestore.Transaction | None, entries: list[Entry]) -> list[
         if found.get(ref.path) is None:
             continue   # a welcome bonus or another reference that is no purchase
         p = purchase_from(purchase_id, found[ref.path])
-        expected = p.total - p.clawed_back if p.minted else 0
+        expected = p.net_minted
         net = store.minted_for(txn, purchase_id, MINTING)
         if net != expected:
             out.append(Drift("purchases", purchase_id, "minted", expected, net))

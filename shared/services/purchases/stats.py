@@ -15,13 +15,11 @@ Guarantees:
 - `rebuild` recomputes the totals from every purchase and receivable, once, when the read
   model is deployed over existing data (`python -m dev.backfill_purchase_stats`).
 - A fold run reads each change twice (its query row and inside the folding transaction) and
-  writes the totals once per page of PAGE changes, pages at least a second apart: the totals
-  document takes at most one write a second, never one per purchase; a run folds at most
-  MAX_PAGES x PAGE changes (10,000 a minute), the rest wait for the next.
+  writes the totals once per page of PAGE changes, paced (services/markets/pacing.py): the
+  totals document takes at most two writes in any second, never one per purchase; a run folds
+  at most MAX_PAGES x PAGE changes (10,000 a minute), the rest wait for the next.
 """
 from __future__ import annotations
-
-import time
 
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
@@ -30,6 +28,7 @@ from google.cloud.firestore_v1.field_path import FieldPath
 from shared.domain import purchase_stats as model
 from shared.domain.accounts import AccountKind
 from shared.domain.reconciliation import Drift
+from shared.services.markets import pacing
 from shared.store import purchase_stats as store
 from shared.store import wire
 from shared.store.client import collection
@@ -59,15 +58,15 @@ def stats() -> dict:
 
 def fold(page: int = PAGE, max_pages: int = MAX_PAGES) -> dict:
     """Add waiting changes to the totals, a page per transaction; returns how many."""
-    folded, last_write = 0, 0.0
+    folded, totals = 0, store.totals_ref().path
     for _ in range(max_pages):
         ids = [s.id for s in _waiting(page).select([]).stream()]
         if not ids:
             break
-        # the totals take at most one write a second, even when a backlog takes many pages
-        time.sleep(max(0.0, last_write + 1.0 - time.monotonic()))
+        # the totals take at most two writes a second, even when a backlog takes many pages
+        pacing.pace(totals, None)
         folded += run_transaction(lambda txn, ids=ids: _fold(txn, ids))
-        last_write = time.monotonic()
+        pacing.wrote(totals)
         if len(ids) < page:
             break
     return {"folded": folded}

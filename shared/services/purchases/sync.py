@@ -152,7 +152,7 @@ def purchase_drift(txn: firestore.Transaction | None = None) -> list[Drift]:
     out = []
     for snap in collection(PURCHASES).stream(transaction=txn):
         p = purchase_from(snap.id, snap.to_dict())
-        expected = p.total - p.clawed_back if p.minted else 0
+        expected = p.net_minted
         if net.get(p.id, 0) != expected:
             out.append(Drift("purchases", p.id, "minted", expected, net.get(p.id, 0)))
     return out
