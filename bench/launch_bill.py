@@ -20,7 +20,7 @@ CALL_MIX = {  # 20 calls per user per day
     "get_me": 1, "get_balances": 4, "list_transactions": 2, "get_market": 3, "list_markets": 2,
     "commit_forecast": 1, "create_transfer": 1, "get_depth": 2, "list_trades": 1,
     "place_order": 1, "estimate_order": 1, "get_portfolio": 1}
-RUNS_PER_DAY = {"job_reconcile": 96, "job_consolidate": 1440, "job_snapshot_balances": 1,
+RUNS_PER_DAY = {"job_reconcile": 1440, "job_consolidate": 1440, "job_snapshot_balances": 1,
                 "job_flag_suspicious": 96, "job_stripe_sync": 144, "job_leaderboards": 144,
                 "job_markets_sweep": 1440, "job_markets_closing_soon": 144,
                 "job_exchange_sweep": 1440, "job_price_feed": 24}

@@ -75,7 +75,7 @@ FOUNDATION: tuple[Function, ...] = (
     _http("admin_audit_log", "admin"),
     _http("admin_reconcile", "admin"),
     _event("on_user_written", "users", "users/{uid}"),
-    _job("job_reconcile", "reconcile", "*/15 * * * *"),
+    _job("job_reconcile", "reconcile", "* * * * *"),
     _job("job_consolidate", "reconcile", "* * * * *"),
     _job("job_snapshot_balances", "snapshots", "5 0 * * *"),
     _http("admin_list_flags", "flags"),

@@ -1,4 +1,4 @@
-"""The ledger's scheduled jobs: reconciliation (one bounded step every 15 minutes) and the
+"""The ledger's scheduled jobs: reconciliation (one bounded step every minute) and the
 consolidation of spread system accounts into their main accounts (every minute)."""
 from shared.services import consolidation, reconciliation
 from shared.web.job import job
