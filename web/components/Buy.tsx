@@ -54,11 +54,13 @@ export function Buy({ uid }: { uid: string }) {
   // the cursor (packages are few: one page of 100 in practice).
   useEffect(() => {
     let stale = false;
+    const pageAfter = (cursor: string | null) =>
+      api.call('list_packages', { query: { limit: 100, cursor } });
     (async () => {
       const all: Package[] = [];
       let cursor: string | null = null;
       do {
-        const page = await api.call('list_packages', { query: { limit: 100, cursor } });
+        const page = await pageAfter(cursor);
         if (!page.ok) {
           if (!stale) setError(`packages unavailable: ${page.error.code}`);
           return;
