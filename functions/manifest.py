@@ -234,8 +234,8 @@ READS: dict[str, str] = {
     "job_snapshot_balances": "changed + 100", "admin_list_flags": "limit + 2",
     "admin_clear_flag": "3", "job_flag_suspicious": "3 * changed + 10",
     # purchases
-    "list_packages": "limit + 1", "create_purchase": "8", "list_purchases": "limit + 2",
-    "admin_list_packages": "limit + 2", "admin_create_package": "2",
+    "list_packages": "limit + 2", "create_purchase": "8", "list_purchases": "limit + 2",
+    "admin_list_packages": "limit + 3", "admin_create_package": "2",
     "admin_update_package": "3", "admin_list_purchases": "limit + 2",
     "admin_purchase_stats": "10",  # the caller, the totals and <= 8 waiting changes
     "admin_list_stripe_failures": "limit + 2",
@@ -285,7 +285,7 @@ READS: dict[str, str] = {
     "wallet_challenge": "2", "wallet_sign_in": "6", "wallet_link_challenge": "2",
     "wallet_link": "6", "wallet_unlink": "4", "list_wallets": "limit + 2",
     "job_expire_wallet_nonces": "limit + 2", "admin_set_service_price": "4",
-    "list_service_prices": "limit + 2", "service_charge_fee": "6",
+    "list_service_prices": "limit + 3", "service_charge_fee": "6",
     "admin_fund_rewards": "110", "admin_rewards_pool": "limit + 5",
     "pay_reward": "110",  # its home shard, or at most 100 shards when that one cannot pay
     "admin_set_price": "5", "list_prices": "4 * limit + 4", "get_price_history": "limit + 2",

@@ -21,9 +21,11 @@ def admin_set_service_price(ctx: Context, body: SetServicePriceRequest) -> dict:
 
 
 @endpoint("list_service_prices", query=PriceTableQuery, response=PriceTable,
-          summary="The service price table, each window marked in force or not")
+          summary="The service price table by service type and start, each window marked in force "
+                  "or not, a page at a time")
 def list_service_prices(ctx: Context, q: PriceTableQuery) -> dict:
-    return {"items": fees.price_table(q.service_type)}
+    items, cursor = fees.price_table(q.service_type, q.cursor, q.limit)
+    return {"items": items, "next_cursor": cursor}
 
 
 @endpoint("service_charge_fee", method="POST", auth=Role.SERVICE, body=ChargeFeeRequest,

@@ -10,10 +10,11 @@ from shared.web.schemas.purchases.checkout import (AdminPurchaseQuery, CreatePac
                                           PurchaseCreated, PurchasePage, UpdatePackageRequest)
 
 
-@endpoint("list_packages", auth=None, response=PackageList,
-          summary="Token packages on sale, in display order")
-def list_packages(ctx: Context, _: None) -> dict:
-    return {"items": checkout.list_packages()}
+@endpoint("list_packages", auth=None, query=PageQuery, response=PackageList,
+          summary="Token packages on sale, in display order (sort order, price, id), a page at a time")
+def list_packages(ctx: Context, q: PageQuery) -> dict:
+    items, cursor = checkout.list_packages(q.cursor, q.limit)
+    return {"items": items, "next_cursor": cursor}
 
 
 @endpoint("create_purchase", method="POST", body=CreatePurchaseRequest, response=PurchaseCreated,
@@ -31,10 +32,11 @@ def list_purchases(ctx: Context, q: PageQuery) -> dict:
     return {"items": items, "next_cursor": cursor}
 
 
-@endpoint("admin_list_packages", auth=Role.ADMIN, response=PackageList,
-          summary="Every package, active or not")
-def admin_list_packages(ctx: Context, _: None) -> dict:
-    return {"items": checkout.list_packages(include_inactive=True)}
+@endpoint("admin_list_packages", auth=Role.ADMIN, query=PageQuery, response=PackageList,
+          summary="Every package, active or not, in display order, a page at a time")
+def admin_list_packages(ctx: Context, q: PageQuery) -> dict:
+    items, cursor = checkout.list_packages(q.cursor, q.limit, include_inactive=True)
+    return {"items": items, "next_cursor": cursor}
 
 
 @endpoint("admin_create_package", method="POST", auth=Role.ADMIN, body=CreatePackageRequest,

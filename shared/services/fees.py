@@ -49,24 +49,48 @@ def set_price(op: Operation, admin: User, price: ServicePrice, reason: str) -> d
     return run_idempotent(op, work)
 
 
-def price_table(service_type: str | None, at: datetime | None = None) -> list[dict]:
+def price_table(service_type: str | None, cursor: str | None, limit: int,
+                at: datetime | None = None) -> tuple[list[dict], str | None]:
+    """A page of the table in its order (service type, then valid_from): up to `limit` stored
+    windows and the defaults an admin has not replaced that sort among them.
+
+    A default is no document, so no cursor can point at one: each is listed on the page whose
+    range of the order holds it, from after the window the cursor resumed from up to the page's
+    last window (the last page to the end). The ranges of successive pages meet, so every
+    default is listed once, in its place; a page holds at most len(DEFAULT_PRICES) more items
+    than `limit`."""
     at = at or datetime.now(timezone.utc)
-    return [{**price_view(p), "in_force": p.in_force(at)} for p in prices(service_type)]
+    stored, after, next_cursor = store.service_prices_page(service_type, cursor, limit)
+    low = _table_order(after) if after else None
+    high = _table_order(stored[-1]) if next_cursor else None
+    defaults = [d for d in _defaults(service_type)
+                if (low is None or _table_order(d) > low) and (high is None or _table_order(d) <= high)]
+    return ([{**price_view(p), "in_force": p.in_force(at)} for p in _merged(stored, defaults)],
+            next_cursor)
 
 
 def prices(service_type: str | None) -> list[ServicePrice]:
     """The stored windows plus each default an admin has not replaced (domain/fees)."""
-    stored = store.service_prices(service_type)
-    taken = {(p.service_type, p.valid_from) for p in stored}
+    return _merged(store.service_prices(service_type), _defaults(service_type))
+
+
+def _defaults(service_type: str | None) -> list[ServicePrice]:
     platform = settings().platform_asset
     try:
         decimals = get_asset(platform).decimals
     except NotFound:  # a project not bootstrapped yet has no platform token to price in
-        return stored
-    defaults = [p for p in default_prices(platform, decimals)
-                if (p.service_type, p.valid_from) not in taken
-                and service_type in (None, p.service_type)]
-    return sorted(stored + defaults, key=lambda p: (p.service_type, p.valid_from))
+        return []
+    return [p for p in default_prices(platform, decimals) if service_type in (None, p.service_type)]
+
+
+def _merged(stored: list[ServicePrice], defaults: list[ServicePrice]) -> list[ServicePrice]:
+    """Stored windows and the defaults no stored window replaces (same service and start)."""
+    taken = {_table_order(p) for p in stored}
+    return sorted(stored + [d for d in defaults if _table_order(d) not in taken], key=_table_order)
+
+
+def _table_order(p: ServicePrice) -> tuple[str, datetime]:
+    return p.service_type, p.valid_from
 
 
 def charge(op: Operation, caller: User, uid: str, service_type: str, description: str) -> dict:

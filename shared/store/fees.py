@@ -15,6 +15,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.domain.fees import ServicePrice
 from shared.domain.idempotency import derive_id
 from shared.store.client import collection
+from shared.store.pages import page, resume_point
 
 SERVICE_PRICES = "service_prices"
 
@@ -41,3 +42,21 @@ def service_prices(service_type: str | None = None) -> list[ServicePrice]:
         query = query.where(filter=FieldFilter("service_type", "==", service_type))
     prices = [service_price_from(s.to_dict()) for s in query.stream()]
     return sorted(prices, key=lambda p: (p.service_type, p.valid_from))
+
+
+def service_prices_page(service_type: str | None, cursor: str | None, limit: int
+                        ) -> tuple[list[ServicePrice], ServicePrice | None, str | None]:
+    """A page of the stored windows by service type, then valid_from (then id: index
+    service_type, valid_from), the window the cursor resumed after (None on the first page), and
+    the next page's cursor."""
+    query = collection(SERVICE_PRICES)
+    if service_type:
+        query = query.where(filter=FieldFilter("service_type", "==", service_type))
+    else:
+        query = query.order_by("service_type")
+    query = query.order_by("valid_from")
+    after = resume_point(SERVICE_PRICES, cursor) if cursor else None
+    docs, next_cursor = page(query.start_after(after) if after else query, SERVICE_PRICES, None,
+                             limit)
+    return ([service_price_from(d.to_dict()) for d in docs],
+            service_price_from(after.to_dict()) if after else None, next_cursor)

@@ -19,15 +19,21 @@ def page(query: firestore.Query, collection_name: str, cursor: str | None,
          limit: int) -> tuple[list[firestore.DocumentSnapshot], str | None]:
     """Up to `limit` documents after `cursor`, and the cursor of the next page (None at the end)."""
     if cursor:
-        after = collection(collection_name).document(decode(cursor)).get()
-        if not after.exists:
-            raise InvalidInput("cursor is not one this API returned", field="cursor",
-                               code="invalid_cursor")
-        query = query.start_after(after)
+        query = query.start_after(resume_point(collection_name, cursor))
     docs = list(query.limit(limit + 1).stream())
     more = len(docs) > limit
     docs = docs[:limit]
     return docs, (encode(docs[-1].id) if more and docs else None)
+
+
+def resume_point(collection_name: str, cursor: str) -> firestore.DocumentSnapshot:
+    """The document a cursor resumes after (one read), for a list that must also know where its
+    previous page ended; it then pages from there with `page(query.start_after(it), ..., None)`."""
+    after = collection(collection_name).document(decode(cursor)).get()
+    if not after.exists:
+        raise InvalidInput("cursor is not one this API returned", field="cursor",
+                           code="invalid_cursor")
+    return after
 
 
 def encode(doc_id: str) -> str:

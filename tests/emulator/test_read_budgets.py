@@ -9,6 +9,7 @@ by bench/budgets.py; a flat budget's reads must also be the same at both sizes.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from fractions import Fraction
 
 import pytest
@@ -132,6 +133,72 @@ def test_catalogues_and_rates_read_a_page_at_any_number_of_assets(api, admin_uid
     rate = ok(api.call("GET", "get_conversion_rate", params={"base": "CAT007", "quote": "CHIP"}))
     assert Fraction(rate["numerator"], rate["denominator"]) == Fraction(
         100_000_007 * 10 ** chip["decimals"], 1_000_000), rate
+
+
+def test_packages_and_the_price_table_read_a_page_at_any_number_of_them(api, admin_uid, counted):
+    from functions.manifest import READS
+
+    client, counter = counted
+    made, reads = 0, {f: [] for f in ("list_packages", "admin_list_packages",
+                                      "list_service_prices")}
+
+    def listed(n: int) -> None:
+        """Through the services, as the admin calls do (the admin's calls are rate limited)."""
+        from shared.domain.fees import ServicePrice
+        from shared.domain.idempotency import Operation
+        from shared.domain.users import Role, User
+        from shared.services import fees
+        from shared.services.purchases import checkout
+
+        admin = User(admin_uid, Role.ADMIN)
+        op = lambda name: Operation(admin_uid, name, f"{name}-{n}", str(n))  # noqa: E731
+        checkout.create_package(op("package"), admin, {
+            "name": f"pack {n}", "tokens": 100 + n, "bonus": 0, "price": 1_000 + n,
+            "currency": "usd", "active": n % 5 != 0, "sort_order": n % 3, "popular": False})
+        fees.set_price(op("price"), admin, ServicePrice(f"svc{n:03d}", "CHIP", 1 + n,
+                                                        datetime(2020, 1, 1, tzinfo=timezone.utc)),
+                       "seeding")
+
+    def reads_as(uid: str | None, function: str, params: dict) -> tuple[int, dict]:
+        mark = counter.mark()
+        answer = ok(client.call("GET", function, uid, params=params))
+        counter.mark()  # every RPC of the call recorded
+        return total(r for r in counter.records(mark)
+                     if r.tag.startswith(f"{function} http ")).reads, answer
+
+    callers = {"list_packages": None, "admin_list_packages": admin_uid,
+               "list_service_prices": "ann"}
+    next_pages = {f: [] for f in callers}
+    for size in (30, 60):  # the first size already has more than a page of packages on sale
+        # given `size` packages (every fifth retired) and `size` priced services
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(listed, range(made, size)))
+        made = size
+        for function, uid in callers.items():
+            reads_as(uid, function, {})  # a warm instance: the platform asset is cached
+            count, first = reads_as(uid, function, {})
+            reads[function].append(count)
+            # a later page reads its page and the document its cursor names
+            next_pages[function].append(reads_as(uid, function, {
+                "cursor": first["next_cursor"]})[0])
+    # then each first page reads within its budget, the same at both sizes, and so do later pages
+    for function, (small, large) in reads.items():
+        budget = READS[function]
+        assert is_flat(budget), function
+        limit = evaluate(budget, {"limit": DEFAULT_LIMIT})
+        assert large == small <= limit, (function, reads)
+        assert max(next_pages[function]) <= limit, (function, next_pages)
+    # and the shop's pages list every package on sale once, in display order
+    shop, cursor = [], None
+    while True:
+        got = ok(api.call("GET", "list_packages", params={"limit": 7, **(
+            {"cursor": cursor} if cursor else {})}))
+        shop += got["items"]
+        cursor = got["next_cursor"]
+        if not cursor:
+            break
+    expected = sorted(((n % 3, 1_000 + n) for n in range(made) if n % 5), key=lambda o: o)
+    assert [(p["sort_order"], p["price"]) for p in shop] == expected
 
 
 def test_closing_soon_reads_the_markets_new_to_its_window_not_every_market_closing_soon(

@@ -1,9 +1,9 @@
 'use client';
 /**
- * Buying tokens: the packages (list_packages, the popular one marked, the bonus shown), a
- * purchase (create_purchase answers the PaymentIntent's client secret), a card payment through
- * @stripe/stripe-js (`confirmCardPayment`), then the purchase document and the balances, both
- * live: the tokens are credited by the Stripe webhook, not by this page.
+ * Buying tokens: the packages (list_packages, every page, the popular one marked, the bonus
+ * shown), a purchase (create_purchase answers the PaymentIntent's client secret), a card
+ * payment through @stripe/stripe-js (`confirmCardPayment`), then the purchase document and the
+ * balances, both live: the tokens are credited by the Stripe webhook, not by this page.
  *
  * Production: Stripe.js from js.stripe.com and its card Element. Local build: localstripe's
  * stand-in is loaded first (lib/local.tsx), the card is one of the test cards, put on the
@@ -50,11 +50,27 @@ export function Buy({ uid }: { uid: string }) {
   const key = useMemo(() => newIdempotencyKey(), [chosen]);
   const stored = useOwnDocument(db, 'purchases', purchase?.purchase_id ?? null);
 
+  // Every package on sale, in the server's display order: the shop shows them all, so it follows
+  // the cursor (packages are few: one page of 100 in practice).
   useEffect(() => {
-    api.call('list_packages').then((r) => {
-      if (r.ok) setPackages([...r.data.items].filter((p) => p.active).sort((a, b) => a.sort_order - b.sort_order));
-      else setError(`packages unavailable: ${r.error.code}`);
-    });
+    let stale = false;
+    const pageAfter = (cursor: string | null) =>
+      api.call('list_packages', { query: { limit: 100, cursor } });
+    (async () => {
+      const all: Package[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await pageAfter(cursor);
+        if (!page.ok) {
+          if (!stale) setError(`packages unavailable: ${page.error.code}`);
+          return;
+        }
+        all.push(...page.data.items);
+        cursor = page.data.next_cursor ?? null;
+      } while (cursor);
+      if (!stale) setPackages(all);
+    })();
+    return () => { stale = true; };
   }, [api]);
 
   // Stripe's card Element (production only: the local stand-in's is a form it cannot charge).

@@ -292,7 +292,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every package, active or not
+         * Every package, active or not, in display order, a page at a time
          * @description Requires a signed-in user with role admin or above.
          */
         get: operations["admin_list_packages"];
@@ -1602,7 +1602,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Token packages on sale, in display order */
+        /** Token packages on sale, in display order (sort order, price, id), a page at a time */
         get: operations["list_packages"];
         put?: never;
         post?: never;
@@ -1657,7 +1657,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The service price table, each window marked in force or not
+         * The service price table by service type and start, each window marked in force or not, a page at a time
          * @description Requires a signed-in user with role user or above.
          */
         get: operations["list_service_prices"];
@@ -4539,6 +4539,11 @@ export interface components {
         PackageList: {
             /** Items */
             items: components["schemas"]["PackageView"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor: string | null;
         };
         /** PackageView */
         PackageView: {
@@ -4820,9 +4825,24 @@ export interface components {
         PriceTable: {
             /** Items */
             items: components["schemas"]["ServicePriceView"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor: string | null;
         };
         /** PriceTableQuery */
         PriceTableQuery: {
+            /**
+             * Cursor
+             * @default null
+             */
+            cursor: string | null;
+            /**
+             * Limit
+             * @default 20
+             */
+            limit: number;
             /**
              * Service Type
              * @default null
@@ -7935,7 +7955,10 @@ export interface operations {
     };
     admin_list_packages: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -17415,7 +17438,10 @@ export interface operations {
     };
     list_packages: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -17821,6 +17847,8 @@ export interface operations {
     list_service_prices: {
         parameters: {
             query?: {
+                cursor?: string | null;
+                limit?: number;
                 service_type?: string | null;
             };
             header?: never;

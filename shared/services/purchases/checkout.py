@@ -75,11 +75,17 @@ def update_package(op: Operation, admin: User, package_id: str, version: int, ch
     return run_idempotent(op, work)
 
 
-def list_packages(*, include_inactive: bool = False) -> list[dict]:
-    """Packages are few: read them all and order here (no composite index needed)."""
-    packages = [package_from(s.id, s.to_dict()) for s in collection(PACKAGES).stream()]
-    shown = [p for p in packages if include_inactive or p.active]
-    return [package_view(p) for p in sorted(shown, key=lambda p: (p.sort_order, p.price, p.id))]
+def list_packages(cursor: str | None, limit: int, *,
+                  include_inactive: bool = False) -> tuple[list[dict], str | None]:
+    """A page of the packages in display order: sort order, then price, then id (Firestore ends
+    every order with the document id, which is the package id). Only active ones unless asked:
+    the shop must not page through retired packages it would hide."""
+    query = collection(PACKAGES)
+    if not include_inactive:
+        query = query.where(filter=FieldFilter("active", "==", True))
+    docs, next_cursor = page(query.order_by("sort_order").order_by("price"), PACKAGES, cursor,
+                             limit)
+    return [package_view(package_from(d.id, d.to_dict())) for d in docs], next_cursor
 
 
 def get_package(package_id: str) -> Package:

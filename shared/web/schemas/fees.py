@@ -5,7 +5,8 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from shared.web.schemas.common import Amount, AssetCode, Body, DocId, Query, Reason, ShortText, Uid, View
+from shared.web.schemas.common import (Amount, AssetCode, Body, DocId, Page, PageQuery, Reason,
+                                       ShortText, Uid, View)
 
 ServiceType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
 
@@ -28,12 +29,12 @@ class ServicePriceView(View):
     in_force: bool | None = None
 
 
-class PriceTableQuery(Query):
+class PriceTableQuery(PageQuery):
     service_type: ServiceType | None = None
 
 
-class PriceTable(View):
-    items: list[ServicePriceView]
+class PriceTable(Page[ServicePriceView]):
+    pass
 
 
 class ChargeFeeRequest(Body):

@@ -26,8 +26,8 @@ class PackageView(View):
     version: int
 
 
-class PackageList(View):
-    items: list[PackageView]
+class PackageList(Page[PackageView]):
+    pass
 
 
 class CreatePackageRequest(Body):
