@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from shared.services import reconciliation
+from tests.support.firestore_rest import OWNER
 
 from .helpers import ok, reconcile
 
@@ -277,3 +278,26 @@ def test_a_purchase_record_corrupted_after_its_mint_is_named_by_a_partition_step
              if ("purchases", p["id"], "minted") in drift_of(r)]
     assert named and set(named) == {100}
     assert not any(r["partition"]["whole_ledger"] for r in period)
+
+
+def test_entries_written_before_the_feed_are_folded_once_backfilled(api, admin_uid,
+                                                                     firestore_rest):
+    from dev.backfill_journal_feed import backfill
+
+    # given a ledger whose journal entries were written before they carried `feed`
+    seed(api, admin_uid)
+    docs = firestore_rest.query_docs("journal")
+    for path in docs:
+        firestore_rest.http.patch(firestore_rest.doc_url(path), params=[
+            ("updateMask.fieldPaths", "feed")], json={"fields": {}},
+            headers=firestore_rest._headers(OWNER)).raise_for_status()
+    assert not any("feed" in d for d in firestore_rest.query_docs("journal").values())
+    # when the backfill runs before the first step
+    assert backfill(page=3) == len(docs)
+    assert backfill(page=3) == 0
+    # then a step folds every entry and finds the ledger whole
+    report = reconciliation.run(lag=NO_LAG)
+    assert report["ok"] and report["journal"]["folded"] == len(docs)
+    # and once reconciliation has folded, the backfill refuses to run
+    with pytest.raises(SystemExit):
+        backfill()
