@@ -243,6 +243,7 @@ READS: dict[str, str] = {
     "job_stripe_sync": "changed + 10", "job_expire_purchases": "limit + 2",
     # job_fold_purchase_stats (services/purchases/stats.py) reads each waiting change twice
     # (its query row, then in the folding transaction) and the totals once per page of 400
+    # (at most 25 pages a run); `changed`: the changes it folded, as its answer says
     "job_fold_purchase_stats": "2 * changed + 30",
     # markets (create_market: 6 with its asset, when this instance has not cached it)
     "create_market": "6", "list_markets": "3 * limit + 2", "get_market": "3",
