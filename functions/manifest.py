@@ -285,7 +285,9 @@ READS: dict[str, str] = {
     # wallets, swaps, fees
     "wallet_challenge": "2", "wallet_sign_in": "6", "wallet_link_challenge": "2",
     "wallet_link": "6", "wallet_unlink": "4", "list_wallets": "limit + 2",
-    "job_expire_wallet_nonces": "limit + 2", "admin_set_service_price": "4",
+    # job_expire_wallet_nonces reads what it deletes (`changed`, at most 400 challenges and 400
+    # spent markers a run) and one read for each of its two queries that finds nothing
+    "job_expire_wallet_nonces": "changed + 2", "admin_set_service_price": "4",
     "list_service_prices": "limit + 2", "service_charge_fee": "6",
     "admin_fund_rewards": "110", "admin_rewards_pool": "limit + 5",
     "pay_reward": "110",  # its home shard, or at most 100 shards when that one cannot pay
