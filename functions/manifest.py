@@ -232,6 +232,9 @@ READS: dict[str, str] = {
     "admin_reconcile": "4 * changed + 1300", "on_user_written": "2",
     "job_reconcile": "4 * changed + 1300", "job_consolidate": "2 * changed + 70",
     "job_snapshot_balances": "changed + 100", "admin_list_flags": "limit + 2",
+    # job_flag_suspicious: per fact read (`changed`: new refund debts, fills and sign-ups, and
+    # the <= 4 earlier sign-ups of a burst that forms in the run) itself and at most one flag;
+    # per trade the reverse direction; per sign-up's IP or wallet a count (a read per 1,000)
     "admin_clear_flag": "3", "job_flag_suspicious": "3 * changed + 10",
     # purchases
     "list_packages": "limit + 1", "create_purchase": "8", "list_purchases": "limit + 2",
