@@ -264,8 +264,10 @@ READS: dict[str, str] = {
     "list_activity": "limit + 2", "flag_forecast": "4", "clear_forecast_flag": "4",
     "admin_list_flagged_forecasts": "limit + 2",
     "on_forecast_created": "2", "on_market_written": "3", "job_leaderboards": "7 * changed + 3100",
-    # each market new to its window (its row, its fan-out's progress) and each forecaster told
-    # (their forecast row, their mute settings, the notice created once): `changed` counts both
+    # each market its change queries return (new to its window, or created since the last run:
+    # its row, its fan-out's progress) and each forecaster told (their forecast row, their mute
+    # settings, the notice created once), and each unfinished fan-out it wakes: `changed`
+    # counts all three; never every open market
     "job_markets_closing_soon": "4 * changed + 10",
     # a batch of 400 recipients, and their mute settings (one get_all)
     "task_market_fanout": "40 * limit + 10",
