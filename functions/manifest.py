@@ -280,7 +280,9 @@ READS: dict[str, str] = {
     "list_trades": "limit + 2", "get_candles": "limit + 2", "estimate_order": "2",
     "list_my_orders": "limit + 2", "list_my_fills": "limit + 2", "admin_list_creator": "9",
     "list_creators": "limit + 2", "get_creator": "4", "list_holders": "limit + 2",
-    "follow_creator": "5", "post_creator_news": "6", "get_feed": "limit + 5",
+    # get_feed: the caller, up to 30 follows (each names its creator's book: an `in` filter
+    # takes 30 values), a page of trades and a page of news merged into one page
+    "follow_creator": "5", "post_creator_news": "6", "get_feed": "2 * limit + 32",
     "task_exchange_sequence": "500", "task_exchange_settle": "500",
     # + 100: up to 50 stale settlement batches resubmitted, each a query row and a re-read;
     # + 500: the scan for order postings left unapplied (normally none); `changed`: the
