@@ -223,7 +223,9 @@ READS: dict[str, str] = {
     "update_me": "3", "get_balances": "limit + 4", "list_transactions": "limit + 2",
     "get_balance_history": "limit + 2", "create_transfer": "6", "admin_create_asset": "3",
     "admin_adjust": "5", "admin_set_role": "3", "admin_set_status": "3",
-    "admin_ledger_stats": "30", "admin_audit_log": "limit + 2",
+    # admin_ledger_stats: the caller, a page of assets (`limit`) and their two main accounts
+    # each, the consolidation status, the counts job_discovery made (never a count itself)
+    "admin_ledger_stats": "3 * limit + 5", "admin_audit_log": "limit + 2",
     # reconcile: one step (services/reconciliation.py): `changed` = journal entries folded or in
     # the partition's tail (folded at most 1,000 a step; the step answers `changed`), ~4 reads
     # each (entry, transfer, other entry, sums); 1,300 = 500 accounts, their sums, 32
@@ -324,8 +326,10 @@ READS: dict[str, str] = {
     # answered market and its totals; the rest read the job's one document. The job reads the
     # last 24 h's hourly candles and swap volume rows and the traded books' creators
     # (`changed`), the open markets and a count each (`markets`), each asset and its 2 main
-    # accounts (`assets`), 7 more counts and the consolidation status.
+    # accounts (`assets`), 7 more counts and the consolidation status; and admin_ledger_stats'
+    # counts (services/admin.py refresh_counts): its document, the accounts, today's and
+    # yesterday's transfers (the 5 days before too on a first run).
     "search_markets": "6 * limit + 1", "list_categories": "1", "get_trending": "1",
     "get_platform_stats": "1", "on_order_written": "1", "update_notification_settings": "1",
-    "job_discovery": "2 * changed + 2 * markets + 3 * assets + 40",
+    "job_discovery": "2 * changed + 2 * markets + 3 * assets + 50",
 }
