@@ -223,7 +223,9 @@ READS: dict[str, str] = {
     "update_me": "3", "get_balances": "limit + 4", "list_transactions": "limit + 2",
     "get_balance_history": "limit + 2", "create_transfer": "6", "admin_create_asset": "3",
     "admin_adjust": "5", "admin_set_role": "3", "admin_set_status": "3",
-    "admin_ledger_stats": "30", "admin_audit_log": "limit + 2",
+    # admin_ledger_stats: the caller, a page of assets (`limit`) and their two main accounts
+    # each, the consolidation status, the counts job_discovery made (never a count itself)
+    "admin_ledger_stats": "3 * limit + 5", "admin_audit_log": "limit + 2",
     # reconcile: one step (services/reconciliation.py): `changed` = journal entries folded or in
     # the partition's tail (the step answers `changed`), ~4 reads each (entry, transfer, other
     # entry, sums); 1,300 = 500 accounts, their sums, 32 watermarks twice, the `in` queries,
@@ -232,6 +234,9 @@ READS: dict[str, str] = {
     "admin_reconcile": "4 * changed + 2500", "on_user_written": "2",
     "job_reconcile": "4 * changed + 2500", "job_consolidate": "2 * changed + 70",
     "job_snapshot_balances": "changed + 100", "admin_list_flags": "limit + 2",
+    # job_flag_suspicious: per fact read (`changed`: new refund debts, fills and sign-ups, and
+    # the <= 4 earlier sign-ups of a burst that forms in the run) itself and at most one flag;
+    # per trade the reverse direction; per sign-up's IP or wallet a count (a read per 1,000)
     "admin_clear_flag": "3", "job_flag_suspicious": "3 * changed + 10",
     # purchases
     "list_packages": "limit + 2", "create_purchase": "8", "list_purchases": "limit + 2",
@@ -243,6 +248,7 @@ READS: dict[str, str] = {
     "job_stripe_sync": "changed + 10", "job_expire_purchases": "limit + 2",
     # job_fold_purchase_stats (services/purchases/stats.py) reads each waiting change twice
     # (its query row, then in the folding transaction) and the totals once per page of 400
+    # (at most 25 pages a run); `changed`: the changes it folded, as its answer says
     "job_fold_purchase_stats": "2 * changed + 30",
     # markets (create_market: 6 with its asset, when this instance has not cached it)
     "create_market": "6", "list_markets": "3 * limit + 2", "get_market": "3",
@@ -260,8 +266,10 @@ READS: dict[str, str] = {
     "list_activity": "limit + 2", "flag_forecast": "4", "clear_forecast_flag": "4",
     "admin_list_flagged_forecasts": "limit + 2",
     "on_forecast_created": "2", "on_market_written": "3", "job_leaderboards": "7 * changed + 3100",
-    # each market new to its window (its row, its fan-out's progress) and each forecaster told
-    # (their forecast row, their mute settings, the notice created once): `changed` counts both
+    # each market its change queries return (new to its window, or created since the last run:
+    # its row, its fan-out's progress) and each forecaster told (their forecast row, their mute
+    # settings, the notice created once), and each unfinished fan-out it wakes: `changed`
+    # counts all three; never every open market
     "job_markets_closing_soon": "4 * changed + 10",
     # a batch of 400 recipients, and their mute settings (one get_all)
     "task_market_fanout": "40 * limit + 10",
@@ -274,7 +282,9 @@ READS: dict[str, str] = {
     "list_trades": "limit + 2", "get_candles": "limit + 2", "estimate_order": "2",
     "list_my_orders": "limit + 2", "list_my_fills": "limit + 2", "admin_list_creator": "9",
     "list_creators": "limit + 2", "get_creator": "4", "list_holders": "limit + 2",
-    "follow_creator": "5", "post_creator_news": "6", "get_feed": "limit + 5",
+    # get_feed: the caller, up to 30 follows (each names its creator's book: an `in` filter
+    # takes 30 values), a page of trades and a page of news merged into one page
+    "follow_creator": "5", "post_creator_news": "6", "get_feed": "2 * limit + 32",
     "task_exchange_sequence": "500", "task_exchange_settle": "500",
     # + 100: up to 50 stale settlement batches resubmitted, each a query row and a re-read;
     # + 500: the scan for order postings left unapplied (normally none); `changed`: the
@@ -284,7 +294,9 @@ READS: dict[str, str] = {
     # wallets, swaps, fees
     "wallet_challenge": "2", "wallet_sign_in": "6", "wallet_link_challenge": "2",
     "wallet_link": "6", "wallet_unlink": "4", "list_wallets": "limit + 2",
-    "job_expire_wallet_nonces": "limit + 2", "admin_set_service_price": "4",
+    # job_expire_wallet_nonces reads what it deletes (`changed`, at most 400 challenges and 400
+    # spent markers a run) and one read for each of its two queries that finds nothing
+    "job_expire_wallet_nonces": "changed + 2", "admin_set_service_price": "4",
     "list_service_prices": "limit + 3", "service_charge_fee": "6",
     "admin_fund_rewards": "110", "admin_rewards_pool": "limit + 5",
     "pay_reward": "110",  # its home shard, or at most 100 shards when that one cannot pay
@@ -314,8 +326,10 @@ READS: dict[str, str] = {
     # answered market and its totals; the rest read the job's one document. The job reads the
     # last 24 h's hourly candles and swap volume rows and the traded books' creators
     # (`changed`), the open markets and a count each (`markets`), each asset and its 2 main
-    # accounts (`assets`), 7 more counts and the consolidation status.
+    # accounts (`assets`), 7 more counts and the consolidation status; and admin_ledger_stats'
+    # counts (services/admin.py refresh_counts): its document, the accounts, today's and
+    # yesterday's transfers (the 5 days before too on a first run).
     "search_markets": "6 * limit + 1", "list_categories": "1", "get_trending": "1",
     "get_platform_stats": "1", "on_order_written": "1", "update_notification_settings": "1",
-    "job_discovery": "2 * changed + 2 * markets + 3 * assets + 40",
+    "job_discovery": "2 * changed + 2 * markets + 3 * assets + 50",
 }

@@ -5,7 +5,7 @@ from shared.domain.assets import Asset
 from shared.domain.users import Role
 from shared.services import admin, assets, reconciliation, transfers, users
 from shared.web.endpoint import Context, endpoint
-from shared.web.schemas.common import Empty
+from shared.web.schemas.common import Empty, PageQuery
 from shared.web.schemas.assets import AssetView, CreateAssetRequest
 from shared.web.schemas.admin import (AdjustRequest, AdjustResult, AuditPage, AuditQuery,
                                       LedgerStats, ReconciliationReport, SetRoleRequest,
@@ -45,10 +45,11 @@ def admin_set_status(ctx: Context, body: SetStatusRequest) -> dict:
                              status=body.status, reason=body.reason, expected_version=body.version)
 
 
-@endpoint("admin_ledger_stats", auth=Role.ADMIN, response=LedgerStats,
-          summary="Supply per asset, account count, transfers per day")
-def admin_ledger_stats(ctx: Context, _: None) -> dict:
-    return admin.ledger_stats()
+@endpoint("admin_ledger_stats", auth=Role.ADMIN, query=PageQuery, response=LedgerStats,
+          summary="Supply per asset (a page), account count, transfers per day",
+          errors=("invalid_cursor",))
+def admin_ledger_stats(ctx: Context, q: PageQuery) -> dict:
+    return admin.ledger_stats(q.cursor, q.limit)
 
 
 @endpoint("admin_audit_log", auth=Role.ADMIN, query=AuditQuery, response=AuditPage,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Iterable, NamedTuple
+from typing import Iterable, Mapping, NamedTuple
 
 REFUND_WINDOW = timedelta(hours=72)
 SIGNUP_WINDOW = timedelta(hours=1)
@@ -79,7 +79,12 @@ def two_way_trading(trades: Iterable[Trade]) -> list[Reason]:
 
 
 def signup_bursts(signups: Iterable[Signup], now: datetime, window: timedelta = SIGNUP_WINDOW,
-                  threshold: int = SIGNUP_BURST) -> list[Reason]:
+                  threshold: int = SIGNUP_BURST,
+                  counted: Mapping[tuple[str, str], int] | None = None) -> list[Reason]:
+    """Reasons for the given sign-ups that belong to a burst. `counted`: per (kind, value),
+    how many sign-ups the window holds in all when the caller counted them without reading
+    each (the members not given were told when the burst formed); a group counts as the
+    larger of that and the members given."""
     groups: dict[tuple[str, str], set[str]] = defaultdict(set)
     for s in signups:
         if now - window <= s.at <= now:
@@ -87,9 +92,12 @@ def signup_bursts(signups: Iterable[Signup], now: datetime, window: timedelta = 
                 groups[("ip", s.ip)].add(s.uid)
             for wallet in s.wallets:
                 groups[("wallet", wallet)].add(s.uid)
+    sizes = {group: max(len(uids), (counted or {}).get(group, 0))
+             for group, uids in groups.items()}
     return [Reason(uid, "signup_burst", f"{kind}:{value}",
-                   f"{len(uids)} accounts created from {kind} {value} within {_hours(window)}")
-            for (kind, value), uids in sorted(groups.items()) if len(uids) >= threshold
+                   f"{sizes[(kind, value)]} accounts created from {kind} {value} within "
+                   f"{_hours(window)}")
+            for (kind, value), uids in sorted(groups.items()) if sizes[(kind, value)] >= threshold
             for uid in sorted(uids)]
 
 

@@ -13,7 +13,8 @@ Guarantees:
 - The job reads what changed in the last 24 hours (hourly candles of traded books, swap volume
   rows), the creators of the traded books, the open markets with one count of recent commits
   each, a few more counts (aggregations) and two accounts per asset: never a scan of every
-  user, order or forecast.
+  user, order or forecast. It also counts the accounts and recent transfers per day for
+  admin_ledger_stats (services/admin.py refresh_counts).
 """
 from __future__ import annotations
 
@@ -130,6 +131,7 @@ def refresh(at: datetime | None = None) -> dict:
     batch.set(collection(DISCOVERY).document(TRENDING), trending_doc)
     batch.set(collection(DISCOVERY).document(STATS), stats_doc)
     batch.commit()
+    admin.refresh_counts(at)   # admin_ledger_stats' counts: aggregations a request never makes
     return {"traded_books": len(rows), "trending_creators": len(trending_doc["creators_by_volume"]),
             "trending_markets": len(trending_doc["markets_by_commits"]),
             "open_markets": stats_doc["open_markets"],

@@ -10,7 +10,9 @@ Guarantees:
   visible out of timestamp order, and never further back than the rule's window), so a run reads
   the facts that arrived since the last run plus, per new fact, only what its rule needs beside
   it: the reverse trading direction (`trade_directions`, one document per book and ordered pair
-  of accounts, written by the scan) or the sign-ups from the same IP or wallet within the hour.
+  of accounts, written by the scan) or a count of the sign-ups from the same IP or wallet within
+  the hour, and the earlier ones only when they form a burst in this run (at most SIGNUP_BURST
+  - 1 of them: earlier members of a burst that was already one were flagged then).
   It applies the pure rules of shared.domain.flags and, per account, adds only reasons its flag
   does not hold yet, in one transaction per flag; each reason is recorded once, even when
   cleared since. A new reason reopens a cleared flag.
@@ -69,8 +71,9 @@ def note_refund_debts(txn: firestore.Transaction, transfers: list[Transfer], rec
 def scan(now: datetime | None = None) -> dict:
     now = now or datetime.now(timezone.utc)
     read = _FactsRead(now)
+    signups, counted = _signups(read)
     reasons = (rules.refunds_after_spending(_refunds(read)) + rules.two_way_trading(_trades(read))
-               + rules.signup_bursts(_signups(read), now))
+               + rules.signup_bursts(signups, now, counted=counted))
     added = 0
     for uid in sorted({r.uid for r in reasons}):
         added += _add(uid, [r for r in reasons if r.uid == uid])
@@ -87,7 +90,9 @@ class _FactsRead:
         self.now = now
         self.points: dict[str, changes.Checkpoint] = {}
         self.newest: dict[str, datetime] = {}
-        self.facts = 0   # how many facts the scan read: what changed since the last one
+        # how many facts the scan read: what changed since the last one, and the earlier
+        # members of a sign-up burst that formed in this run (what its reads grow with)
+        self.facts = 0
 
     def since_last_scan(self, facts: str, window: timedelta) -> list[dict]:
         point = self.points[facts] = changes.checkpoint(f"flags.{facts}", 0)
@@ -160,19 +165,38 @@ def _direction_ref(book: str, buyer: str, seller: str) -> firestore.DocumentRefe
     return collection(DIRECTIONS).document(derive_id("trade_direction", book, buyer, seller))
 
 
-def _signups(read: _FactsRead) -> list[rules.Signup]:
-    """The new sign-ups, and the sign-ups within the window from each of their IPs or wallets."""
+def _signups(read: _FactsRead) -> tuple[list[rules.Signup], dict[tuple[str, str], int]]:
+    """The new sign-ups, how many sign-ups the window holds from each of their IPs or wallets
+    (a count: a read per 1,000), and the earlier sign-ups of a burst that forms in this run.
+
+    Earlier sign-ups are read only when the burst forms now (fewer than SIGNUP_BURST of them
+    in the window): when SIGNUP_BURST or more were there already, the scan that read the last
+    of them saw them all in its own window (they are younger than an hour now, so they were
+    then), and flagged every one; only the new ones need a reason. So a run reads at most
+    SIGNUP_BURST - 1 earlier sign-ups per IP or wallet, not every sign-up of the hour."""
     since = read.now - rules.SIGNUP_WINDOW
     new = read.since_last_scan(SIGNUPS, rules.SIGNUP_WINDOW)
-    sources = ({("ip", "==", d["ip"]) for d in new if d.get("ip")}
-               | {("wallets", "array_contains", w) for d in new for w in d.get("wallets") or ()})
+    in_window = [d for d in new if d.get("at") and since <= d["at"] <= read.now]
+    members: dict[tuple[str, str], set[str]] = {}
+    for d in in_window:
+        for group in ([("ip", d["ip"])] if d.get("ip") else []) + \
+                [("wallet", w) for w in d.get("wallets") or ()]:
+            members.setdefault(group, set()).add(d["uid"])
     seen: dict[str, dict] = {d["uid"]: d for d in new}
-    for field, op, value in sorted(sources):
+    counted: dict[tuple[str, str], int] = {}
+    for (kind, value), uids in sorted(members.items()):
+        field, op = ("ip", "==") if kind == "ip" else ("wallets", "array_contains")
         query = (collection(SIGNUPS).where(filter=FieldFilter(field, op, value))
-                 .where(filter=FieldFilter("at", ">=", since)))
-        seen.update({s.id: s.to_dict() for s in query.stream()})
+                 .where(filter=FieldFilter("at", ">=", since))
+                 .where(filter=FieldFilter("at", "<=", read.now)))
+        counted[(kind, value)] = int(query.count().get()[0][0].value)
+        earlier = counted[(kind, value)] - len(uids)
+        if earlier < rules.SIGNUP_BURST <= counted[(kind, value)]:
+            formed = [s for s in query.stream() if s.id not in seen]
+            seen.update({s.id: s.to_dict() for s in formed})
+            read.facts += len(formed)
     return [rules.Signup(d["uid"], d["at"], d.get("ip"), tuple(d.get("wallets") or ()))
-            for d in seen.values() if d.get("at")]
+            for d in seen.values() if d.get("at")], counted
 
 
 def list_flags(status: str | None, cursor: str | None, limit: int) -> dict:

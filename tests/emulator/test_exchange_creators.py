@@ -59,6 +59,18 @@ def test_trades_show_in_token_stats_holders_and_the_followers_feed(api, admin_ui
     assert reconcile(api, admin_uid)["ok"]
 
 
+def test_a_follow_stored_before_it_carried_the_book_still_feeds_its_trades(api, listed):
+    # given bob's follow of cara as it was stored before follows named the creator's book
+    from shared.store.client import collection
+
+    collection("creator_follows").document("bob_cara").set({"owner": "bob", "creator": "cara"})
+    place(api, "cara", "sell", 10, 70)
+    place(api, "bob", "buy", 10, 70)
+    # then bob's feed still shows cara's trade, with her symbol
+    feed = ok(api.call("GET", "get_feed", "bob"))["items"]
+    assert [(f["kind"], f["symbol"], f["price"]) for f in feed] == [("trade", "CARA", 70)]
+
+
 def test_news_by_the_creator_reaches_followers_newest_first(api, admin_uid, listed):
     ok(api.call("POST", "follow_creator", "bob", idempotency_key=key(), json={"creator": "cara"}))
     posted = ok(api.call("POST", "post_creator_news", "cara", idempotency_key="news-1",

@@ -153,3 +153,8 @@ def test_evidence_that_arrives_over_several_scans_is_put_together(api, admin_uid
     assert sorted(listed) == sorted(["ann", "bob"] + farm)
     assert codes(listed["ann"]) == [("two_way_trading", "bob@TWO-CHIP")]
     assert all(codes(listed[uid]) == [("signup_burst", "ip:198.51.100.77")] for uid in farm)
+    # and one more sign-up from that address is flagged too (the burst's earlier members are
+    # counted, not read again: they were flagged already), and no one else gets a new reason
+    ok(api.call("GET", "get_me", "farm_late", headers={"X-Forwarded-For": "198.51.100.77"}))
+    assert scan(api)["added"] == 1
+    assert codes(flags(api, admin_uid)["farm_late"]) == [("signup_burst", "ip:198.51.100.77")]

@@ -148,10 +148,18 @@ def test_admin_ledger_stats_show_supply_and_fees_as_of_the_last_consolidation(ap
     api.call("GET", "get_me", "ann")
     ok(api.call("POST", "create_transfer", "ann", idempotency_key=key(),
                 json={"to": admin_uid, "asset": "CHIP", "amount": 500}))
-    # then today's transfers are counted: two welcome bonuses, the transfer and its fee
+    # then before job_discovery has counted, the stats say there are no counts yet
+    uncounted = ok(api.call("GET", "admin_ledger_stats", admin_uid))
+    assert (uncounted["accounts"], uncounted["transfers_per_day"],
+            uncounted["counts_as_of"]) == (None, [], None)
+    # and once it ran, today's transfers are counted: two welcome bonuses, the transfer and its
+    # fee, with the time they were counted
+    ok(api.call("POST", "job_discovery"))
     today = datetime.now(timezone.utc).date().isoformat()
-    per_day = ok(api.call("GET", "admin_ledger_stats", admin_uid))["transfers_per_day"]
+    counted = ok(api.call("GET", "admin_ledger_stats", admin_uid))
+    per_day = counted["transfers_per_day"]
     assert per_day[0] == {"date": today, "transfers": 4} and len(per_day) == 7
+    assert counted["accounts"] > 0 and counted["counts_as_of"] is not None
     # and the main accounts have not seen the per-user shares yet, and say so
     before = chip_supply(api, admin_uid)
     assert (before["supply"], before["fees_collected"], before["as_of"]) == (0, 0, None)
@@ -161,6 +169,27 @@ def test_admin_ledger_stats_show_supply_and_fees_as_of_the_last_consolidation(ap
     assert (after["supply"], after["fees_collected"], after["cap"]) == (20_000, 1, None)
     assert after["as_of"] is not None
     assert reconcile(api, admin_uid)["ok"]
+
+
+def test_admin_ledger_stats_page_the_supply_through_every_asset(api, admin_uid):
+    # given a capped creator token beside the platform chip
+    body = {"code": "GOLD", "name": "Gold creator", "decimals": 0, "kind": "creator",
+            "supply_cap": 1_000_000}
+    ok(api.call("POST", "admin_create_asset", admin_uid, idempotency_key=key(), json=body))
+    # when an admin walks the stats a row at a time
+    rows, cursor = [], None
+    while True:
+        params = {"limit": 1} | ({"cursor": cursor} if cursor else {})
+        got = ok(api.call("GET", "admin_ledger_stats", admin_uid, params=params))
+        assert len(got["supply"]) == 1
+        rows += got["supply"]
+        if not (cursor := got["next_cursor"]):
+            break
+    # then every asset's supply is listed once, by code, as list_assets lists them
+    listed = [a["code"] for a in ok(api.call("GET", "list_assets", params={"limit": 100}))["items"]]
+    assert [r["asset"] for r in rows] == listed and "GOLD" in listed
+    gold = next(r for r in rows if r["asset"] == "GOLD")
+    assert (gold["cap"], gold["as_of"]) == (1_000_000, None)
 
 
 def test_anyone_lists_every_asset_with_its_decimals_and_cap(api, admin_uid):

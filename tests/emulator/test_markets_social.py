@@ -70,9 +70,13 @@ def test_follow_notify_feed_badges_reputation_leaderboard_and_mark_read(api, adm
                timeout_s=WAIT_S, what="first forecast badges")
     assert kinds(api, "ann")["badge_earned"] == 1
     # when the closing-soon job runs twice
-    run_job(api, "job_markets_closing_soon")
-    run_job(api, "job_markets_closing_soon")
-    # then each forecaster is reminded once, and the follower (no forecast) is not
+    first = run_job(api, "job_markets_closing_soon")
+    second = run_job(api, "job_markets_closing_soon")
+    # then the first run reads the market new to the window and tells its two forecasters
+    # (what it says changed), the second tells no one
+    assert (first["markets"], first["notified"], first["changed"]) == (1, 2, 3)
+    assert second["notified"] == 0
+    # and each forecaster is reminded once, and the follower (no forecast) is not
     assert kinds(api, "ann")["market_closing_soon"] == kinds(api, "bob")["market_closing_soon"] == 1
     assert kinds(api, "cat")["market_closing_soon"] == 0
     # when the market closes and resolves "yes"

@@ -123,8 +123,15 @@ def test_an_expired_nonce_is_refused_and_then_swept(api, firestore_rest, server_
     doc = firestore_rest.read(path, OWNER)
     firestore_rest.write(path, {**doc, "expires_at": doc["issued_at"]}, OWNER)
     error(sign_in(api, proof("solana", k, c)), 401, "nonce_expired")
+    still_open = f"wallet_nonces/{challenge(api, 'solana', solana(k))['nonce']}"
     swept = requests.post(f"{server_url}/job_expire_wallet_nonces", timeout=30).json()["data"]
     assert swept["removed"] >= 1 and firestore_rest.read(path, OWNER) is None
+    # the sweep says how many it found expired (what its reads grow with), and leaves an open
+    # challenge alone: a second sweep finds nothing
+    assert swept["changed"] == swept["removed"]
+    assert firestore_rest.read(still_open, OWNER) is not None
+    again = requests.post(f"{server_url}/job_expire_wallet_nonces", timeout=30).json()["data"]
+    assert again == {"removed": 0, "changed": 0}
 
 
 def test_a_user_links_and_unlinks_wallets_and_an_address_has_one_owner(api, admin_uid):

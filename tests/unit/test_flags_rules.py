@@ -45,6 +45,18 @@ def test_many_new_accounts_from_one_ip_or_wallet_within_the_hour_are_all_flagged
     assert {r.subject for r in reasons} == {"ip:198.51.100.7", "wallet:So1ana"}
 
 
+def test_a_new_account_joining_a_counted_burst_is_flagged_with_the_whole_count():
+    # given the window holds SIGNUP_BURST accounts from one IP, counted, of which one is given
+    late = Signup("late", T0, ip="198.51.100.7")
+    counted = {("ip", "198.51.100.7"): SIGNUP_BURST}
+    # then that one is flagged, and the reason says how many the window holds
+    [reason] = signup_bursts([late], T0, counted=counted)
+    assert (reason.uid, reason.subject) == ("late", "ip:198.51.100.7")
+    assert reason.detail.startswith(f"{SIGNUP_BURST} accounts")
+    # and a count below the threshold flags nobody
+    assert signup_bursts([late], T0, counted={("ip", "198.51.100.7"): SIGNUP_BURST - 1}) == []
+
+
 def test_a_reason_already_recorded_is_not_added_again():
     [reason] = refunds_after_spending([Refund("ann", "p1", T0, T0, owed=1)])
     assert new_reasons([reason, reason], {}) == {"ann": [reason]}

@@ -1,7 +1,8 @@
 'use client';
 /**
  * The admin area, shown to admins only (get_me's role; the functions refuse anyone else
- * anyway): the token economy (admin_ledger_stats: supply, cap and fees per asset, accounts,
+ * anyway): the token economy (admin_ledger_stats: supply, cap and fees per asset (the first
+ * page of assets), accounts,
  * transfers per day, as of the job that counted them) and the markets needing resolution
  * (admin_markets_needing_resolution), each resolved here with its evidence (resolve_market:
  * the winning outcome or void, at least one evidence URL, a note). Settlement then pays the
@@ -30,7 +31,7 @@ function Stats({ assets }: { assets: Map<string, AssetInfo> }) {
   return (
     <section className="card">
       <h2>Token economy</h2>
-      <p className="muted">{s.accounts} accounts · transfers over the last days: {recent.map((d) => `${d.date} ${d.transfers}`).join(', ') || 'none counted yet'}</p>
+      <p className="muted">{s.accounts ?? '—'} accounts · transfers over the last days: {recent.map((d) => `${d.date} ${d.transfers}`).join(', ') || 'none counted yet'}{s.counts_as_of ? ` (counted ${when(s.counts_as_of)})` : ''}</p>
       <table data-testid="supply">
         <thead><tr><th>Asset</th><th className="num">Supply</th><th className="num">Cap</th><th className="num">Fees collected</th><th>As of</th></tr></thead>
         <tbody>

@@ -192,7 +192,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Supply per asset, account count, transfers per day
+         * Supply per asset (a page), account count, transfers per day
          * @description Requires a signed-in user with role admin or above.
          */
         get: operations["admin_ledger_stats"];
@@ -4040,12 +4040,28 @@ export interface components {
         };
         /** LedgerStats */
         LedgerStats: {
-            /** Supply */
+            /**
+             * Supply
+             * @description a page of the assets, by code
+             */
             supply: components["schemas"]["SupplyRow"][];
-            /** Accounts */
-            accounts: number;
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor: string | null;
+            /**
+             * Accounts
+             * @description null before job_discovery first counted
+             */
+            accounts: number | null;
             /** Transfers Per Day */
             transfers_per_day: components["schemas"]["DayCount"][];
+            /**
+             * Counts As Of
+             * @description when job_discovery counted the accounts and transfers per day (every 5 minutes)
+             */
+            counts_as_of: string | null;
         };
         /** Level */
         Level: {
@@ -7273,7 +7289,10 @@ export interface operations {
     };
     admin_ledger_stats: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;

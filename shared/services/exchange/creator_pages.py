@@ -159,11 +159,12 @@ def followed(user: User, cursor: str | None, limit: int) -> dict:
 def follow(user: User, creator_uid: str, on: bool) -> dict:
     """Follow or unfollow: the follower's own document, keyed (follower, creator), so following
     twice is one follow; then a recount of the creator's followers is asked for."""
-    get_creator(creator_uid)
+    creator = get_creator(creator_uid)
     ref = store.ref(FOLLOWS, f"{user.uid}_{creator_uid}")
     if on:
-        ref.set({"owner": user.uid, "creator": creator_uid,
-                 "created_at": firestore.SERVER_TIMESTAMP})
+        # the book and symbol never change: the feed reads them here, not from the creator
+        ref.set({"owner": user.uid, "creator": creator_uid, "book": creator["book"],
+                 "symbol": creator["symbol"], "created_at": firestore.SERVER_TIMESTAMP})
     else:
         ref.delete()
     wake_at_window_end(FOLLOWERS_TASK, f"followers-{creator_uid}", {"creator": creator_uid},

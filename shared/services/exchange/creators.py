@@ -28,7 +28,7 @@ from shared.domain.users import Role, User
 from shared.store import exchange as store
 from shared.store import ledger as ledger_store
 from shared.store.assets import ASSETS, asset_doc, forget_cache
-from shared.store.client import collection
+from shared.store.client import collection, db
 from shared.store.idempotency import record, run_idempotent
 from shared.store.pages import page
 from shared.store.transactions import run_transaction
@@ -37,6 +37,7 @@ from shared.store.users import get_user, record_audit
 from shared.services.accounts import reads_for
 
 CREATORS, SYMBOLS, FOLLOWS, NEWS = "creators", "creator_symbols", "creator_follows", "creator_news"
+FEED_CREATORS = 30  # the feed's creators: an `in` filter takes at most 30 values
 PROFILE_FIELDS = ("uid", "symbol", "name", "bio", "links", "categories", "initial_supply")
 
 
@@ -160,18 +161,26 @@ def post_news(op: Operation, author: User, creator_uid: str, item: dict) -> dict
 
 
 def feed(user: User, limit: int) -> dict:
-    """The newest trades and news of the creators the user follows (at most 30 creators)."""
-    follows = (collection(FOLLOWS).where(filter=FieldFilter("owner", "==", user.uid))
-               .limit(30).stream())
-    creators = [store.ref(CREATORS, f.get("creator")).get() for f in follows]
-    creators = [c for c in creators if c.exists]
-    if not creators:
+    """The newest trades and news of the creators the user follows (at most FEED_CREATORS).
+
+    Reads at most FEED_CREATORS follow documents (each carries its creator's book and symbol,
+    which never change, so no creator document is read; a follow written before they were
+    stored is completed from its creator, in one get_all), then a page of trades and a page
+    of news, merged: 2 * limit + FEED_CREATORS, whatever the number of trades or news."""
+    follows = [f.to_dict() for f in collection(FOLLOWS)
+               .where(filter=FieldFilter("owner", "==", user.uid))
+               .select(["creator", "book", "symbol"]).limit(FEED_CREATORS).stream()]
+    older = [store.ref(CREATORS, f["creator"]) for f in follows if not f.get("book")]
+    found = {s.id: s.to_dict() for s in db().get_all(older) if s.exists} if older else {}
+    followed = {f["creator"]: (f["book"], f["symbol"]) for f in follows if f.get("book")}
+    followed |= {uid: (c["book"], c["symbol"]) for uid, c in found.items()}
+    if not followed:
         return {"items": []}
-    symbols = {c.get("book"): c.get("symbol") for c in creators}
+    symbols = dict(followed.values())
     newest = firestore.Query.DESCENDING
     trades = (collection(store.TRADES).where(filter=FieldFilter("book", "in", list(symbols)))
               .order_by("at", direction=newest).limit(limit).stream())
-    news = (collection(NEWS).where(filter=FieldFilter("creator", "in", [c.id for c in creators]))
+    news = (collection(NEWS).where(filter=FieldFilter("creator", "in", list(followed)))
             .order_by("at", direction=newest).limit(limit).stream())
     items = ([t.to_dict() | {"kind": "trade", "symbol": symbols[t.get("book")]} for t in trades]
              + [n.to_dict() | {"kind": "news", "id": n.id} for n in news])

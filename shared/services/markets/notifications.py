@@ -66,7 +66,7 @@ def my_follows(uid: str) -> dict:
 def remind_closing() -> dict:
     """Tell each forecaster of every open market closing within 24 hours, once."""
     at = now()
-    markets = _newly_closing(at)
+    markets, markets_read = _newly_closing(at)
     done_refs = [fanouts.progress_ref("closing", s.id) for s in markets]
     done = {s.id for s in db().get_all(done_refs) if s.exists and s.get("done")}
     deadline = time.monotonic() + CLOSING_BUDGET_S
@@ -81,21 +81,26 @@ def remind_closing() -> dict:
             handed_on += tasks.wake_later(fanouts.TASK, f"fanout-closing-{snap.id}",
                                           {"market_id": snap.id, "kind": "closing"},
                                           delay_s=0, window_s=600)
-    for kind, market_id in fanouts.unfinished():  # their task was lost
+    stalled = fanouts.unfinished()
+    for kind, market_id in stalled:  # their task was lost
         handed_on += tasks.wake_later(fanouts.TASK, f"fanout-{kind}-{market_id}",
                                       {"market_id": market_id, "kind": kind},
                                       delay_s=0, window_s=600)
     collection(CHECKPOINTS).document(CLOSING_CHECKPOINT).set({"at": at})
+    # `changed`, what the run's reads grow with: the markets its change queries returned
+    # (new to the window, or created since the last run, closing soon or not), the
+    # forecasters told and the unfinished fan-outs woken; never every open market
     return {"markets": len(markets), "notified": sent, "handed_on": handed_on,
-            "changed": len(markets) + sent}   # markets new to the window, forecasters told
+            "changed": markets_read + sent + len(stalled)}
 
 
-def _newly_closing(at: datetime) -> list[firestore.DocumentSnapshot]:
+def _newly_closing(at: datetime) -> tuple[list[firestore.DocumentSnapshot], int]:
     """The open markets closing within the window that the last run did not see there: those
     whose close entered the window since (the window's end moved from last + W to at + W), and
     those created since (minus CREATED_LAG: a market created just before the last run may not
     have been visible to it) with their close inside the window already. The first run takes
-    the whole window. Reads: what is new since the last run, not every market closing soon."""
+    the whole window. Reads: what is new since the last run, not every market closing soon;
+    returns the markets and how many documents the queries returned."""
     last = collection(CHECKPOINTS).document(CLOSING_CHECKPOINT).get()
     since = last.get("at") if last.exists else None
     open_markets = (collection(market_store.MARKETS)
@@ -104,12 +109,13 @@ def _newly_closing(at: datetime) -> list[firestore.DocumentSnapshot]:
                .where(filter=FieldFilter("closes_at", ">", max(at, since + CLOSING_WINDOW)
                                          if since else at))
                .where(filter=FieldFilter("closes_at", "<=", at + CLOSING_WINDOW)))
-    found = {s.id: s for s in entered.stream()}
+    rows = list(entered.stream())
     if since:
         created = (open_markets.where(filter=FieldFilter("created_at", ">=", since - CREATED_LAG))
                    .order_by("created_at", direction=firestore.Query.DESCENDING))
-        found.update((s.id, s) for s in created.stream())
-    return [s for s in found.values() if closing_soon(at, s.get("closes_at"))]
+        rows += created.stream()
+    found = {s.id: s for s in rows}
+    return [s for s in found.values() if closing_soon(at, s.get("closes_at"))], len(rows)
 
 
 def list_mine(uid: str, unread: bool, cursor: str | None,

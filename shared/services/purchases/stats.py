@@ -57,7 +57,8 @@ def stats() -> dict:
 
 
 def fold(page: int = PAGE, max_pages: int = MAX_PAGES) -> dict:
-    """Add waiting changes to the totals, a page per transaction; returns how many."""
+    """Add waiting changes to the totals, a page per transaction; returns how many (`folded`,
+    and as `changed`: the changes this run found waiting, what its read budget grows with)."""
     folded, totals = 0, store.totals_ref().path
     for _ in range(max_pages):
         ids = [s.id for s in _waiting(page).select([]).stream()]
@@ -69,7 +70,7 @@ def fold(page: int = PAGE, max_pages: int = MAX_PAGES) -> dict:
         pacing.wrote(totals)
         if len(ids) < page:
             break
-    return {"folded": folded}
+    return {"folded": folded, "changed": folded}
 
 
 def _fold(txn: firestore.Transaction, ids: list[str]) -> int:

@@ -78,9 +78,12 @@ class DayCount(View):
 
 
 class LedgerStats(View):
-    supply: list[SupplyRow]
-    accounts: int
+    supply: list[SupplyRow] = Field(description="a page of the assets, by code")
+    next_cursor: str | None = None
+    accounts: int | None = Field(description="null before job_discovery first counted")
     transfers_per_day: list[DayCount]
+    counts_as_of: datetime | None = Field(description="when job_discovery counted the accounts "
+                                          "and transfers per day (every 5 minutes)")
 
 
 class DriftView(View):
