@@ -2,8 +2,8 @@
 
 Each step (run by reconciliation's step) reads the next POSITIONS_PER_STEP positions in id
 order from a cursor (reconciliation_state/positions), each with its owner's fills on the book
-and the owner's unapplied postings, in one read-only transaction (one read time, which the check
-needs: domain/position_audit.py), and names every position that differs from the fold of the
+and the owner's unapplied postings, at one read time (which the check needs:
+domain/position_audit.py), and names every position that differs from the fold of the
 fills it has counted. Reads are bounded: at most MAX_FILLS fills a step; the partition ends
 before the first position whose fills would pass that, and a position with more fills than a
 whole step reads is skipped and counted (`too_large`): it is not proven. The cursor wraps when
@@ -22,7 +22,7 @@ from shared.store import exchange
 from shared.store import positions as store
 from shared.store.client import collection
 from shared.store.reconciliation import STATE
-from shared.store.transactions import run_transaction
+from shared.store import wire
 
 POSITIONS_PER_STEP = 50
 MAX_FILLS = 1000
@@ -43,17 +43,18 @@ class Audited:
                 "through": self.through, "period_complete": self.complete}
 
 
-def run(per_step: int = POSITIONS_PER_STEP, max_fills: int = MAX_FILLS) -> Audited:
+def run(at: wire.ReadTime, per_step: int = POSITIONS_PER_STEP,
+        max_fills: int = MAX_FILLS) -> Audited:
+    """The next partition of positions, read at `at` (reconciliation's step's read time)."""
     cursor = collection(STATE).document(CURSOR)
     after = (cursor.get().to_dict() or {}).get("after", "")
-    out = run_transaction(lambda txn: _verify(txn, after, per_step, max_fills),
-                          read_only=True, deadline_s=60)
+    out = _verify(at, after, per_step, max_fills)
     cursor.set({"after": "" if out.complete else out.through,
                 "updated_at": firestore.SERVER_TIMESTAMP})
     return out
 
 
-def _verify(txn: firestore.Transaction, after: str, limit: int, max_fills: int) -> Audited:
+def _verify(txn: wire.ReadTime, after: str, limit: int, max_fills: int) -> Audited:
     out = Audited(after=after, through=after)
     page = store.page(txn, after, limit)
     out.complete = len(page) < limit

@@ -7,8 +7,9 @@ A step (admin_reconcile, or job_reconcile every minute) does three things:
    must end within a function's 60 s; every minute, so the journal rate it keeps up with is
    what a step folds in FOLD_S: thousands of entries a minute on the emulator).
 2. Re-verifies the next partition of accounts (ACCOUNTS_PER_STEP, in account id order from a
-   cursor) in one read-only transaction, i.e. at one read time, so transfers committing
-   meanwhile cannot make a healthy ledger look broken: each account's counters equal its folded
+   cursor) at one read time (reads at the time Firestore gave the step's first read, with no
+   transaction: none of Firestore's transaction limits bounds it), so transfers committing meanwhile cannot make a
+   healthy ledger look broken: each account's counters equal its folded
    sums plus its journal tail (entries after its bucket's watermark, read in the same
    transaction, so even entries younger than LAG count; at most MAX_TAIL entries are read: a
    longer tail, while the fold is behind, shortens the partition to the accounts read, or
@@ -63,7 +64,6 @@ from shared.store.changes import LAG, bucket
 from shared.store.client import collection
 from shared.store.ledger import BALANCE, account_from, hold_from
 from shared.store.markets.market import MARKETS
-from shared.store.transactions import run_transaction
 
 REPORTS = "reconciliation_reports"
 ACCOUNTS_PER_STEP = 500
@@ -78,18 +78,16 @@ def run(accounts_per_step: int = ACCOUNTS_PER_STEP, fold_entries: int = FOLD_ENT
     """One step (module docstring); returns the stored report with its id."""
     now = datetime.now(timezone.utc)
     folded = journal_fold.run(now - lag, fold_entries, FOLD_S)
-    cursor = store.partition_cursor(None)
-    step = run_transaction(lambda txn: _verify(txn, cursor["after"], accounts_per_step),
-                           read_only=True, deadline_s=60)
+    cursor, at = store.partition_cursor()
+    step = _verify(at, cursor["after"], accounts_per_step)
     period = int(cursor.get("period", 0))
     started = cursor.get("started_at") if cursor["after"] else now
     store.save_partition_cursor("" if step.complete else step.through,
                                 period + 1 if step.complete else period,
                                 None if step.complete else started)
-    # The tail's transfers, entries and purchases are checked after the read-only transaction,
-    # which must stay short (Firestore closes a transaction after 270 s, or 60 s idle): entries
-    # and transfers are immutable, and the fold checks purchases outside a transaction too.
-    positions = position_audit.run()
+    # The tail's transfers, entries and purchases are checked apart from the partition's
+    # snapshot: entries and transfers are immutable, and the fold checks purchases so too.
+    positions = position_audit.run(at)
     drift = _unique(folded.drift + step.drift + journal_fold.checks(None, step.tail)
                     + positions.drift)
     report = {"at": firestore.SERVER_TIMESTAMP, "ok": not drift, "accounts": step.accounts,
@@ -124,8 +122,8 @@ class _Step:
     whole: bool = False
 
 
-def _verify(txn: firestore.Transaction, after: str, limit: int) -> _Step:
-    """The partition of accounts after `after`, all read at the transaction's read time."""
+def _verify(txn: wire.ReadTime, after: str, limit: int) -> _Step:
+    """The partition of accounts after `after`, all read at one read time."""
     from shared.services.purchases import stats as purchase_stats
     from shared.services.purchases.sync import purchase_drift
 
@@ -163,7 +161,7 @@ def _verify(txn: firestore.Transaction, after: str, limit: int) -> _Step:
     return out
 
 
-def _layouts(txn: firestore.Transaction, accounts: list[Account],
+def _layouts(txn: wire.ReadTime, accounts: list[Account],
              changed: dict[str, datetime | None]) -> list[Drift]:
     """The layout checks (domain/layouts.py) of the partition's accounts: what consolidation
     says it moved, and the escrows of settled markets, read at the partition's read time."""

@@ -37,6 +37,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.domain.errors import NotFound
 from shared.domain.exchange.books import BookConfig, queue_keys
 
+from shared.store import wire
 from shared.store.client import collection, db
 from shared.store.pages import page
 
@@ -155,7 +156,7 @@ def unapplied_fills_of(txn: firestore.Transaction, owner: str) -> set[tuple[str,
     """(order id, seq) of every fill the owner's unapplied postings carry (a posting is deleted
     once applied, so these are few; single-field index on owner)."""
     query = collection(POSTINGS).where(filter=FieldFilter("owner", "==", owner))
-    return {(snap.get("order_id"), int(f["seq"])) for snap in query.stream(transaction=txn)
+    return {(snap.get("order_id"), int(f["seq"])) for snap in wire.stream(query, txn)
             for f in snap.get("fills") or ()}
 
 

@@ -15,6 +15,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.portfolio import Fill, FoldedPosition, Position
+from shared.store import wire
 from shared.store.client import collection
 from shared.store.exchange import FILLS
 
@@ -63,7 +64,7 @@ def fills_with_orders(txn: firestore.Transaction, uid: str, book_id: str,
                       limit: int) -> list[tuple[str, Fill]]:
     """At most `limit` of the owner's fills on the book, each with its order id."""
     return [(s.get("order_id"), _fill(s.to_dict()))
-            for s in _owner_fills(uid, book_id).limit(limit).stream(transaction=txn)]
+            for s in wire.stream(_owner_fills(uid, book_id).limit(limit), txn)]
 
 
 def _owner_fills(uid: str, book_id: str) -> firestore.Query:
@@ -77,4 +78,4 @@ def page(txn: firestore.Transaction, after: str, limit: int) -> list[firestore.D
     query = collection(POSITIONS).order_by("__name__").limit(limit)
     if after:
         query = query.start_after({"__name__": collection(POSITIONS).document(after)})
-    return list(query.stream(transaction=txn))
+    return list(wire.stream(query, txn))

@@ -47,7 +47,7 @@ def watermark_ref(bucket: int) -> firestore.DocumentReference:
     return collection(STATE).document(f"{JOURNAL_FEED}.{bucket}")
 
 
-def watermarks(txn: firestore.Transaction | None) -> dict[int, Watermark]:
+def watermarks(txn: wire.Reads) -> dict[int, Watermark]:
     refs = [watermark_ref(b) for b in range(BUCKETS)]
     found = wire.get_all(txn, refs)
     out = {}
@@ -94,7 +94,7 @@ def journal_tail(txn: firestore.Transaction, account_ids: list[str],
         since = [marks[a].at for a in chunk if marks[a].at is not None]
         if len(since) == len(chunk):
             query = query.where(filter=FieldFilter("created_at", ">=", min(since)))
-        found = list(query.limit(limit - read + 1).stream(transaction=txn))
+        found = list(wire.stream(query.limit(limit - read + 1), txn))
         read += len(found)
         if read > limit:
             return out, i
@@ -111,7 +111,7 @@ def accounts_page(txn: firestore.Transaction, after: str,
     query = collection(ACCOUNTS).order_by("__name__").limit(limit)
     if after:
         query = query.start_after({"__name__": collection(ACCOUNTS).document(after)})
-    return list(query.stream(transaction=txn))
+    return list(wire.stream(query, txn))
 
 
 def sums_range(txn: firestore.Transaction, after: str,
@@ -123,7 +123,7 @@ def sums_range(txn: firestore.Transaction, after: str,
     if through is not None:
         query = query.where(filter=FieldFilter("__name__", "<=",
                                                collection(SUMS).document(through)))
-    return {s.id: sums_from(s.to_dict()) for s in query.stream(transaction=txn)}
+    return {s.id: sums_from(s.to_dict()) for s in wire.stream(query, txn)}
 
 
 def sums_from(data: dict | None) -> Counters:
@@ -141,11 +141,11 @@ def open_holds(txn: firestore.Transaction, account_ids: list[str]) -> list[dict]
         for i in range(0, len(account_ids), IN_LIMIT):
             query = (collection(HOLDS).where(filter=FieldFilter("status", "==", "pending"))
                      .where(filter=FieldFilter(side, "in", account_ids[i:i + IN_LIMIT])))
-            out.update((s.id, s.to_dict()) for s in query.stream(transaction=txn))
+            out.update((s.id, s.to_dict()) for s in wire.stream(query, txn))
     return list(out.values())
 
 
-def same_credits(txn: firestore.Transaction | None, kind: str, reference: str,
+def same_credits(txn: wire.Reads, kind: str, reference: str,
                  account_id: str) -> list[tuple[str, str, str, str]]:
     """Every posted transfer of `kind` for `reference` crediting the account, as the
     duplicate-credit check takes them (equality only: served by single-field indexes)."""
@@ -153,11 +153,11 @@ def same_credits(txn: firestore.Transaction | None, kind: str, reference: str,
              .where(filter=FieldFilter("reference", "==", reference))
              .where(filter=FieldFilter("credit_account_id", "==", account_id))
              .select(["pending"]))
-    return [(kind, reference, account_id, s.id) for s in query.stream(transaction=txn)
+    return [(kind, reference, account_id, s.id) for s in wire.stream(query, txn)
             if not s.to_dict().get("pending")]
 
 
-def minted_for(txn: firestore.Transaction | None, purchase_id: str,
+def minted_for(txn: wire.Reads, purchase_id: str,
                kinds: dict[str, int]) -> int:
     """Tokens posted for the purchase by transfers of `kinds` (type -> sign), as the purchases
     check counts them (services/purchases/sync.purchase_drift); equality only."""
@@ -165,12 +165,14 @@ def minted_for(txn: firestore.Transaction | None, purchase_id: str,
              .where(filter=FieldFilter("type", "in", list(kinds)))
              .select(["type", "amount", "pending"]))
     return sum(kinds[d["type"]] * int(d["amount"]) for d in
-               (s.to_dict() for s in query.stream(transaction=txn)) if not d.get("pending"))
+               (s.to_dict() for s in wire.stream(query, txn)) if not d.get("pending"))
 
 
-def partition_cursor(txn: firestore.Transaction | None) -> dict:
-    snap = wire.get_all(txn, [collection(STATE).document(PARTITION)])
-    return next(iter(snap.values())) or {"after": "", "period": 0}
+def partition_cursor() -> tuple[dict, wire.ReadTime]:
+    """Where the partitions resume, and Firestore's time of this read: a step reads everything
+    else at it (a time of Firestore's own clock, so never ahead of it)."""
+    snap = collection(STATE).document(PARTITION).get()
+    return (snap.to_dict() or {"after": "", "period": 0}), wire.ReadTime(snap.read_time)
 
 
 def save_partition_cursor(after: str, period: int, started_at: datetime | None) -> None:

@@ -42,16 +42,38 @@ _REQUEST_TIME = write.DocumentTransform.FieldTransform.ServerValue.REQUEST_TIME
 _SIMPLE = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*\Z")
 
 
-def get_all(txn: firestore.Transaction | None,
-            refs: list[firestore.DocumentReference]) -> dict[str, dict | None]:
-    """One BatchGetDocuments round trip (in `txn` when given): document path -> data, or None
-    for a missing document."""
+class ReadTime:
+    """Reads at one instant without a transaction (Firestore serves any time in the last hour):
+    a consistent snapshot of many documents and queries that no transaction's lifetime bounds
+    (270 s, or 60 s idle) and that locks nothing. Pass it where a transaction is read through
+    (`get_all`, `stream`)."""
+
+    def __init__(self, at: datetime.datetime) -> None:
+        self.at = at
+
+
+Reads = firestore.Transaction | ReadTime | None   # in a transaction, at a read time, or now
+
+
+def stream(query: firestore.Query, reads: Reads) -> Any:
+    """The query's documents as `reads` sees them."""
+    if isinstance(reads, ReadTime):
+        return query.stream(read_time=reads.at)
+    return query.stream(transaction=reads)
+
+
+def get_all(txn: Reads, refs: list[firestore.DocumentReference]) -> dict[str, dict | None]:
+    """One BatchGetDocuments round trip (in `txn` when given, or at a ReadTime): document
+    path -> data, or None for a missing document."""
     if not refs:
         return {}
     client = refs[0]._client
-    txn_id = _helpers.get_transaction_id(txn) if txn is not None else None
     request = {"database": client._database_string,
-               "documents": [ref._document_path for ref in refs], "transaction": txn_id}
+               "documents": [ref._document_path for ref in refs]}
+    if isinstance(txn, ReadTime):
+        request["read_time"] = txn.at
+    else:
+        request["transaction"] = _helpers.get_transaction_id(txn) if txn is not None else None
     prefix = len(client._database_string) + len("/documents/")
     out: dict[str, dict | None] = {}
     for response in client._firestore_api.batch_get_documents(request=request,

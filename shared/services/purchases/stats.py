@@ -111,9 +111,9 @@ def drift(txn: firestore.Transaction) -> list[Drift]:
     """Reconciliation's check of the read model, for a ledger small enough to read whole at one
     time (reconciliation's whole-ledger step): the totals plus every waiting change equal the
     totals recomputed from every purchase and receivable, counter by counter."""
-    data = store.totals_ref().get(transaction=txn).to_dict() or {}
+    data = wire.get_all(txn, [store.totals_ref()])[store.totals_ref().path] or {}
     kept = dict(data.get("totals") or {})
-    for snap in collection(store.CHANGES).stream(transaction=txn):
+    for snap in wire.stream(collection(store.CHANGES), txn):
         kept = model.add(kept, snap.get("delta") or {})
     expected, _ = _recomputed(txn)
     return [Drift("purchase_stats", store.TOTALS, name, expected.get(name, 0), kept.get(name, 0))
@@ -127,10 +127,10 @@ def _recomputed(txn: firestore.Transaction) -> tuple[dict[str, int], int]:
         filter=FieldFilter("kind", "==", AccountKind.RECEIVABLE.value))
     totals: dict[str, int] = {}
     purchases = 0
-    for snap in collection(PURCHASES).stream(transaction=txn):
+    for snap in wire.stream(collection(PURCHASES), txn):
         totals = model.add(totals, model.contribution(purchase_from(snap.id, snap.to_dict())))
         purchases += 1
-    for snap in receivables.select(["debits_posted", "credits_posted"]).stream(transaction=txn):
+    for snap in wire.stream(receivables.select(["debits_posted", "credits_posted"]), txn):
         owed = int(snap.get("debits_posted") or 0) - int(snap.get("credits_posted") or 0)
         totals = model.add(totals, {model.OWED: owed})
     return totals, purchases

@@ -30,6 +30,7 @@ from shared.domain.ledger import TransferType
 from shared.domain.purchases import Purchase, PurchaseStatus
 from shared.domain.reconciliation import Drift
 from shared.integrations import stripe_client
+from shared.store import wire
 from shared.store.client import collection, db
 from shared.store.ledger import TRANSFERS
 from shared.store.purchases import PURCHASES, purchase_from, status_shards, sync_checked
@@ -138,19 +139,19 @@ def _created(shards: list[str], created_at: tuple[str, datetime]) -> firestore.Q
             .order_by("created_at", direction=firestore.Query.DESCENDING))
 
 
-def purchase_drift(txn: firestore.Transaction | None = None) -> list[Drift]:
+def purchase_drift(txn: wire.Reads = None) -> list[Drift]:
     """The purchases check of reconciliation (see the module guarantees); pass reconciliation's
     read-only transaction to read at its read time."""
     net: dict[str, int] = defaultdict(int)
     for kind, sign in ((TransferType.PURCHASE, 1), (TransferType.BONUS, 1),
                        (TransferType.CLAWBACK, -1)):
         query = collection(TRANSFERS).where(filter=FieldFilter("type", "==", kind.value))
-        for snap in query.select(["reference", "amount", "pending"]).stream(transaction=txn):
+        for snap in wire.stream(query.select(["reference", "amount", "pending"]), txn):
             d = snap.to_dict()
             if not d.get("pending"):
                 net[d.get("reference", "")] += sign * int(d["amount"])
     out = []
-    for snap in collection(PURCHASES).stream(transaction=txn):
+    for snap in wire.stream(collection(PURCHASES), txn):
         p = purchase_from(snap.id, snap.to_dict())
         expected = p.net_minted
         if net.get(p.id, 0) != expected:
