@@ -14,7 +14,7 @@ after seeding), with a few workers:
 - notifications: demo-alice follows crypto (told of each new market) and the users send her
   max(n, NOTICES_MIN) transfers of 1 CHIP (more unread notices than mark_notifications_read's
   100 a call);
-- creators and assets: n // 5 creators listed (each an asset, a book, a creator page and a news
+- creators and assets: max(n // 5, 31) creators listed (each an asset, a book, a creator page and a news
   item), each asset priced (list_prices and the catalogues grow with them); demo-alice follows
   each, and the first page of list_creators (the demo's creators);
 - catalogue: n // 5 token packages, n // 5 past windows of the search service price, and
@@ -41,6 +41,7 @@ from typing import Callable, NamedTuple
 
 from bench.budgets import DEFAULT_LIMIT
 from bench.count_setups import ADMIN, ALICE, Call, Client
+from shared.services.exchange.creators import FEED_CREATORS
 
 WORKERS = 4
 CATEGORIES = ("crypto", "sports", "politics")
@@ -89,7 +90,8 @@ def seed(c: Client, n: int) -> World:
     # more unread notifications than mark_notifications_read takes a call (its cap, 100)
     _parallel(lambda i: c.ok("POST", "create_transfer", users[i % n], {
         "to": ALICE, "asset": "CHIP", "amount": 1, "memo": "scale"}), max(n, NOTICES_MIN))
-    creators = tuple(f"s{run}-c{i}" for i in range(catalogue))
+    # more creators than the feed follows (30), so get_feed reads a full page at either size
+    creators = tuple(f"s{run}-c{i}" for i in range(max(catalogue, FEED_CREATORS + 1)))
     _parallel(lambda i: _creator(c, run, i, creators[i]), len(creators))
     demo = [p["uid"] for p in c.ok("GET", "list_creators", None).get("items", [])]
     _parallel(lambda i: c.ok("POST", "follow_creator", ALICE, {"creator": (creators + tuple(
