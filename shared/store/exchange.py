@@ -152,7 +152,7 @@ def postings_of_order(order_id: str) -> list[tuple[str, dict]]:
     return [(snap.id, snap.to_dict()) for snap in query.stream()]
 
 
-def unapplied_fills_of(txn: firestore.Transaction, owner: str) -> set[tuple[str, int]]:
+def unapplied_fills_of(txn: wire.Reads, owner: str) -> set[tuple[str, int]]:
     """(order id, seq) of every fill the owner's unapplied postings carry (a posting is deleted
     once applied, so these are few; single-field index on owner)."""
     query = collection(POSTINGS).where(filter=FieldFilter("owner", "==", owner))

@@ -60,7 +60,7 @@ def owner_fills(uid: str, book_id: str) -> list[Fill]:
     return [_fill(s.to_dict()) for s in _owner_fills(uid, book_id).stream()]
 
 
-def fills_with_orders(txn: firestore.Transaction, uid: str, book_id: str,
+def fills_with_orders(txn: wire.Reads, uid: str, book_id: str,
                       limit: int) -> list[tuple[str, Fill]]:
     """At most `limit` of the owner's fills on the book, each with its order id."""
     return [(s.get("order_id"), _fill(s.to_dict()))
@@ -73,7 +73,7 @@ def _owner_fills(uid: str, book_id: str) -> firestore.Query:
             .order_by("at", direction=firestore.Query.DESCENDING))  # the index list_my_fills uses
 
 
-def page(txn: firestore.Transaction, after: str, limit: int) -> list[firestore.DocumentSnapshot]:
+def page(txn: wire.Reads, after: str, limit: int) -> list[firestore.DocumentSnapshot]:
     """The next `limit` positions in id order after `after` ("" = from the first)."""
     query = collection(POSITIONS).order_by("__name__").limit(limit)
     if after:

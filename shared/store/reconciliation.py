@@ -80,7 +80,7 @@ def journal_page(w: Watermark, cutoff: datetime,
     return [(s.get("created_at"), entry_from(s.id, s.to_dict())) for s in query.stream()]
 
 
-def journal_tail(txn: firestore.Transaction, account_ids: list[str],
+def journal_tail(txn: wire.Reads, account_ids: list[str],
                  marks: dict[str, Watermark], limit: int) -> tuple[list[Entry], int]:
     """The accounts' entries after their buckets' watermarks (`marks`: account id -> its
     bucket's watermark), `in` IN_LIMIT accounts a query (index journal (account_id, created_at)),
@@ -105,7 +105,7 @@ def journal_tail(txn: firestore.Transaction, account_ids: list[str],
     return out, len(account_ids)
 
 
-def accounts_page(txn: firestore.Transaction, after: str,
+def accounts_page(txn: wire.Reads, after: str,
                   limit: int) -> list[firestore.DocumentSnapshot]:
     """The next `limit` accounts in id order after `after` ("" = from the first)."""
     query = collection(ACCOUNTS).order_by("__name__").limit(limit)
@@ -114,7 +114,7 @@ def accounts_page(txn: firestore.Transaction, after: str,
     return list(wire.stream(query, txn))
 
 
-def sums_range(txn: firestore.Transaction, after: str,
+def sums_range(txn: wire.Reads, after: str,
                through: str | None) -> dict[str, Counters]:
     """The folded sums of the accounts with ids in (after, through] (through None: to the end)."""
     query = collection(SUMS)
@@ -134,7 +134,7 @@ def sums_refs(account_ids: Iterable[str]) -> list[firestore.DocumentReference]:
     return [collection(SUMS).document(a) for a in account_ids]
 
 
-def open_holds(txn: firestore.Transaction, account_ids: list[str]) -> list[dict]:
+def open_holds(txn: wire.Reads, account_ids: list[str]) -> list[dict]:
     """The pending holds debiting or crediting any of the accounts, each once."""
     out: dict[str, dict] = {}
     for side in ("debit_account_id", "credit_account_id"):

@@ -107,7 +107,7 @@ def rebuild(max_waiting: int = PAGE) -> dict:
     return run_transaction(work, deadline_s=60)
 
 
-def drift(txn: firestore.Transaction) -> list[Drift]:
+def drift(txn: wire.Reads) -> list[Drift]:
     """Reconciliation's check of the read model, for a ledger small enough to read whole at one
     time (reconciliation's whole-ledger step): the totals plus every waiting change equal the
     totals recomputed from every purchase and receivable, counter by counter."""
@@ -121,7 +121,7 @@ def drift(txn: firestore.Transaction) -> list[Drift]:
             if expected.get(name, 0) != kept.get(name, 0)]
 
 
-def _recomputed(txn: firestore.Transaction) -> tuple[dict[str, int], int]:
+def _recomputed(txn: wire.Reads) -> tuple[dict[str, int], int]:
     """The totals from every purchase and receivable read in `txn`, and how many purchases."""
     receivables = collection(ACCOUNTS).where(
         filter=FieldFilter("kind", "==", AccountKind.RECEIVABLE.value))

@@ -141,7 +141,7 @@ def _created(shards: list[str], created_at: tuple[str, datetime]) -> firestore.Q
 
 def purchase_drift(txn: wire.Reads = None) -> list[Drift]:
     """The purchases check of reconciliation (see the module guarantees); pass reconciliation's
-    read-only transaction to read at its read time."""
+    read time (wire.ReadTime) to read at it."""
     net: dict[str, int] = defaultdict(int)
     for kind, sign in ((TransferType.PURCHASE, 1), (TransferType.BONUS, 1),
                        (TransferType.CLAWBACK, -1)):
