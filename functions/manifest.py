@@ -310,6 +310,10 @@ READS: dict[str, str] = {
     # get_portfolio: the user's accounts and their prices, then the positions read model (one
     # document per book traded, at most 100) and each book, its base asset and depth: never the
     # fills (11 reads for one book and one asset); a user of many books or assets exceeds it
+    # get_portfolio_history: the window's snapshots, the user's accounts, and per asset held
+    # the close of each day with a price point (a query of one document each, however often
+    # the price was set that day): a user of many assets or a window of many priced days
+    # exceeds it
     "get_portfolio": "limit + 5", "get_portfolio_history": "limit + 10",
     # operations and data rights (issue 22)
     "ready": "1",

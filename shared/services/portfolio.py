@@ -20,7 +20,7 @@ Guarantees:
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from fractions import Fraction
 
 from google.cloud import firestore
@@ -237,15 +237,26 @@ def _day_value(day: str, rows: list[tuple[str, int]],
 
 
 def _price_points(code: str, first: str, last: str) -> list[PricePoint]:
-    """Points of `code` from the last one before `first` through the end of `last`, ascending."""
-    query = (collection(price_store.PRICE_HISTORY).where(filter=FieldFilter("asset", "==", code))
-             .where(filter=FieldFilter("at", "<", day_end(last)))
-             .order_by("at", direction=firestore.Query.DESCENDING))
+    """The last point of each day that has points, from the one in force through `first` to
+    the end of `last`, ascending: all a day's value needs (domain price_on takes the last point
+    at or before the day's end). One query of one document per such day, however often a day's
+    price was set, so at most the window's days + 1 reads per asset."""
     first_close = day_end(first)
+    before = day_end(last)
     out: list[PricePoint] = []
-    for snap in query.stream():
+    while True:
+        query = (collection(price_store.PRICE_HISTORY)
+                 .where(filter=FieldFilter("asset", "==", code))
+                 .where(filter=FieldFilter("at", "<", before))
+                 .order_by("at", direction=firestore.Query.DESCENDING).limit(1))
+        snap = next(iter(query.stream()), None)
+        if snap is None:
+            break
         d = snap.to_dict()
         out.append(PricePoint(d["at"], int(d["usd"]), int(d["btc"])))
         if d["at"] < first_close:  # the price in force through `first`: nothing older is needed
             break
+        # the day before this point's: its last point is that day's close
+        before = datetime.combine(d["at"].astimezone(timezone.utc).date(), datetime.min.time(),
+                                  timezone.utc)
     return out[::-1]

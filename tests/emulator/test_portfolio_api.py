@@ -273,3 +273,36 @@ def test_reconciliation_names_a_position_that_differs_from_its_fills(
     assert {k for k in drift if k[0] == "position"} == {
         ("position", "bob.CARA-CHIP", "quantity"), ("position", "bob.CARA-CHIP", "bought"),
         ("position", "bob.CARA-CHIP", "cost")}
+
+
+def test_history_reads_a_days_close_however_often_its_price_was_set(api, admin_uid, counted):
+    from dev.firestore_bill import total
+    from shared.services import snapshots
+
+    from .test_prices_api import set_price
+
+    # given ann holding 100.00 CHIP, snapshotted yesterday and today (a window of two days)
+    from datetime import datetime, timedelta, timezone
+
+    client, counter = counted
+    api.call("GET", "get_me", "ann")
+    snapshots.snapshot_balances(now=datetime.now(timezone.utc) - timedelta(days=1))
+    snapshots.snapshot_balances()
+    reads, values, set_times = [], [], 0
+    for size in (2, 20):
+        # when CHIP's price has been set `size` times today, the last at 0.01 USD per unit more
+        for n in range(set_times, size):
+            set_price(api, admin_uid, "CHIP", 5_000_000 + n, 1)
+        set_times = size
+        counts = []
+        for _ in range(2):   # the fewer of two counted calls (a cache warmed by the first)
+            mark = counter.mark()
+            history = ok(client.call("GET", "get_portfolio_history", "ann"))
+            counter.mark()
+            counts.append(total(r for r in counter.records(mark)
+                                if r.tag.startswith("get_portfolio_history http ")).reads)
+        reads.append(min(counts))
+        values.append(history["points"][-1]["value_usd"])
+    # then today is valued at the last price set, and reading it costs the same at both
+    assert values == [100 * (5_000_000 + 1), 100 * (5_000_000 + 19)]
+    assert reads[0] == reads[1], reads
