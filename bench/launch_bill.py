@@ -7,9 +7,9 @@ each; every job on its manifest schedule; BOOKS order books each watched by VIEW
 whose book documents (depth, last trade) change once a second for TRADING_HOURS a day; each
 user's own listeners (balance, orders, notifications) seeing OWN_CHANGES changes a day.
 Prices are Firestore's regional (us-central1) list prices per 100,000 operations, free tier
-ignored; check them against the pricing page before relying on the total. A job's reads at
-bench.scale's larger size grow with the data: the bill scales them by USERS_AT_LARGE to
-DAILY_USERS, which is what a job that reads everything costs at that size.
+ignored; check them against the pricing page before relying on the total. A job's quiet run
+is billed as measured at bench.scale's larger size: every job is within a read budget that
+names what changed, never the number of users.
 """
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ RUNS_PER_DAY = {"job_reconcile": 1440, "job_consolidate": 1440, "job_snapshot_ba
                 "job_markets_sweep": 1440, "job_markets_closing_soon": 144,
                 "job_exchange_sweep": 1440, "job_price_feed": 24}
 BOOKS, VIEWERS, TRADING_HOURS, OWN_CHANGES = 20, 1_000, 8, 10
-USERS_AT_LARGE = 1_324  # bench.scale's users then: 100 + 1,000 seeded, 20 + 200 creators, 4 demo
 CHANGES_AT_LARGE = 3_000  # bench.scale's larger seed: 1,000 sign-ups, transfers and commits
 WRITING = ("commit_forecast", "create_transfer", "place_order")
 PRICE_READ, PRICE_WRITE = 0.03 / 100_000, 0.09 / 100_000
@@ -52,12 +51,14 @@ def bill(counts: dict[str, tuple[int, int]]) -> list[str]:
     calls = {f: DAILY_USERS * n * DAYS for f, n in CALL_MIX.items()}
     call_reads = sum(counts[f][0] * n for f, n in calls.items())
     call_writes = sum(counts[f][1] * n for f, n in calls.items())
-    # A job's run with nothing new reads what it reads regardless (quiet; scaled to the users);
-    # what the first run after seeding read beyond that is per change (CHANGES_AT_LARGE of
-    # them), paid once per change of the day (the writing calls of the mix).
-    scale = DAILY_USERS / USERS_AT_LARGE
+    # A job's run with nothing new reads what it reads regardless (quiet): no longer scaled to
+    # the users, since every job is within a read budget that names no number of users
+    # (bench.scale: jobs_over_budget=0); a reconciliation step's quiet run still folded the
+    # seeding's backlog, so it is an upper bound. What the first run after seeding read beyond
+    # that is per change (CHANGES_AT_LARGE of them), paid once per change of the day (the
+    # writing calls of the mix).
     changes = DAILY_USERS * sum(CALL_MIX[f] for f in WRITING) * DAYS
-    job_reads = sum(counts[j][2] * scale * r * DAYS
+    job_reads = sum(counts[j][2] * r * DAYS
                     + (counts[j][0] - counts[j][2]) / CHANGES_AT_LARGE * changes
                     for j, r in RUNS_PER_DAY.items())
     job_writes = sum(counts[j][1] / CHANGES_AT_LARGE * changes for j in RUNS_PER_DAY)
