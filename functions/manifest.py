@@ -285,7 +285,9 @@ READS: dict[str, str] = {
     # get_feed: the caller, up to 30 follows (each names its creator's book: an `in` filter
     # takes 30 values), a page of trades and a page of news merged into one page
     "follow_creator": "5", "post_creator_news": "6", "get_feed": "2 * limit + 32",
-    "task_exchange_sequence": "500", "task_exchange_settle": "500",
+    # task_exchange_settle: each fill it groups twice (its page, its batch's transaction), the
+    # book, a batch document per 400 fills and the empty page that ends it
+    "task_exchange_sequence": "500", "task_exchange_settle": "2 * changed + 10",
     # + 100: up to 50 stale settlement batches resubmitted, each a query row and a re-read;
     # + 500: the scan for order postings left unapplied (normally none); `changed`: the
     # postings it applies, each about 8 reads (its query row, itself, the hold, the owner's

@@ -51,15 +51,18 @@ class RecordingAdapter:
 
 def settle(book_id: str, adapter: SettlementAdapter | None = None) -> dict:
     adapter = adapter or RecordingAdapter()
-    batches, settled = [], []
+    batches, settled, fills = [], [], 0
     while True:
         created = _group(book_id)
         if created is None:
             break
         batches.append(created["id"])
+        fills += created["fills"]
         if submit(adapter, created):
             settled.append(created["id"])
-    return {"book": book_id, "batches": batches, "settled": settled}
+    # `changed`: the fills it grouped, what its reads grow with (each read by the page query
+    # and again in its batch's transaction)
+    return {"book": book_id, "batches": batches, "settled": settled, "changed": fills}
 
 
 def submit(adapter: SettlementAdapter, batch: dict) -> bool:
