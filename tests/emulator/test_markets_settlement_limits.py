@@ -78,4 +78,4 @@ def test_fan_outs_send_a_page_at_a_time_resumably_and_each_notification_once(led
     notes = collection("notifications").where(filter=FieldFilter("market_id", "==", market_id))
     told = sorted(n.get("owner") for n in notes.stream())
     assert told == owners[:-1] and again == {"market_id": market_id, "kind": "followers",
-                                             "sent": 10, "done": True}
+                                             "sent": 10, "done": True, "paged": 0}

@@ -52,12 +52,15 @@ def run(kind: str, market_id: str, market: dict, budget_s: float) -> dict:
     snap = ref.get()
     state = snap.to_dict() if snap.exists else {}
     if state.get("done"):
-        return {"market_id": market_id, "kind": kind, "sent": state.get("sent", 0), "done": True}
+        return {"market_id": market_id, "kind": kind, "sent": state.get("sent", 0), "done": True,
+                "paged": 0}
     deadline = time.monotonic() + budget_s
     cursor, sent, at = state.get("cursor"), int(state.get("sent", 0)), state.get("at")
+    paged = 0   # owners this call read: what its reads grow with, sent to them or not
     while True:
         pace(ref.path, at)
         owners, last = _page(kind, market_id, market, cursor)
+        paged += len(owners)
         done = last is None or len(owners) < PAGE
         at = datetime.now(timezone.utc)
         progress = {"market_id": market_id, "kind": kind, "cursor": last or cursor,
@@ -68,11 +71,13 @@ def run(kind: str, market_id: str, market: dict, budget_s: float) -> dict:
         wrote(ref.path)
         cursor = last or cursor
         if done:
-            return {"market_id": market_id, "kind": kind, "sent": sent, "done": True}
+            return {"market_id": market_id, "kind": kind, "sent": sent, "done": True,
+                    "paged": paged}
         if time.monotonic() > deadline:
             tasks.wake_later(TASK, f"fanout-{kind}-{market_id}-{sent}",
                              {"market_id": market_id, "kind": kind}, delay_s=0, window_s=3600)
-            return {"market_id": market_id, "kind": kind, "sent": sent, "done": False}
+            return {"market_id": market_id, "kind": kind, "sent": sent, "done": False,
+                    "paged": paged}
 
 
 def unfinished() -> list[tuple[str, str]]:

@@ -70,13 +70,14 @@ def remind_closing() -> dict:
     done_refs = [fanouts.progress_ref("closing", s.id) for s in markets]
     done = {s.id for s in db().get_all(done_refs) if s.exists and s.get("done")}
     deadline = time.monotonic() + CLOSING_BUDGET_S
-    sent = handed_on = 0
+    sent = paged = handed_on = 0
     for snap in markets:
         if snap.id in done:
             continue
         if time.monotonic() < deadline:
-            sent += fanouts.run("closing", snap.id, snap.to_dict(),
-                                deadline - time.monotonic())["sent"]
+            ran = fanouts.run("closing", snap.id, snap.to_dict(), deadline - time.monotonic())
+            sent += ran["sent"]
+            paged += ran["paged"]
         else:
             handed_on += tasks.wake_later(fanouts.TASK, f"fanout-closing-{snap.id}",
                                           {"market_id": snap.id, "kind": "closing"},
@@ -89,9 +90,10 @@ def remind_closing() -> dict:
     collection(CHECKPOINTS).document(CLOSING_CHECKPOINT).set({"at": at})
     # `changed`, what the run's reads grow with: the markets its change queries returned
     # (new to the window, or created since the last run, closing soon or not), the
-    # forecasters told and the unfinished fan-outs woken; never every open market
+    # forecasters its fan-outs paged through (told, muted or told already) and the unfinished
+    # fan-outs woken; never every open market
     return {"markets": len(markets), "notified": sent, "handed_on": handed_on,
-            "changed": markets_read + sent + len(stalled)}
+            "changed": markets_read + paged + len(stalled)}
 
 
 def _newly_closing(at: datetime) -> tuple[list[firestore.DocumentSnapshot], int]:
