@@ -3,8 +3,10 @@ the data, against the read budgets the manifest declares (functions/manifest.py 
 
 It starts the counted stack of bench.count (emulator, Firestore counter, dev server, demo data),
 seeds the smaller size along every axis (bench/scale_seed.py), waits until the stack is quiet,
-then counts each HTTP function's call (bench/scale_calls.py) and each job run twice (the first
-run works on what the seeding changed, the second on nothing new); tasks and events that the
+then counts each HTTP function's call (bench/scale_calls.py) twice (growth compares the cheaper
+of the two, so a per-process cache warm for one size and cold for the other is not counted as
+growth; the budget holds both) and each job run twice (the first run works on what the seeding
+changed, the second on nothing new); tasks and events that the
 calls and seeding set off are counted per delivery, by their operation tag. Then it seeds up to
 the larger size (the same axes, ten times the units by default) and counts again. Reads are
 billed as production bills them (dev/firestore_bill.py: an aggregation one read per 1,000 index
@@ -97,6 +99,19 @@ def followers(stack: Stack, since: int) -> dict[str, int]:
     return {name: max(per.values()) for name, per in bills.items()}
 
 
+def _twice(stack: Stack, function: str, world: World, spec) -> list[Count]:
+    """An HTTP function's call counted twice (a second call that a first one made impossible,
+    such as a book created again, is left out): a per-process cache (assets, 60 s) can be cold
+    for one call and warm for the other, which is the same work at any size."""
+    counts = []
+    for _ in range(2):
+        call = http_call(function, world, spec.auth.value if spec.auth else None)
+        count = count_call(stack, call)._replace(limit=page_size(spec, call))
+        if not counts or count.status < 400:
+            counts.append(count)
+    return counts
+
+
 def measure(stack: Stack, world: World, manifest) -> dict[str, list[Count]]:
     """function -> counts at this size (two for a job: after seeding, then with nothing new)."""
     since = stack.counter.mark()
@@ -106,7 +121,7 @@ def measure(stack: Stack, world: World, manifest) -> dict[str, list[Count]]:
             spec = _spec(f.target)
             call = http_call(f.name, world, spec.auth.value if spec.auth else None)
             if call is not None:
-                counts[f.name] = [count_call(stack, call)._replace(limit=page_size(spec, call))]
+                counts[f.name] = _twice(stack, f.name, world, spec)
         elif f.kind == "job":
             counts[f.name] = [count_call(stack, job(f.name)) for _ in range(2)]
     settle(stack)
@@ -165,7 +180,10 @@ def row(f, budget: str, small: list[Count] | None, large: list[Count] | None,
     if small is None or large is None:
         why = NOT_CALLED.get(f.name, "not set off by any call or run")
         return Row(f.name, f.kind, budget, None, None, None, None, None, f"not called: {why}")
-    reads_s, reads_l = max(c.reads for c in small), max(c.reads for c in large)
+    # growth: a job's costlier run (its first, on what changed); an HTTP call's cheaper one (a
+    # warm instance's: see _twice). The budget holds every count.
+    pick = max if f.kind == "job" else min
+    reads_s, reads_l = pick(c.reads for c in small), pick(c.reads for c in large)
     growth = round(reads_l / reads_s, 2) if reads_s else None
     failed = [c.status for c in small + large if c.status >= 400]
     seeded = ((small, worlds[0], worlds[0].n), (large, worlds[1], worlds[0].n + worlds[1].n))
