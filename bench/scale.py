@@ -3,9 +3,9 @@ the data, against the read budgets the manifest declares (functions/manifest.py 
 
 It starts the counted stack of bench.count (emulator, Firestore counter, dev server, demo data),
 seeds the smaller size along every axis (bench/scale_seed.py), waits until the stack is quiet,
-then counts each HTTP function's call (bench/scale_calls.py) twice (growth compares the cheaper
-of the two, so a per-process cache warm for one size and cold for the other is not counted as
-growth; the budget holds both) and each job run twice (the first run works on what the seeding
+then counts each HTTP function's call (bench/scale_calls.py) twice (see _growth: a per-process
+cache warm for one call and cold for another is not growth; the budget holds both) and each job
+run twice (the first run works on what the seeding
 changed, the second on nothing new); tasks and events that the
 calls and seeding set off are counted per delivery, by their operation tag. Then it seeds up to
 the larger size (the same axes, ten times the units by default) and counts again. Reads are
@@ -175,16 +175,25 @@ class Row(NamedTuple):
     changed_large: int | None = None  # what the job's first run there said it found changed
 
 
+def _growth(kind: str, small: list[int], large: list[int]) -> float | None:
+    """A job's costlier run against its costlier run (its first, on what changed). An HTTP
+    call's two counts (_twice) against each other in order of cost, the smaller of the two
+    ratios: a per-process cache cold for one call and warm for the other, or a first call that
+    leaves its second less to do (marking every notification read), moves one of the ratios; a
+    read that grows with the data moves both. The budget holds every count."""
+    pairs = [(max(small), max(large))] if kind == "job" else [(min(small), min(large)),
+                                                                (max(small), max(large))]
+    ratios = [big / few for few, big in pairs if few]
+    return round(min(ratios), 2) if ratios else None
+
+
 def row(f, budget: str, small: list[Count] | None, large: list[Count] | None,
         worlds: tuple[World, World]) -> Row:
     if small is None or large is None:
         why = NOT_CALLED.get(f.name, "not set off by any call or run")
         return Row(f.name, f.kind, budget, None, None, None, None, None, f"not called: {why}")
-    # growth: a job's costlier run (its first, on what changed); an HTTP call's cheaper one (a
-    # warm instance's: see _twice). The budget holds every count.
-    pick = max if f.kind == "job" else min
-    reads_s, reads_l = pick(c.reads for c in small), pick(c.reads for c in large)
-    growth = round(reads_l / reads_s, 2) if reads_s else None
+    reads_s, reads_l = max(c.reads for c in small), max(c.reads for c in large)
+    growth = _growth(f.kind, [c.reads for c in small], [c.reads for c in large])
     failed = [c.status for c in small + large if c.status >= 400]
     seeded = ((small, worlds[0], worlds[0].n), (large, worlds[1], worlds[0].n + worlds[1].n))
     over = any(c.reads > evaluate(budget, sizes_of(w, i, c.changed, f.name in QUIET_RUN_WORKS, units)

@@ -92,7 +92,7 @@ def run(accounts_per_step: int = ACCOUNTS_PER_STEP, fold_entries: int = FOLD_ENT
                     + positions.drift)
     report = {"at": firestore.SERVER_TIMESTAMP, "ok": not drift, "accounts": step.accounts,
               "journal_accounts": step.journal_accounts, "open_holds": step.open_holds,
-              "changed": folded.entries + len(step.tail),
+              "changed": folded.entries + step.tail_read,
               "partition": {"after": cursor["after"], "through": step.through,
                             "period": period, "period_complete": step.complete,
                             "whole_ledger": step.whole, "deferred": step.deferred},
@@ -116,6 +116,7 @@ class _Step:
     journal_accounts: int = 0
     open_holds: int = 0
     tail: list[Entry] = field(default_factory=list)
+    tail_read: int = 0   # journal entries the tail query read, those it could not use too
     through: str = ""
     complete: bool = False
     deferred: bool = False
@@ -131,7 +132,8 @@ def _verify(txn: wire.ReadTime, after: str, limit: int) -> _Step:
     snaps = [(s.id, s.to_dict()) for s in store.accounts_page(txn, after, limit)]
     marks = store.watermarks(txn)
     ids = [i for i, _ in snaps]
-    tail, covered = store.journal_tail(txn, ids, {a: marks[bucket(a)] for a in ids}, MAX_TAIL)
+    tail, covered, out.tail_read = store.journal_tail(txn, ids, {a: marks[bucket(a)] for a in ids},
+                                                      MAX_TAIL)
     # A tail too long to read at once (the fold is behind) shortens the partition to the
     # accounts it covered; none covered defers the partition to a later step.
     out.complete = len(snaps) < limit and covered == len(snaps)

@@ -81,11 +81,12 @@ def journal_page(w: Watermark, cutoff: datetime,
 
 
 def journal_tail(txn: wire.Reads, account_ids: list[str],
-                 marks: dict[str, Watermark], limit: int) -> tuple[list[Entry], int]:
+                 marks: dict[str, Watermark], limit: int) -> tuple[list[Entry], int, int]:
     """The accounts' entries after their buckets' watermarks (`marks`: account id -> its
     bucket's watermark), `in` IN_LIMIT accounts a query (index journal (account_id, created_at)),
-    and how many of the accounts (a prefix) they cover completely: reading stops before more
-    than `limit` entries (a fold that is behind must not make one transaction read without end)."""
+    how many of the accounts (a prefix) they cover completely, and how many entries it read
+    (those at or before a watermark too): reading stops before more than `limit` entries (a fold
+    that is behind must not make one step read without end)."""
     out: list[Entry] = []
     read = 0
     for i in range(0, len(account_ids), IN_LIMIT):
@@ -97,12 +98,12 @@ def journal_tail(txn: wire.Reads, account_ids: list[str],
         found = list(wire.stream(query.limit(limit - read + 1), txn))
         read += len(found)
         if read > limit:
-            return out, i
+            return out, i, read
         for s in found:
             data = s.to_dict()
             if marks[data["account_id"]].before(data["created_at"], s.id):
                 out.append(entry_from(s.id, data))
-    return out, len(account_ids)
+    return out, len(account_ids), read
 
 
 def accounts_page(txn: wire.Reads, after: str,
