@@ -153,6 +153,44 @@ def test_two_sequencers_racing_on_one_book_fill_every_order_exactly_once(book, m
     check_exactly_once_in_recorded_order()
 
 
+def test_batches_started_early_under_a_steady_flow_still_commit_a_pacing_gap_apart(book):
+    """Orders keep arriving while the sequencer runs: each batch reads its commands about its
+    own time before the last one's gap ends (so it takes what arrived meanwhile), yet batches
+    commit at least pacing.GAP_S apart, so the book's head, depth and candles take at most two
+    writes in any second; every order is sequenced exactly once."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    from shared.services.exchange import sequencer
+    from shared.services.markets.pacing import GAP_S
+    from shared.store import exchange as store
+    from shared.store.client import collection
+
+    stop, accepted = threading.Event(), []
+
+    def flow() -> None:
+        while not stop.is_set():
+            accepted.extend(accept_flow(2, first=len(accepted)))
+            time.sleep(0.05)
+
+    placer = threading.Thread(target=flow)
+    placer.start()
+    try:
+        deadline = time.monotonic() + 4
+        while time.monotonic() < deadline:
+            sequencer.run(BOOK, max_s=1.0)
+    finally:
+        stop.set()
+        placer.join()
+    sequencer.run(BOOK)
+    commits = sorted({s.get("processed_at") for s in collection(store.COMMANDS)
+                      .where(filter=FieldFilter("book", "==", BOOK)).stream()})
+    gaps = [(b - a).total_seconds() for a, b in zip(commits, commits[1:])]
+    assert len(accepted) > 20 and len(commits) >= 5
+    # a commit is sent GAP_S after the last one returned, so the stamps are at least that apart
+    assert min(gaps) >= GAP_S - 0.01, gaps
+    check_exactly_once_in_recorded_order(accepted_one_by_one=False)
+
+
 def test_a_stale_sequencer_commits_nothing_once_its_lease_is_taken(book, monkeypatch):
     from shared.domain.errors import Conflict
     from shared.services.exchange import batches

@@ -55,6 +55,7 @@ class Processed(NamedTuple):
     commands: int                # how many commands the batch applied
     orders: tuple[str, ...]      # the orders whose documents it changed
     postings: tuple[tuple[str, Posting], ...] = ()   # what it left the ledger, by posting id
+    ready_at: float = 0.0   # time.monotonic() its commit was ready, before its pacing wait
 
 
 REBUILD_PAGE = 1_000   # order documents per page when a sequencer rebuilds its book; tests shrink it
@@ -105,7 +106,8 @@ def process(book_id: str, holder: str, epoch: int, command_ids: list[str]) -> Pr
         _write(txn, config, book, out, posted, candles, candle_paths, sequenced, holder, token,
                renew)
         committed.append(_Held(token, book))
-        return Processed(len(out.applied), (*out.touched, *out.rejected), tuple(posted))
+        return Processed(len(out.applied), (*out.touched, *out.rejected), tuple(posted),
+                         time.monotonic())
 
     done = run_under_lease(book_id, holder, epoch, work)
     _held[book_id] = committed[0]
@@ -123,8 +125,10 @@ def run_under_lease(book_id: str, holder: str, epoch: int,
     - Its commit is sent at least pacing.GAP_S after the book's last one returned, so those
       documents take at most two writes in any second. The wait comes after the reads and the
       matching, not before them: a busy book's batches then follow each other every GAP_S, not
-      every GAP_S plus a batch's own time. Meanwhile the transaction holds its read locks on the
-      lease, head and commands, which no placer writes (a new command is a new document)."""
+      every GAP_S plus a batch's own time (and the sequencer starts a batch about its own time
+      before the gap ends, so the wait is short). Meanwhile the transaction holds its read locks
+      on the lease, head and commands, which no placer writes (a new command is a new
+      document)."""
     record = store.ref(store.TRANSACTIONS, book_id).path
     head = store.ref(store.STATES, book_id).path
 

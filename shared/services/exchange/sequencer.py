@@ -22,7 +22,10 @@ Guarantees:
 - Cloud Tasks only wakes a sequencer; order comes from the commands' commit timestamps.
 - Bounded shared writes: batches of one book commit at least pacing.GAP_S apart (so its head,
   depth and candles take at most two writes in any second; under load a
-  batch takes everything that arrived meanwhile, up to BATCH_SIZE and the step budget); the lease
+  batch takes everything that arrived meanwhile, up to BATCH_SIZE and the step budget). A batch
+  reads its commands the time the last one took to get ready to commit (its query, reads and
+  matching) before the gap ends, so that its own wait for the gap is short: a command that
+  commits while a batch waits misses it and waits a whole gap more. The lease
   is written on acquire, on release and by a batch only in the second half of its term, each
   write paced the same way (across processes by the `written_at` it records). A run that stops
   for time (RUN_S) with commands left keeps the lease for KEEP_S, and the next run in the same
@@ -153,8 +156,10 @@ def run(book_id: str, holder: str | None = None, max_batches: int = 40,
             return {"book": book_id, "status": "busy", "processed": processed}
         keep, ids = False, []
         try:
-            lingered = False
+            lingered, lead = False, 0.0
             while batch_count < max_batches and time.monotonic() < deadline:
+                pacing.pace(book_path, None, lead_s=lead)
+                began = time.monotonic()
                 ids = store.pending_command_ids(book_id, BATCH_SIZE)
                 if not ids and processed and not lingered:
                     # Under a steady flow the next command is less than a batch gap away:
@@ -170,6 +175,7 @@ def run(book_id: str, holder: str | None = None, max_batches: int = 40,
                 # load batches coalesce in time instead, each taking what arrived while the last
                 # one was paced (its commit is paced: batches.run_under_lease).
                 done = dead_letters.process(book_id, holder, epoch, ids)
+                lead = min(max(done.ready_at - began, 0.0), pacing.GAP_S)
                 processed += done.commands
                 batch_count += 1
                 # Its orders' ledger effects, before a waiting placer is told: it then sees

@@ -22,9 +22,10 @@ _done: dict[str, datetime] = {}  # document path -> when a commit of this proces
 _lock = threading.Lock()
 
 
-def pace(path: str, written_at: datetime | None) -> None:
-    """Sleep until the document at `path` may be written again; `written_at`: the time it
-    records for its last write, if any."""
+def pace(path: str, written_at: datetime | None, lead_s: float = 0.0) -> None:
+    """Sleep until the document at `path` may be written again, or `lead_s` before that (a
+    writer whose own work takes that long before it writes); `written_at`: the time it records
+    for its last write, if any."""
     ours = _done.get(path)
     if ours is not None and (written_at is None or ours >= written_at):
         ready, gap = ours, GAP_S
@@ -32,7 +33,7 @@ def pace(path: str, written_at: datetime | None) -> None:
         ready, gap = written_at, REMOTE_GAP_S
     else:
         return
-    wait = gap - (datetime.now(timezone.utc) - ready).total_seconds()
+    wait = gap - lead_s - (datetime.now(timezone.utc) - ready).total_seconds()
     if wait > 0:
         time.sleep(min(wait, gap))
 
