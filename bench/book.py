@@ -185,7 +185,7 @@ def fresh(run: Callable, rate: float, seconds: float, grace: float
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--grace", type=float, default=5.0)
     args = parser.parse_args()
 
