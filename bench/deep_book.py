@@ -15,7 +15,8 @@ asks of one user; SILVER-CHIP stays empty. Then, counted:
 4. the same orders on the empty book, the same way.
 `halted` says whether any command was still unsequenced at the end; `max_writes_per_txn` is the
 largest commit of steps 1-4; `book_doc_max_writes_per_s` the most writes any document a book
-shares (head, depth, lease, candles, fee share; escrows are per trader) took in any one second;
+shares (head, depth, lease, candles; a trader's escrow and fee share are that trader's, written
+as often as its own account, by its own fills) took in any one second;
 `speed_vs_empty` = rate 3 / rate 4.
 Last line: `resting=... halted=... max_writes_per_txn=... book_doc_max_writes_per_s=...
 speed_vs_empty=... orders_per_s=...` (orders_per_s: rate 3).
@@ -32,8 +33,9 @@ from concurrent.futures import ThreadPoolExecutor
 from .support import bench_emulator
 
 DEEP, EMPTY, USERS, BULK = "GOLD-CHIP", "SILVER-CHIP", 100, "bulk-trader"
-# What a book shares: its head, depth, lease, candles and fee share (escrows are per trader).
-SHARED = ("book_states/", "book_depth/", "book_leases/", "candles/", "sys.fees.")
+# What a book shares: its head, depth, lease and candles. Escrows and fee shares are per
+# (book, trader): domain/exchange/postings.fee_share.
+SHARED = ("book_states/", "book_depth/", "book_leases/", "candles/")
 
 
 def seed(resting: int) -> None:

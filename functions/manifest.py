@@ -226,8 +226,9 @@ READS: dict[str, str] = {
     # admin_ledger_stats: the caller, a page of assets (`limit`) and their two main accounts
     # each, the consolidation status, the counts job_discovery made (never a count itself)
     "admin_ledger_stats": "3 * limit + 5", "admin_audit_log": "limit + 2",
-    # reconcile: one step (services/reconciliation.py): `changed` = journal entries folded or
-    # read in the partition's tail (a deferred partition's too; the step answers `changed`),
+    # reconcile: one step (services/reconciliation.py): `changed` = journal entries read to fold
+    # (a page a concurrent step folded first too) or in the partition's tail (a deferred
+    # partition's too; the step answers `changed`),
     # ~4 reads each (entry, transfer, other
     # entry, sums); 1,300 = 500 accounts, their sums, 32 watermarks twice, the `in` queries,
     # open holds of the partition's accounts (beyond ~200 they are what it grows with); 1,200

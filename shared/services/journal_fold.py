@@ -41,6 +41,7 @@ PAGE = 100  # entries a transaction folds: ~4 reads and at most 1 sums write eac
 @dataclass
 class Folded:
     entries: int = 0
+    read: int = 0   # entries read, those of a page another run folded first too
     drift: list[Drift] = field(default_factory=list)
     caught_up: bool = True                    # every bucket reached the cutoff
     oldest: datetime | None = None            # the least advanced bucket's watermark
@@ -59,6 +60,7 @@ def run(cutoff: datetime, budget: int, max_s: float = float("inf")) -> Folded:
             size = min(PAGE, budget)
             page = store.journal_page(w, cutoff, size)
             entries = [e for _, e in page]
+            out.read += len(entries)
             if entries:
                 out.drift += checks(None, entries)
                 last_at, last = page[-1]

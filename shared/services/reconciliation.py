@@ -92,7 +92,7 @@ def run(accounts_per_step: int = ACCOUNTS_PER_STEP, fold_entries: int = FOLD_ENT
                     + positions.drift)
     report = {"at": firestore.SERVER_TIMESTAMP, "ok": not drift, "accounts": step.accounts,
               "journal_accounts": step.journal_accounts, "open_holds": step.open_holds,
-              "changed": folded.entries + step.tail_read,
+              "changed": folded.read + step.tail_read,
               "partition": {"after": cursor["after"], "through": step.through,
                             "period": period, "period_complete": step.complete,
                             "whole_ledger": step.whole, "deferred": step.deferred},

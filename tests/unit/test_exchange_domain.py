@@ -14,7 +14,7 @@ from shared.domain.exchange.books import (BookConfig, CommandType, OrderRequest,
 from shared.domain.exchange.batch import (BOOK_DOCS, CANDLE_SECONDS, COMMAND_COST, FILL_COST,
                                           MAX_WRITES, Command, apply_commands, fold_candle,
                                           postings, write_count)
-from shared.domain.exchange.postings import NotReady, apply
+from shared.domain.exchange.postings import POSTING_FILLS, NotReady, apply
 from shared.domain.exchange.netting import FillLeg, net_positions
 from shared.domain.ledger import HoldStatus, LedgerBatch, Transfer, TransferType
 
@@ -133,6 +133,31 @@ def test_a_done_order_releases_its_hold_only_after_its_earlier_fills_are_posted(
     with pytest.raises(NotReady):
         apply(batch, CONFIG, release_only)
     assert batch.hold_state("b1").status is HoldStatus.PENDING   # nothing voided early
+
+
+def test_an_order_with_more_fills_than_a_posting_holds_settles_in_several_in_any_order():
+    # ann rests 45 asks of 2 at 90; ben's buy of 90 at 100 takes them all in one batch
+    asks = [Command(f"c{n}", CommandType.PLACE, "ann", order=(f"s{n}", "ann", "sell", 90, 2,
+                                                              "gtc", 0)) for n in range(45)]
+    buy = Command("cb", CommandType.PLACE, "ben", order=("b1", "ben", "buy", 100, 90, "gtc",
+                                                         10**4))
+    out = apply_commands(restore(CONFIG, None), [*asks, buy])
+    mine = [p for p in postings(out) if p.order_id == "b1"]
+    assert [(len(p.fills), p.done) for p in mine] == [(POSTING_FILLS, False), (5, True)]
+    holds = [(f"s{n}", "ann", "GOLD", 2) for n in range(45)] + [("b1", "ben", "CHIP", 10**4)]
+    with pytest.raises(NotReady):   # the release waits for the first posting's fills
+        apply(_ledger(holds), CONFIG, mine[1])
+    batch = _ledger(holds)
+    for p in [mine[0], mine[1], *(p for p in postings(out) if p.order_id != "b1")]:
+        apply(batch, CONFIG, p)
+    # 90 @ 90 = 8,100 and the taker's fees; the rest of the hold is released
+    assert batch.account("ben:GOLD").balance == 10_090
+    assert mine[1].expected == 8_100 + out.touched["b1"].fees > 8_100
+    assert batch.account("ben:CHIP").balance == 10_000 - mine[1].expected
+    assert batch.account("ben:CHIP").available == 10_000 - mine[1].expected
+    assert batch.hold_state("b1").status is HoldStatus.VOIDED
+    for owner in ("ann", "ben"):
+        assert batch.account(escrow(CONFIG, "CHIP", owner)).balance == 0
 
 
 def test_a_rejected_order_leaves_a_posting_that_releases_its_whole_hold():

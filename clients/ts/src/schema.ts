@@ -5060,7 +5060,7 @@ export interface components {
             open_holds: number;
             /**
              * Changed
-             * @description journal entries this step read (folded, or read in the partition's tail, a deferred partition's too): what its reads grow with
+             * @description journal entries this step read (to fold, a page another step folded first too, or in the partition's tail, a deferred partition's too): what its reads grow with
              */
             changed: number;
             partition: components["schemas"]["PartitionCovered"];

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from shared.domain.exchange.matching import Book, Fill, Order, Side, TimeInForce
 from shared.domain.errors import MintbookError
 from shared.domain.exchange.books import CommandType
-from shared.domain.exchange.postings import Posting, postings_of
+from shared.domain.exchange.postings import POSTING_FILLS, Posting, postings_of
 
 REJECTED = "rejected"
 
@@ -45,7 +45,9 @@ class Outcome:
 
 # Firestore commits at most 500 writes. A step's budget counts the documents it writes, from
 # above: any command 3 (itself, its order and its order's posting), a fill 5 (the trade, two
-# fill documents, the maker's order and posting), a cancel 2 (the order and its posting). With
+# fill documents, the maker's order and posting), a cancel 2 (the order and its posting), and a
+# taker's posting one more per POSTING_FILLS of its fills in the step (a posting is one
+# settlement transaction: domain/exchange/postings.py). With
 # the book's own documents and the candles (write_count) a full step stays within MAX_WRITES;
 # the sequencer still checks the exact count and halves a step past it. A command that needs
 # more than a step continues in the next one (`paused`).
@@ -134,7 +136,10 @@ def _place(book: Book, c: Command, out: Outcome, left: int, resume: Order | None
         out.touched[maker.id] = maker
     by_id = {oid: order, **result.makers}
     out.fills.extend((f, order, by_id[f.maker_id]) for f in result.fills)
-    out.work += FILL_COST * (len(result.fills) + len(result.cancelled))
+    # each fill's cost counts one posting of its maker; the taker's own posting is the
+    # command's, and each POSTING_FILLS of its fills in this step start one more
+    out.work += (FILL_COST * (len(result.fills) + len(result.cancelled))
+                 + max(len(result.fills) - 1, 0) // POSTING_FILLS)
     if result.paused:
         out.paused = c
     else:

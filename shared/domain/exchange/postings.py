@@ -20,6 +20,11 @@ Guarantees:
 - An order that is done releases what its hold has left (a void) only once every fill of the
   order is posted: the posting carries what the hold has posted in all by then (`expected`),
   and `apply` refuses (NotReady) while an earlier posting of the order is still unapplied.
+- One posting fits one transaction: it carries at most POSTING_FILLS fills (an order with more
+  in one batch gets several postings, the last one carrying `done`). A buy's fill writes at
+  most 11 documents (three transfers with two journal entries each, the seller's account and
+  receivable), a sell's fewer, and a posting at most 7 more (the owner's account, escrow, hold
+  and position, the fee share, the posting): 40 fills are at most 447 writes, under 500.
 """
 from __future__ import annotations
 
@@ -31,6 +36,9 @@ from shared.domain.accounts import (SystemAccount, receivable_account_id, spread
 from shared.domain.exchange.books import BookConfig, escrow_account_id, fill_key
 from shared.domain.exchange.matching import Order, OrderStatus, Side
 from shared.domain.ledger import HoldStatus, LedgerBatch, Transfer, TransferType
+
+
+POSTING_FILLS = 40
 
 
 class PostingFill(NamedTuple):
@@ -88,10 +96,18 @@ def postings_of(fills: list, touched: dict[str, Order],
     for oid, o in touched.items():
         done = o.status in (OrderStatus.FILLED, OrderStatus.CANCELLED)
         if oid in mine or done:
-            out.append(Posting(oid, o.owner, o.side, tuple(mine.get(oid, ())), done,
+            chunks = _chunks(mine.get(oid, []))
+            out += [Posting(oid, o.owner, o.side, chunk, False) for chunk in chunks[:-1]]
+            out.append(Posting(oid, o.owner, o.side, chunks[-1], done,
                                posted_in_all(o) if done else 0))
     out += [Posting(oid, owner, side, (), True, 0) for oid, (owner, side) in rejected.items()]
     return out
+
+
+def _chunks(fills: list[PostingFill]) -> list[tuple[PostingFill, ...]]:
+    """The fills in postings of at most POSTING_FILLS, in fill order; one empty for none."""
+    return [tuple(fills[i:i + POSTING_FILLS])
+            for i in range(0, len(fills), POSTING_FILLS)] or [()]
 
 
 def accounts_to_read(config: BookConfig, p: Posting) -> list[str]:

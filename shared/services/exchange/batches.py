@@ -102,7 +102,7 @@ def process(book_id: str, holder: str, epoch: int, command_ids: list[str]) -> Pr
         candles = wire.get_all(txn, [db().document(p) for p in candle_paths.values()])
         token = uuid.uuid4().hex
         renew = float(lease.get("expires", 0)) - time.time() < store.LEASE_S / 2
-        posted = [(f"{p.order_id}.{token[:12]}", p) for p in postings(out)]
+        posted = [(f"{p.order_id}.{token[:12]}.{n}", p) for n, p in enumerate(postings(out))]
         _write(txn, config, book, out, posted, candles, candle_paths, sequenced, holder, token,
                renew)
         committed.append(_Held(token, book))

@@ -133,9 +133,9 @@ class ReconciliationReport(View):
     accounts: int
     journal_accounts: int
     open_holds: int
-    changed: int = Field(description="journal entries this step read (folded, or read in the "
-                         "partition's tail, a deferred partition's too): what its reads grow "
-                         "with")
+    changed: int = Field(description="journal entries this step read (to fold, a page another "
+                         "step folded first too, or in the partition's tail, a deferred "
+                         "partition's too): what its reads grow with")
     partition: PartitionCovered
     journal: JournalCovered
     positions: PositionsCovered
