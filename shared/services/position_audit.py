@@ -21,6 +21,7 @@ from shared.domain.reconciliation import Drift
 from shared.store import exchange
 from shared.store import positions as store
 from shared.store.client import collection
+from shared.store.pages import next_by_id
 from shared.store.reconciliation import STATE
 from shared.store import wire
 
@@ -56,7 +57,7 @@ def run(at: wire.ReadTime, per_step: int = POSITIONS_PER_STEP,
 
 def _verify(txn: wire.ReadTime, after: str, limit: int, max_fills: int) -> Audited:
     out = Audited(after=after, through=after)
-    page = store.page(txn, after, limit)
+    page = next_by_id(txn, store.POSITIONS, after, limit)
     out.complete = len(page) < limit
     unapplied: dict[str, set[tuple[str, int]]] = {}
     read = 0

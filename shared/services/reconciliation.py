@@ -62,7 +62,8 @@ from shared.store import reconciliation as store
 from shared.store import wire
 from shared.store.changes import LAG, bucket
 from shared.store.client import collection
-from shared.store.ledger import BALANCE, account_from, hold_from
+from shared.store.pages import next_by_id
+from shared.store.ledger import ACCOUNTS, BALANCE, account_from, hold_from
 from shared.store.markets.market import MARKETS
 
 REPORTS = "reconciliation_reports"
@@ -129,7 +130,7 @@ def _verify(txn: wire.ReadTime, after: str, limit: int) -> _Step:
     from shared.services.purchases.sync import purchase_drift
 
     out = _Step()
-    snaps = [(s.id, s.to_dict()) for s in store.accounts_page(txn, after, limit)]
+    snaps = [(s.id, s.to_dict()) for s in next_by_id(txn, ACCOUNTS, after, limit)]
     marks = store.watermarks(txn)
     ids = [i for i, _ in snaps]
     tail, covered, out.tail_read = store.journal_tail(txn, ids, {a: marks[bucket(a)] for a in ids},

@@ -12,6 +12,7 @@ import binascii
 from google.cloud import firestore
 
 from shared.domain.errors import InvalidInput
+from shared.store import wire
 from shared.store.client import collection
 
 
@@ -24,6 +25,16 @@ def page(query: firestore.Query, collection_name: str, cursor: str | None,
     more = len(docs) > limit
     docs = docs[:limit]
     return docs, (encode(docs[-1].id) if more and docs else None)
+
+
+def next_by_id(txn: wire.Reads, collection_name: str, after: str,
+               limit: int) -> list[firestore.DocumentSnapshot]:
+    """The next `limit` documents of a collection in id order after the id `after` ("" = from
+    the first), read by `txn` (a job walking a collection in turn, its own cursor kept)."""
+    query = collection(collection_name).order_by("__name__").limit(limit)
+    if after:
+        query = query.start_after({"__name__": collection(collection_name).document(after)})
+    return list(wire.stream(query, txn))
 
 
 def resume_point(collection_name: str, cursor: str) -> firestore.DocumentSnapshot:

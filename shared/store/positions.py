@@ -73,9 +73,3 @@ def _owner_fills(uid: str, book_id: str) -> firestore.Query:
             .order_by("at", direction=firestore.Query.DESCENDING))  # the index list_my_fills uses
 
 
-def page(txn: wire.Reads, after: str, limit: int) -> list[firestore.DocumentSnapshot]:
-    """The next `limit` positions in id order after `after` ("" = from the first)."""
-    query = collection(POSITIONS).order_by("__name__").limit(limit)
-    if after:
-        query = query.start_after({"__name__": collection(POSITIONS).document(after)})
-    return list(wire.stream(query, txn))

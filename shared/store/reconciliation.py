@@ -24,7 +24,7 @@ from shared.domain.reconciliation import FIELDS
 from shared.store import wire
 from shared.store.changes import BUCKETS
 from shared.store.client import collection
-from shared.store.ledger import ACCOUNTS, HOLDS, JOURNAL, JOURNAL_FEED, TRANSFERS
+from shared.store.ledger import HOLDS, JOURNAL, JOURNAL_FEED, TRANSFERS
 
 STATE, SUMS = "reconciliation_state", "reconciliation_sums"
 PARTITION = "partition"
@@ -104,15 +104,6 @@ def journal_tail(txn: wire.Reads, account_ids: list[str],
             if marks[data["account_id"]].before(data["created_at"], s.id):
                 out.append(entry_from(s.id, data))
     return out, len(account_ids), read
-
-
-def accounts_page(txn: wire.Reads, after: str,
-                  limit: int) -> list[firestore.DocumentSnapshot]:
-    """The next `limit` accounts in id order after `after` ("" = from the first)."""
-    query = collection(ACCOUNTS).order_by("__name__").limit(limit)
-    if after:
-        query = query.start_after({"__name__": collection(ACCOUNTS).document(after)})
-    return list(wire.stream(query, txn))
 
 
 def sums_range(txn: wire.Reads, after: str,
