@@ -5,9 +5,8 @@ It starts the counted stack of bench.count (emulator, Firestore counter, dev ser
 seeds the smaller size along every axis (bench/scale_seed.py), waits until the stack is quiet,
 then counts each HTTP function's call (bench/scale_calls.py) twice (see _growth: a per-process
 cache warm for one call and cold for another is not growth; the budget holds both) and each job
-run twice (the first run works on what the seeding
-changed, the second on nothing new); tasks and events that the
-calls and seeding set off are counted per delivery, by their operation tag. Then it seeds up to
+run twice (the first run works on what the seeding changed, the second on nothing new); tasks
+and events that the calls and seeding set off are counted per delivery, by their operation tag. Then it seeds up to
 the larger size (the same axes, ten times the units by default) and counts again. Reads are
 billed as production bills them (dev/firestore_bill.py: an aggregation one read per 1,000 index
 entries); bytes are what crossed the wire. One row per function:
@@ -197,8 +196,7 @@ def row(f, budget: str, small: list[Count] | None, large: list[Count] | None,
     failed = [c.status for c in small + large if c.status >= 400]
     seeded = ((small, worlds[0], worlds[0].n), (large, worlds[1], worlds[0].n + worlds[1].n))
     # a job's second run is its quiet one (sizes_of); an HTTP function's two calls are alike
-    run_of = (lambda i: i) if f.kind == "job" else (lambda i: 0)
-    over = any(c.reads > evaluate(budget, sizes_of(w, run_of(i), c.changed,
+    over = any(c.reads > evaluate(budget, sizes_of(w, i if f.kind == "job" else 0, c.changed,
                                                    f.name in QUIET_RUN_WORKS, units)
                                   | {"limit": c.limit})
                for counts, w, units in seeded for i, c in enumerate(counts))

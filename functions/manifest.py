@@ -228,9 +228,8 @@ READS: dict[str, str] = {
     "admin_ledger_stats": "3 * limit + 5", "admin_audit_log": "limit + 2",
     # reconcile: one step (services/reconciliation.py): `changed` = journal entries read to fold
     # (a page a concurrent step folded first too) or in the partition's tail (a deferred
-    # partition's too; the step answers `changed`),
-    # ~4 reads each (entry, transfer, other
-    # entry, sums); 1,300 = 500 accounts, their sums, 32 watermarks twice, the `in` queries,
+    # partition's too; the step answers `changed`), ~4 reads each (entry, transfer, other entry,
+    # sums); 1,300 = 500 accounts, their sums, 32 watermarks twice, the `in` queries,
     # open holds of the partition's accounts (beyond ~200 they are what it grows with); 1,200
     # = the positions step (50 positions, at most 1,000 fills, their owners' postings).
     "admin_reconcile": "4 * changed + 2500", "on_user_written": "2",

@@ -62,9 +62,9 @@ from shared.store import reconciliation as store
 from shared.store import wire
 from shared.store.changes import LAG, bucket
 from shared.store.client import collection
-from shared.store.pages import next_by_id
 from shared.store.ledger import ACCOUNTS, BALANCE, account_from, hold_from
 from shared.store.markets.market import MARKETS
+from shared.store.pages import next_by_id
 
 REPORTS = "reconciliation_reports"
 ACCOUNTS_PER_STEP = 500
